@@ -1,0 +1,462 @@
+"""The apply engine: one ItemChange (or one CreateItem item) applied to a working copy, atomically.
+
+Updates are applied one at a time in document order to a copy ``W`` of the stored item; any error aborts
+the whole ItemChange with nothing changed (D22). After the last update the cross-property rules run (D4),
+then the ChangeKey conflict rules (D3), then the recurring-task rules (spawning a one-off, D7–D11).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Callable, Iterable, Sequence
+
+from . import recurrence as rec_mod
+from . import task_rules
+from .changes import Action, ConflictResolution, FieldChange, UNPARSED
+from .errors import EwsError
+from .extended import check_path, check_value
+from .fields import FIELDS, ITEM_CLASSES, FieldDef, belongs_to
+from .ids import IdFactory
+from .item import Body, ExtendedValue, Item
+from .paths import ExtendedFieldURI, FieldURI, IndexedFieldURI, Path
+from .recurrence import Recurrence
+from .timezones import today as local_today
+
+START, DUE, RECURRENCE = "task:StartDate", "task:DueDate", "task:Recurrence"
+CHANGE_COUNT, LAST_MODIFIED = "task:ChangeCount", "item:LastModifiedTime"
+#: "the client's version is unknown": every property counts as changed since then
+ALL_CHANGED = frozenset({"*"})
+
+
+@dataclass(frozen=True)
+class ApplyContext:
+    now: dt.datetime
+    zone: dt.tzinfo
+    new_item_id: Callable[[], str]
+    conflict_resolution: ConflictResolution = ConflictResolution.AUTO_RESOLVE
+    message_disposition: str | None = None
+    strict: bool = False
+
+    @property
+    def today(self) -> dt.date:
+        return local_today(self.now, self.zone)
+
+
+@dataclass
+class Outcome:
+    """What an ItemChange produced: the new master state, what changed, and an optional one-off."""
+
+    item: Item
+    changed: dict[str, tuple[Any, Any]]
+    conflicts: int = 0
+    spawned: Item | None = None
+
+    @property
+    def response_item(self) -> Item:
+        return self.spawned if self.spawned is not None else self.item
+
+
+@dataclass
+class _Scratch:
+    """Per-ItemChange bookkeeping the rules need beyond the values themselves."""
+
+    complete_date_set: bool = False
+    explicit_complete_date: dt.date | None = None
+    client_date_change: bool = False
+    normalised: set[str] = field(default_factory=set)
+    named: set[str] = field(default_factory=set)
+
+
+# ---- per-property application -----------------------------------------------------------------------------
+
+
+def _field_for(path: Path, item_type: str) -> FieldDef:
+    f = FIELDS.get(path.uri) if isinstance(path, FieldURI) else None
+    if f is None or not belongs_to(f, item_type):
+        raise EwsError("ErrorInvalidPropertyRequest", path)
+    return f
+
+
+def _check_single_property(change: FieldChange) -> None:
+    if len(change.found) != 1:
+        raise EwsError("ErrorIncorrectUpdatePropertyCount")
+    found = change.found[0]
+    same = found == change.path if not isinstance(found, ExtendedFieldURI) else (
+        isinstance(change.path, ExtendedFieldURI) and found.key == change.path.key
+        and found.property_type == change.path.property_type
+    )
+    if not same:
+        raise EwsError("ErrorUpdatePropertyMismatch", change.path)
+
+
+def _apply_extended(w: Item, change: FieldChange) -> None:
+    path = change.path
+    assert isinstance(path, ExtendedFieldURI)
+    check_path(path)
+    if change.action is Action.DELETE:
+        w.extended.pop(path.key, None)
+        return
+    if change.action is Action.APPEND:
+        raise EwsError("ErrorInvalidPropertyAppend", path)
+    check_value(path, change.value)
+    w.extended[path.key] = ExtendedValue(path, change.value)
+
+
+def _normalise_value(f: FieldDef, value: Any, item_type: str) -> Any:
+    if f.max_length is not None and isinstance(value, str):
+        return value[: f.max_length]
+    if f.uri == "item:ItemClass":
+        expected = ITEM_CLASSES.get(item_type, "")
+        if item_type != "Item" and value.split(".")[:2] != expected.split(".")[:2]:
+            raise EwsError("ErrorObjectTypeChanged", FieldURI(f.uri))
+    if f.kind == "strings":
+        return tuple(value)
+    return value
+
+
+def _set(w: Item, f: FieldDef, value: Any, stored: Item, s: _Scratch, ctx: ApplyContext) -> None:
+    values, uri = w.values, f.uri
+    if uri in s.normalised and value == stored.values.get(uri):
+        return  # a re-sent stored value must not undo the server's own re-anchoring in this ItemChange (D12)
+    if uri == task_rules.STATUS:
+        task_rules.set_status(values, value, ctx.today, s.complete_date_set)
+    elif uri == task_rules.PERCENT:
+        task_rules.set_percent(values, Decimal(value), ctx.today, s.complete_date_set)
+    elif uri == task_rules.COMPLETE_DATE:
+        task_rules.set_complete_date(values, value, ctx.today)
+        s.complete_date_set, s.explicit_complete_date = True, value
+    elif uri == RECURRENCE:
+        _set_recurrence(w, value, s, ctx)
+    else:
+        if uri in (START, DUE) and value != stored.values.get(uri):
+            s.client_date_change = True
+        values[uri] = _normalise_value(f, value, w.item_type)
+
+
+def _append(w: Item, f: FieldDef, value: Any) -> None:
+    if f.read_only:
+        raise EwsError("ErrorInvalidPropertySet", FieldURI(f.uri))
+    if not f.appendable:
+        raise EwsError("ErrorInvalidPropertyAppend", FieldURI(f.uri))
+    current = w.values.get(f.uri)
+    if current is None:
+        w.values[f.uri] = value
+    elif current.body_type != value.body_type:
+        raise EwsError("ErrorInvalidPropertyAppend", FieldURI(f.uri))
+    else:
+        w.values[f.uri] = Body(current.text + value.text, current.body_type)
+
+
+def _delete(w: Item, f: FieldDef, stored: Item, s: _Scratch) -> None:
+    if not f.deletable:
+        raise EwsError("ErrorInvalidPropertyDelete", FieldURI(f.uri))
+    if f.uri == task_rules.COMPLETE_DATE:
+        task_rules.delete_complete_date(w.values)
+        return
+    if f.uri in (START, DUE) and f.uri in stored.values:
+        s.client_date_change = True
+    w.values.pop(f.uri, None)
+
+
+def _apply_change(w: Item, change: FieldChange, stored: Item, s: _Scratch, ctx: ApplyContext) -> None:
+    if change.action is not Action.DELETE:
+        _check_single_property(change)
+    path = change.path
+    s.named.add(path.key)
+    if isinstance(path, ExtendedFieldURI):
+        _apply_extended(w, change)
+        return
+    if isinstance(path, IndexedFieldURI):
+        raise EwsError("ErrorInvalidPropertyRequest", path)
+    f = _field_for(path, w.item_type)
+    if change.action is Action.DELETE:
+        _delete(w, f, stored, s)
+    elif change.action is Action.APPEND:
+        _append(w, f, change.value)
+    else:
+        if f.read_only or f.create_only:
+            raise EwsError("ErrorInvalidPropertySet", path)
+        if change.value is UNPARSED:
+            raise EwsError("ErrorInvalidPropertyRequest", path)
+        _set(w, f, change.value, stored, s, ctx)
+
+
+# ---- recurrence on set (§5.2, D12) --------------------------------------------------------------------------
+
+
+def _anchor(values: dict[str, Any]) -> dt.date | None:
+    return values.get(START) or values.get(DUE)
+
+
+def _move_occurrence(values: dict[str, Any], new_anchor: dt.date, span: dt.timedelta) -> None:
+    """Move the task's dates so the anchor (StartDate, else DueDate) is ``new_anchor``, keeping the span."""
+    if START in values:
+        values[START] = new_anchor
+        values[DUE] = new_anchor + span
+    else:
+        values[DUE] = new_anchor
+
+
+def _span(values: dict[str, Any]) -> dt.timedelta:
+    if START in values and DUE in values:
+        return values[DUE] - values[START]
+    return dt.timedelta()
+
+
+def _set_recurrence(w: Item, new: Recurrence, s: _Scratch, ctx: ApplyContext) -> None:
+    try:
+        rec_mod.validate(new, strict=ctx.strict)
+    except EwsError as err:
+        raise EwsError(err.code, FieldURI(RECURRENCE), values=err.values) from None
+    current: Recurrence | None = w.values.get(RECURRENCE)
+    if current is not None and rec_mod.same(current, new):
+        return
+    values = w.values
+    if current is None:
+        normal = rec_mod.normalized(new)
+        _move_occurrence(values, normal.range.start, _span(values))
+        s.normalised.update((START, DUE))
+        values[RECURRENCE] = normal
+    elif new.range.start != current.range.start:
+        values[RECURRENCE] = new  # a reschedule (non-regenerating) or an in-place change (regenerating)
+        if not current.regenerating:
+            s.client_date_change = True
+    else:
+        normal = rec_mod.normalized(new)
+        anchor = _anchor(values)
+        if anchor is not None and not normal.regenerating:
+            moved = rec_mod.first_on_or_after(normal, anchor)
+            if moved is None:
+                raise EwsError("ErrorRecurrenceHasNoOccurrence", FieldURI(RECURRENCE))
+            _move_occurrence(values, moved, _span(values))
+            s.normalised.update((START, DUE))
+        values[RECURRENCE] = normal
+
+
+# ---- whole-item rules -----------------------------------------------------------------------------------------
+
+
+def _check_dates(w: Item) -> None:
+    """D4 plus "a start date requires a due date" (OXOTASK)."""
+    if w.item_type != "Task":
+        return
+    start, due = w.values.get(START), w.values.get(DUE)
+    if start is not None and due is None:
+        w.values[DUE] = start
+    elif start is not None and start > due:
+        raise EwsError("ErrorCalendarEndDateIsEarlierThanStartDate", FieldURI(DUE))
+
+
+def diff(before: Item, after: Item) -> dict[str, tuple[Any, Any]]:
+    """Property keys whose value differs, with (old, new); absent is None."""
+    out: dict[str, tuple[Any, Any]] = {}
+    for key in before.values.keys() | after.values.keys():
+        old, new = before.values.get(key), after.values.get(key)
+        if old != new:
+            out[key] = (old, new)
+    for key in before.extended.keys() | after.extended.keys():
+        old_x, new_x = before.extended.get(key), after.extended.get(key)
+        if old_x != new_x:
+            out[key] = (old_x.value if old_x else None, new_x.value if new_x else None)
+    return out
+
+
+def _conflicts(touched: Iterable[str], changed_since: frozenset[str] | None, mode: ConflictResolution) -> int:
+    """D3: raise ErrorIrresolvableConflict or return ConflictResults/Count."""
+    if changed_since is None:
+        return 0
+    if mode is ConflictResolution.NEVER_OVERWRITE:
+        raise EwsError("ErrorIrresolvableConflict")
+    overlap = [k for k in touched if "*" in changed_since or k in changed_since]
+    if not overlap:
+        return 0
+    if mode is ConflictResolution.AUTO_RESOLVE:
+        raise EwsError("ErrorIrresolvableConflict")
+    return len(overlap)
+
+
+def _bump(item: Item, now: dt.datetime) -> None:
+    item.version += 1
+    item.change_key = IdFactory.change_key(item.id, item.version)
+    item.values[LAST_MODIFIED] = now
+
+
+# ---- recurring tasks (§5.4–5.6, D7–D11, D17) -------------------------------------------------------------------
+
+
+def _one_off(w: Item, ctx: ApplyContext) -> Item:
+    """D7: a non-recurring copy of W with its own identity."""
+    o = w.copy()
+    o.id = ctx.new_item_id()
+    o.version = 1
+    o.change_key = IdFactory.change_key(o.id, 1)
+    o.values.pop(RECURRENCE, None)
+    o.values[CHANGE_COUNT] = 1
+    o.values["item:DateTimeCreated"] = ctx.now
+    o.values[LAST_MODIFIED] = ctx.now
+    return o
+
+
+def _advance_master(m: Item, stored: Item, next_anchor: dt.date | None, next_due: dt.date | None,
+                    spawned: bool = True) -> None:
+    """D8: the master moves to the next occurrence, reset to NotStarted, one occurrence fewer."""
+    values = m.values
+    span = _span(stored.values)
+    old_due = values.get(DUE)
+    if next_due is not None:  # regenerating: the due date is what regeneration computes
+        values[DUE] = next_due
+        if START in stored.values:
+            values[START] = next_due - span
+    elif next_anchor is not None:
+        if START in stored.values:
+            values[START] = next_anchor
+            values[DUE] = next_anchor + span
+        else:
+            values.pop(START, None)
+            values[DUE] = next_anchor
+    values[task_rules.STATUS] = task_rules.NOT_STARTED
+    values[task_rules.PERCENT] = task_rules.ZERO
+    values.pop(task_rules.COMPLETE_DATE, None)
+    values[RECURRENCE] = rec_mod.decremented(values[RECURRENCE])
+    if spawned:  # D17
+        values[CHANGE_COUNT] = int(values.get(CHANGE_COUNT, 1)) + 1
+    reminder = values.get("item:ReminderDueBy")
+    if values.get("item:ReminderIsSet") and reminder is not None and old_due is not None and DUE in values:
+        values["item:ReminderDueBy"] = reminder + (values[DUE] - old_due)
+
+
+def _recurring(stored: Item, w: Item, s: _Scratch, ctx: ApplyContext) -> Item | None:
+    """Run the one-off rules on W (the future master); return the spawned one-off, if any."""
+    old: Recurrence | None = stored.values.get(RECURRENCE)
+    if old is None or w.values.get(RECURRENCE) is None:
+        return None
+    completing = (w.values.get(task_rules.STATUS) == task_rules.COMPLETED
+                  and stored.values.get(task_rules.STATUS) != task_rules.COMPLETED)
+    rescheduling = s.client_date_change and not old.regenerating
+    if not (completing or rescheduling):
+        return None
+    next_anchor = next_due = None
+    if old.regenerating:
+        completed_on = s.explicit_complete_date or ctx.now.date()  # D9: the UTC date of completion
+        next_due = rec_mod.regenerate(old, completed_on)
+        exists = rec_mod.has_next(old, next_due)
+    else:
+        bound = stored.values.get(DUE) or stored.values.get(START)
+        next_anchor = rec_mod.next_after(old, bound) if bound is not None else None
+        exists = rec_mod.has_next(old, next_anchor)
+    if not exists:
+        if completing:  # the last occurrence: the series is finished, the master itself is the completed task
+            w.values.pop(RECURRENCE, None)
+        return None
+    one_off = _one_off(w, ctx)
+    if completing:
+        one_off.values["item:ReminderIsSet"] = False
+    # keep the client's range (e.g. a new range StartDate) but with the visible count of the stored range
+    w.values[RECURRENCE] = _with_range_count(w.values[RECURRENCE], old)
+    _advance_master(w, stored, next_anchor, next_due)
+    return one_off
+
+
+def _with_range_count(new: Recurrence, old: Recurrence) -> Recurrence:
+    if isinstance(new.range, rec_mod.NumberedRecurrence) and isinstance(old.range, rec_mod.NumberedRecurrence):
+        return Recurrence(new.pattern, rec_mod.NumberedRecurrence(new.range.start, old.range.count))
+    return new
+
+
+# ---- entry points ---------------------------------------------------------------------------------------------
+
+
+def apply_item_change(
+    stored: Item,
+    changes: Sequence[FieldChange],
+    ctx: ApplyContext,
+    changed_since: frozenset[str] | None = None,
+) -> Outcome:
+    """Apply one ItemChange. ``changed_since`` is None when the request's ChangeKey is current or absent,
+    else the keys changed after the client's version (ALL_CHANGED when that version is unknown)."""
+    if stored.task_request_sent:
+        raise EwsError("ErrorSentTaskRequestUpdate")
+    if stored.item_type == "Task" and ctx.message_disposition in ("SendOnly", "SendAndSaveCopy"):
+        raise EwsError("ErrorInvalidOperation", message="Tasks cannot be sent; use MessageDisposition SaveOnly.")
+    w = stored.copy()
+    s = _Scratch()
+    for change in changes:
+        _apply_change(w, change, stored, s, ctx)
+    _check_dates(w)
+    touched = [k for k in s.named if k in diff(stored, w)]
+    conflicts = _conflicts(touched, changed_since, ctx.conflict_resolution)
+    spawned = _recurring(stored, w, s, ctx) if w.item_type == "Task" else None
+    changed = diff(stored, w)
+    if changed:
+        _bump(w, ctx.now)
+        changed = diff(stored, w)
+    return Outcome(item=w, changed=changed, conflicts=conflicts, spawned=spawned)
+
+
+def delete_occurrence(stored: Item, now: dt.datetime) -> Outcome:
+    """DeleteItem SpecifiedOccurrenceOnly: the master skips its current occurrence (spec §5.3).
+
+    Not permitted for regenerating or non-recurring tasks, nor for the last occurrence.
+    """
+    rec: Recurrence | None = stored.values.get(RECURRENCE)
+    if rec is None or rec.regenerating:
+        raise EwsError("ErrorCannotDeleteTaskOccurrence")
+    bound = stored.values.get(DUE) or stored.values.get(START)
+    next_anchor = rec_mod.next_after(rec, bound) if bound is not None else None
+    if not rec_mod.has_next(rec, next_anchor):
+        raise EwsError("ErrorCannotDeleteTaskOccurrence")
+    w = stored.copy()
+    _advance_master(w, stored, next_anchor, None, spawned=False)
+    _bump(w, now)
+    return Outcome(item=w, changed=diff(stored, w))
+
+
+def task_defaults(now: dt.datetime) -> dict[str, Any]:
+    return {
+        "item:ItemClass": ITEM_CLASSES["Task"],
+        "item:Sensitivity": "Normal",
+        "item:Importance": "Normal",
+        "item:ReminderIsSet": False,
+        "item:ReminderMinutesBeforeStart": 0,
+        "item:IsAssociated": False,
+        "item:DateTimeCreated": now,
+        "item:DateTimeReceived": now,
+        LAST_MODIFIED: now,
+        task_rules.STATUS: task_rules.NOT_STARTED,
+        task_rules.PERCENT: task_rules.ZERO,
+        CHANGE_COUNT: 1,
+    }
+
+
+def create_item(
+    item_type: str,
+    properties: Sequence[FieldChange],
+    ctx: ApplyContext,
+    *,
+    mailbox: str,
+    folder_id: str,
+    owner: str,
+) -> Item:
+    """Build a new item from the properties of a CreateItem item element, in document order."""
+    item_id = ctx.new_item_id()
+    item = Item(id=item_id, mailbox=mailbox, folder_id=folder_id, item_type=item_type, version=1,
+                change_key=IdFactory.change_key(item_id, 1))
+    if item_type == "Task":
+        item.values.update(task_defaults(ctx.now))
+        item.values["task:Owner"] = owner
+    blank = item.copy()
+    s = _Scratch()
+    # the recurrence is normalised against the finished dates, whatever its position in the element
+    ordered = sorted(properties, key=lambda p: isinstance(p.path, FieldURI) and p.path.uri == RECURRENCE)
+    for prop in ordered:
+        path = prop.path
+        if isinstance(path, ExtendedFieldURI):
+            _apply_extended(item, prop)
+            continue
+        f = _field_for(path, item_type)
+        if f.read_only:
+            raise EwsError("ErrorInvalidPropertySet", path)
+        _set(item, f, prop.value, blank, s, ctx)
+    _check_dates(item)
+    return item

@@ -1,0 +1,130 @@
+"""Fixture files (JSON or YAML): mailboxes and their tasks, loaded through the same engine as CreateItem.
+
+Property keys are FieldURIs (``task:Status``) or snake_case element names (``percent_complete``); values
+use plain YAML/JSON types. An item may pin its ``id`` and ``change_key`` (to replay captured requests).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .core import fields as F
+from .core import recurrence as R
+from .core.apply import ApplyContext, create_item
+from .core.changes import Action, FieldChange
+from .core.errors import EwsError
+from .core.item import Body, ExtendedValue
+from .core.paths import ExtendedFieldURI, FieldURI
+from .core.timezones import UTC
+from .operations.context import Emulator
+
+
+class FixtureError(ValueError):
+    pass
+
+
+def _snake(name: str) -> str:
+    return "".join(f"_{c.lower()}" if c.isupper() and i else c.lower() for i, c in enumerate(name))
+
+
+def _field_for_key(item_type: str, key: str) -> F.FieldDef:
+    if ":" in key and key in F.FIELDS:
+        return F.FIELDS[key]
+    for f in F.fields_of(item_type):
+        if _snake(f.element) == key:
+            return f
+    raise FixtureError(f"unknown property {key!r} for a {item_type}")
+
+
+def _date(value: Any) -> dt.date:
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
+
+
+def _recurrence(data: dict[str, Any]) -> R.Recurrence:
+    def part(spec: dict[str, Any]) -> Any:
+        spec = dict(spec)
+        cls = getattr(R, spec.pop("type"))
+        for key in ("start", "end"):
+            if key in spec:
+                spec[key] = _date(spec[key])
+        if isinstance(spec.get("days_of_week"), list):
+            spec["days_of_week"] = tuple(spec["days_of_week"])
+        return cls(**spec)
+    return R.Recurrence(part(data["pattern"]), part(data["range"]))
+
+
+def _value(f: F.FieldDef, raw: Any) -> Any:
+    if f.kind == F.TASKDATE:
+        return _date(raw)
+    if f.kind == F.DATETIME:
+        value = raw if isinstance(raw, dt.datetime) else dt.datetime.fromisoformat(str(raw).replace("Z", "+00:00"))
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    if f.kind == F.DOUBLE:
+        return Decimal(str(raw))
+    if f.kind == F.BODY:
+        return Body(raw["text"], raw.get("type", "Text")) if isinstance(raw, dict) else Body(str(raw))
+    if f.kind == F.STRINGS:
+        return tuple(str(v) for v in raw)
+    if f.kind == F.RECURRENCE:
+        return _recurrence(raw)
+    if f.kind == F.BOOL:
+        return bool(raw)
+    if f.kind == F.INT:
+        return int(raw)
+    return str(raw)
+
+
+def read(path: Path) -> dict[str, Any]:
+    text = path.read_text(encoding="utf-8")
+    data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+    if not isinstance(data, dict) or "mailboxes" not in data:
+        raise FixtureError(f"{path}: expected a mapping with a 'mailboxes' list")
+    return data
+
+
+def load(emulator: Emulator, data: dict[str, Any]) -> int:
+    """Load mailboxes and items; returns the number of items created."""
+    store, now, count = emulator.store, emulator.clock.now(), 0
+    for mailbox in data.get("mailboxes", []):
+        smtp = mailbox["smtp"].lower()
+        store.ensure_mailbox(smtp, mailbox.get("display_name"), now=now)
+        for spec in mailbox.get("tasks", []):
+            _load_item(emulator, smtp, "Task", dict(spec), now)
+            count += 1
+    return count
+
+
+def _load_item(emulator: Emulator, smtp: str, item_type: str, spec: dict[str, Any], now: dt.datetime) -> None:
+    item_id, change_key = spec.pop("id", None), spec.pop("change_key", None)
+    folder_name = spec.pop("folder", "tasks")
+    extended = spec.pop("extended", [])
+    props = []
+    for key, raw in spec.items():
+        f = _field_for_key(item_type, key)
+        props.append(FieldChange(Action.SET, FieldURI(f.uri), _value(f, raw), (FieldURI(f.uri),), item_type))
+    ctx = ApplyContext(now=now, zone=UTC, new_item_id=(lambda: item_id) if item_id else emulator.ids.item_id)
+    with emulator.store.write() as conn:
+        folder = emulator.store.distinguished_folder(conn, smtp, folder_name)
+        if folder is None:
+            raise FixtureError(f"unknown folder {folder_name!r}")
+        try:
+            item = create_item(item_type, props, ctx, mailbox=smtp, folder_id=folder.id,
+                               owner=emulator.store.mailbox_display_name(conn, smtp))
+        except EwsError as err:
+            raise FixtureError(f"{smtp}: {spec.get('subject', '?')}: {err.code}") from None
+        for ext in extended:
+            path = ExtendedFieldURI(**ext["path"])
+            value = tuple(ext["value"]) if isinstance(ext["value"], list) else str(ext["value"])
+            item.extended[path.key] = ExtendedValue(path, value)
+        if change_key:
+            item.change_key = change_key
+        emulator.store.insert_item(conn, item, now)
+
+
+def load_files(emulator: Emulator, paths: list[Path]) -> int:
+    return sum(load(emulator, read(p)) for p in paths)

@@ -1,0 +1,80 @@
+"""Pieces several operations share: item-id resolution, shapes, folder targets, write retries."""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import Callable, Iterator, TypeVar
+
+from lxml import etree
+from sqlalchemy.exc import OperationalError
+
+from ..core import ids
+from ..core.errors import EwsError
+from ..protocol.items import Shape
+from ..protocol.namespaces import local, t
+from ..protocol.paths import PATH_TAGS, parse_path
+from ..store.repository import Folder
+from .context import RequestContext
+
+R = TypeVar("R")
+WRITE_ATTEMPTS = 8
+
+
+class LostRace(Exception):
+    """A conditional write found the item at a newer version; the ItemChange is retried from a fresh read."""
+
+
+def with_retries(ctx: RequestContext, work: Callable[[object], R]) -> R:
+    """Run ``work(conn)`` in a write transaction, retrying lost races and lock time-outs."""
+    for attempt in range(WRITE_ATTEMPTS):
+        try:
+            with ctx.store.write() as conn:
+                return work(conn)
+        except LostRace:
+            continue
+        except OperationalError:
+            if attempt == WRITE_ATTEMPTS - 1:
+                raise EwsError("ErrorServerBusy") from None
+    raise EwsError("ErrorIrresolvableConflict")
+
+
+def check_item_id(value: str) -> None:
+    """Spec §2.3 Id checks: empty, malformed, too long, or a folder's Id."""
+    if ids.classify_id(value) == "folder":
+        raise EwsError("ErrorCannotUseFolderIdForItemId")
+
+
+def parse_shape(el: etree._Element | None) -> Shape:
+    if el is None:
+        return Shape("IdOnly")
+    additional = el.find(t("AdditionalProperties"))
+    paths = tuple(parse_path(p) for p in additional if p.tag in PATH_TAGS) if additional is not None else ()
+    return Shape(el.findtext(t("BaseShape")) or "IdOnly", paths, el.findtext(t("BodyType")))
+
+
+def resolve_folder(conn, ctx: RequestContext, el: etree._Element) -> Folder:
+    """A ``t:FolderId`` or ``t:DistinguishedFolderId`` (optionally naming another mailbox) -> Folder."""
+    if local(el.tag) == "DistinguishedFolderId":
+        mailbox = el.findtext(f"{t('Mailbox')}/{t('EmailAddress')}") or ctx.mailbox
+        ctx.store.ensure_mailbox(mailbox, now=ctx.now)
+        folder = ctx.store.distinguished_folder(conn, mailbox, el.get("Id", ""))
+    else:
+        value = el.get("Id", "")
+        if ids.classify_id(value) != "folder":
+            raise EwsError("ErrorCannotUseItemIdForFolderId")
+        folder = ctx.store.folder(conn, value, ctx.mailbox)
+    if folder is None:
+        raise EwsError("ErrorFolderNotFound")
+    return folder
+
+
+def folder_target(container: etree._Element | None) -> etree._Element | None:
+    """The single FolderId/DistinguishedFolderId inside a TargetFolderIdType container."""
+    if container is None:
+        return None
+    return next((c for c in container if isinstance(c.tag, str)), None)
+
+
+@contextmanager
+def reading(ctx: RequestContext) -> Iterator[object]:
+    with ctx.store.read() as conn:
+        yield conn

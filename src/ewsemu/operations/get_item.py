@@ -1,0 +1,37 @@
+"""GetItem: results in request order, ErrorItemNotFound in-band, shapes with AdditionalProperties."""
+from __future__ import annotations
+
+from lxml import etree
+
+from ..core.errors import EwsError
+from ..core.ids import IdFactory
+from ..protocol import responses
+from ..protocol.items import render_item
+from ..protocol.namespaces import m, t
+from .common import check_item_id, parse_shape, reading
+from .context import RequestContext
+
+
+def handle(ctx: RequestContext) -> etree._Element:
+    body = ctx.envelope.body
+    shape = parse_shape(body.find(m("ItemShape")))
+    ids_el = body.find(m("ItemIds"))
+    root, messages = responses.response_root("GetItem")
+    with reading(ctx) as conn:
+        owner = ctx.store.mailbox_display_name(conn, ctx.mailbox)
+        for id_el in ids_el if ids_el is not None else ():
+            if not isinstance(id_el.tag, str):
+                continue
+            try:
+                item_id = id_el.get("Id") or id_el.get("RecurringMasterId") or id_el.get("OccurrenceId") or ""
+                check_item_id(item_id)
+                item = ctx.store.load_item(conn, item_id, ctx.mailbox)
+                if item is None:
+                    raise EwsError("ErrorItemNotFound")
+            except EwsError as err:
+                responses.error(messages, "GetItem", err, "Items")
+                continue
+            msg = responses.success(messages, "GetItem")
+            render_item(item, shape, etree.SubElement(msg, m("Items")), ctx.zone,
+                        IdFactory.change_key(item.folder_id, 1), owner)
+    return root

@@ -1,0 +1,76 @@
+"""m:UpdateItem -> typed operations, in document order (spec §1)."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from lxml import etree
+
+from ..core.changes import UNPARSED, Action, ConflictResolution, FieldChange, ItemChange, ItemRef
+from ..core.errors import EwsError, SchemaViolation
+from .items import decode_property
+from .namespaces import local, m, t
+from .paths import PATH_TAGS, parse_path
+
+_ACTIONS = {t(a.value): a for a in Action}
+
+
+@dataclass(frozen=True)
+class UpdateItemRequest:
+    conflict_resolution: ConflictResolution
+    message_disposition: str | None
+    send_meeting_invitations: str | None
+    suppress_read_receipts: bool
+    #: the raw ``t:ItemChange`` elements; each is decoded on its own so one bad change fails alone (D22)
+    item_changes: list[etree._Element]
+
+
+def parse_update_item(el: etree._Element, *, strict: bool) -> UpdateItemRequest:
+    cr = el.get("ConflictResolution")
+    if cr is None and strict:
+        raise SchemaViolation("The required attribute 'ConflictResolution' is missing.", el.sourceline or 0)
+    changes = el.find(m("ItemChanges"))
+    return UpdateItemRequest(
+        conflict_resolution=ConflictResolution(cr or "AutoResolve"),
+        message_disposition=el.get("MessageDisposition"),
+        send_meeting_invitations=el.get("SendMeetingInvitationsOrCancellations"),
+        suppress_read_receipts=el.get("SuppressReadReceipts") in ("true", "1"),
+        item_changes=[c for c in changes if c.tag == t("ItemChange")] if changes is not None else [],
+    )
+
+
+def _target(el: etree._Element) -> ItemRef:
+    name = local(el.tag)
+    if name == "OccurrenceItemId":
+        return ItemRef(el.get("RecurringMasterId", ""), el.get("ChangeKey"), name)
+    if name == "RecurringMasterItemId":
+        return ItemRef(el.get("OccurrenceId", ""), el.get("ChangeKey"), name)
+    return ItemRef(el.get("Id", ""), el.get("ChangeKey"), name)
+
+
+def _field_change(el: etree._Element, zone: dt.tzinfo) -> FieldChange:
+    action = _ACTIONS[el.tag]
+    children = [c for c in el if isinstance(c.tag, str)]
+    path = parse_path(next(c for c in children if c.tag in PATH_TAGS))
+    if action is Action.DELETE:
+        return FieldChange(action, path)
+    wrapper = next((c for c in children if c.tag not in PATH_TAGS), None)
+    if wrapper is None:
+        return FieldChange(action, path)
+    props = [c for c in wrapper if isinstance(c.tag, str)]
+    wrapper_type = local(wrapper.tag)
+    if len(props) != 1:
+        # the engine only needs the count here (ErrorIncorrectUpdatePropertyCount)
+        return FieldChange(action, path, UNPARSED, tuple(path for _ in props), wrapper_type)
+    found_path, value = decode_property(wrapper_type, props[0], zone, hint=path)
+    return FieldChange(action, path, value, (found_path,), wrapper_type)
+
+
+def parse_item_change(el: etree._Element, zone: dt.tzinfo) -> ItemChange:
+    """Decode one ItemChange; value errors become this ItemChange's EwsError, not a fault."""
+    children = [c for c in el if isinstance(c.tag, str)]
+    target = _target(children[0])
+    updates = el.find(t("Updates"))
+    if updates is None:
+        raise EwsError("ErrorIncorrectUpdatePropertyCount")
+    return ItemChange(target, tuple(_field_change(u, zone) for u in updates if u.tag in _ACTIONS))

@@ -1,0 +1,61 @@
+"""The WSGI router in front of spyne: static WSDL/XSD, health, auth, and the EWS endpoint."""
+from __future__ import annotations
+
+import json
+
+from typing import Callable, Iterable
+
+from ..operations.context import Emulator
+from ..protocol.validation import wsdl_dir
+from .auth import Authenticator, OpenAuthenticator
+from .soap import USER_KEY, build_wsgi
+
+EWS_PATH = "/ews/exchange.asmx"
+_STATIC = {"/ews/services.wsdl": "Services.wsdl", "/ews/messages.xsd": "messages.xsd",
+           "/ews/types.xsd": "types.xsd", "/ews/xml.xsd": "xml.xsd"}
+StartResponse = Callable[..., object]
+
+
+def _respond(start_response: StartResponse, status: str, body: bytes, content_type: str,
+             extra: list[tuple[str, str]] | None = None) -> list[bytes]:
+    start_response(status, [("Content-Type", content_type), ("Content-Length", str(len(body)))] + (extra or []))
+    return [body]
+
+
+class Router:
+    def __init__(self, emulator: Emulator, authenticator: Authenticator | None = None) -> None:
+        self.emulator = emulator
+        self.authenticator = authenticator or OpenAuthenticator()
+        self.soap = build_wsgi(emulator)
+        self._static = {path: (wsdl_dir() / name).read_bytes() for path, name in _STATIC.items()
+                        if (wsdl_dir() / name).exists()}
+
+    def __call__(self, environ: dict, start_response: StartResponse) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "").lower()
+        method = environ.get("REQUEST_METHOD", "GET")
+        query = environ.get("QUERY_STRING", "").lower()
+        if method == "GET":
+            if path == "/health":
+                return _respond(start_response, "200 OK", json.dumps({"status": "ok"}).encode(), "application/json")
+            if path == EWS_PATH and query == "wsdl":
+                path = "/ews/services.wsdl"
+            if path in self._static:
+                return _respond(start_response, "200 OK", self._static[path], "text/xml; charset=utf-8")
+        if path == EWS_PATH:
+            if method != "POST":
+                return _respond(start_response, "405 Method Not Allowed", b"POST SOAP requests to this URL\n",
+                                "text/plain", [("Allow", "POST")])
+            user = self.authenticator.authenticate(environ)
+            if user is None:
+                return _respond(start_response, "401 Unauthorized", b"", "text/plain",
+                                self.authenticator.challenge())
+            environ[USER_KEY] = user
+            return self.soap(environ, start_response)
+        return _respond(start_response, "404 Not Found", b"Not found\n", "text/plain")
+
+
+def make_app(emulator: Emulator, authenticator: Authenticator | None = None) -> Router:
+    return Router(emulator, authenticator)
+
+
+

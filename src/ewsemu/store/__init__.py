@@ -1,0 +1,1 @@
+"""Persistence: SQLAlchemy Core tables generated from the field registry, and the repository over them."""

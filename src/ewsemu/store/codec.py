@@ -1,0 +1,167 @@
+"""Python domain values <-> column values, driven by the field registry."""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+from decimal import Decimal
+from typing import Any
+
+from ..core import fields as F
+from ..core import recurrence as R
+from ..core.item import Body, ExtendedValue, Item
+from ..core.paths import ExtendedFieldURI
+
+_UTC = dt.timezone.utc
+_RECURRENCE_TYPES = {cls.__name__: cls for cls in (
+    R.RelativeYearlyRecurrence, R.AbsoluteYearlyRecurrence, R.RelativeMonthlyRecurrence,
+    R.AbsoluteMonthlyRecurrence, R.WeeklyRecurrence, R.DailyRecurrence, R.DailyRegeneration,
+    R.WeeklyRegeneration, R.MonthlyRegeneration, R.YearlyRegeneration,
+    R.NoEndRecurrence, R.EndDateRecurrence, R.NumberedRecurrence,
+)}
+
+
+def _part_to_json(obj: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {"type": type(obj).__name__}
+    for f in dataclasses.fields(obj):
+        value = getattr(obj, f.name)
+        out[f.name] = value.isoformat() if isinstance(value, dt.date) else (
+            list(value) if isinstance(value, tuple) else value)
+    return out
+
+
+def _part_from_json(data: dict[str, Any]) -> Any:
+    cls = _RECURRENCE_TYPES[data["type"]]
+    kwargs = {}
+    for f in dataclasses.fields(cls):
+        if f.name not in data:
+            continue
+        value = data[f.name]
+        if f.name in ("start", "end"):
+            value = dt.date.fromisoformat(value)
+        elif isinstance(value, list):
+            value = tuple(value)
+        kwargs[f.name] = value
+    return cls(**kwargs)
+
+
+def recurrence_to_json(rec: R.Recurrence) -> str:
+    return json.dumps({"pattern": _part_to_json(rec.pattern), "range": _part_to_json(rec.range)})
+
+
+def recurrence_from_json(text: str) -> R.Recurrence:
+    data = json.loads(text)
+    return R.Recurrence(_part_from_json(data["pattern"]), _part_from_json(data["range"]))
+
+
+def _ext_path_to_json(p: ExtendedFieldURI) -> dict[str, str]:
+    return {k: v for k, v in dataclasses.asdict(p).items() if v is not None}
+
+
+def extended_to_json(extended: dict[str, ExtendedValue]) -> str | None:
+    if not extended:
+        return None
+    return json.dumps({k: {"path": _ext_path_to_json(v.path),
+                           "value": list(v.value) if isinstance(v.value, tuple) else v.value}
+                       for k, v in extended.items()})
+
+
+def extended_from_json(text: str | None) -> dict[str, ExtendedValue]:
+    if not text:
+        return {}
+    out = {}
+    for key, data in json.loads(text).items():
+        value = data["value"]
+        out[key] = ExtendedValue(ExtendedFieldURI(**data["path"]), tuple(value) if isinstance(value, list) else value)
+    return out
+
+
+def to_column(f: F.FieldDef, value: Any) -> Any:
+    if value is None:
+        return None
+    if f.kind == F.STRINGS:
+        return json.dumps(list(value))
+    if f.kind == F.RECURRENCE:
+        return recurrence_to_json(value)
+    if f.kind == F.DOUBLE:
+        return float(value)
+    if f.kind == F.DATETIME:
+        return value.astimezone(_UTC).replace(tzinfo=None)
+    if f.kind == F.BODY:
+        return value.text
+    return value
+
+
+def from_column(f: F.FieldDef, value: Any, row: Any) -> Any:
+    if f.kind == F.STRINGS:
+        return tuple(json.loads(value))
+    if f.kind == F.RECURRENCE:
+        return recurrence_from_json(value)
+    if f.kind == F.DOUBLE:
+        return Decimal(repr(value)).normalize() if value != int(value) else Decimal(int(value))
+    if f.kind == F.DATETIME:
+        return value.replace(tzinfo=_UTC)
+    if f.kind == F.BODY:
+        return Body(value, row._mapping[f"{f.column}_type"] or "Text")
+    if f.kind == F.INT:
+        return int(value)
+    if f.kind == F.BOOL:
+        return bool(value)
+    return value
+
+
+def item_to_row(item: Item) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "id": item.id, "mailbox": item.mailbox, "folder_id": item.folder_id, "item_type": item.item_type,
+        "version": item.version, "change_key": item.change_key, "task_request_sent": item.task_request_sent,
+        "extended": extended_to_json(item.extended),
+    }
+    for f in F.stored_fields():
+        value = item.values.get(f.uri)
+        row[f.column] = to_column(f, value)
+        if f.kind == F.BODY:
+            row[f"{f.column}_type"] = value.body_type if value is not None else None
+    return row
+
+
+def item_from_row(row: Any) -> Item:
+    m = row._mapping
+    item = Item(id=m["id"], mailbox=m["mailbox"], folder_id=m["folder_id"], item_type=m["item_type"],
+                version=m["version"], change_key=m["change_key"], task_request_sent=bool(m["task_request_sent"]),
+                extended=extended_from_json(m["extended"]))
+    for f in F.stored_fields():
+        value = m[f.column]
+        if value is not None:
+            item.values[f.uri] = from_column(f, value, row)
+    return item
+
+
+def multi_values(item: Item) -> list[dict[str, Any]]:
+    """Rows for item_values: each element of each multi-valued field and extended property."""
+    rows = []
+    for f in F.stored_fields():
+        if f.kind == F.STRINGS:
+            rows.extend({"item_id": item.id, "field": f.uri, "value": v} for v in item.values.get(f.uri, ()))
+    for key, ext in item.extended.items():
+        vals = ext.value if isinstance(ext.value, tuple) else (ext.value,)
+        rows.extend({"item_id": item.id, "field": key, "value": v} for v in vals)
+    return rows
+
+
+def json_value(value: Any) -> Any:
+    """A JSON-friendly rendering of a domain value for the change history."""
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dt.datetime):
+        return value.astimezone(_UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, Body):
+        return {"text": value.text, "body_type": value.body_type}
+    if isinstance(value, R.Recurrence):
+        return json.loads(recurrence_to_json(value))
+    if isinstance(value, tuple):
+        return [json_value(v) for v in value]
+    return str(value)

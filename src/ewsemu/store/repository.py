@@ -1,0 +1,197 @@
+"""The repository: every read and write the operations need, as SQLAlchemy Core statements.
+
+Each ItemChange runs in its own write transaction; an item's UPDATE is conditional on the version that was
+read (``WHERE version = :read``), so two concurrent writers can never both succeed from the same version.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import threading
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, Iterator
+
+from sqlalchemy import and_, delete, insert, select, update
+from sqlalchemy.engine import Connection, Engine
+
+from ..core.fields import STRINGS, stored_fields
+from ..core.ids import IdFactory
+from ..core.item import Item
+from . import codec
+from .engine import make_engine
+from .schema import folders, item_values, item_versions, items, mailboxes, metadata
+
+_MULTI = frozenset(f.uri for f in stored_fields() if f.kind == STRINGS)
+
+#: distinguished folders every mailbox gets: name -> (display name, folder class, parent)
+DISTINGUISHED: dict[str, tuple[str, str | None, str | None]] = {
+    "root": ("Root", None, None),
+    "msgfolderroot": ("Top of Information Store", None, "root"),
+    "inbox": ("Inbox", "IPF.Note", "msgfolderroot"),
+    "drafts": ("Drafts", "IPF.Note", "msgfolderroot"),
+    "sentitems": ("Sent Items", "IPF.Note", "msgfolderroot"),
+    "deleteditems": ("Deleted Items", "IPF.Note", "msgfolderroot"),
+    "outbox": ("Outbox", "IPF.Note", "msgfolderroot"),
+    "junkemail": ("Junk Email", "IPF.Note", "msgfolderroot"),
+    "tasks": ("Tasks", "IPF.Task", "msgfolderroot"),
+    "calendar": ("Calendar", "IPF.Appointment", "msgfolderroot"),
+    "contacts": ("Contacts", "IPF.Contact", "msgfolderroot"),
+    "notes": ("Notes", "IPF.StickyNote", "msgfolderroot"),
+    "journal": ("Journal", "IPF.Journal", "msgfolderroot"),
+    "recoverableitemsroot": ("Recoverable Items", None, "root"),
+    "recoverableitemsdeletions": ("Deletions", None, "recoverableitemsroot"),
+}
+
+
+@dataclass(frozen=True)
+class Folder:
+    id: str
+    mailbox: str
+    parent_id: str | None
+    distinguished: str | None
+    display_name: str
+    folder_class: str | None
+    version: int
+
+    @property
+    def change_key(self) -> str:
+        return IdFactory.change_key(self.id, self.version)
+
+
+def _folder(row: Any) -> Folder:
+    m = row._mapping
+    return Folder(m["id"], m["mailbox"], m["parent_id"], m["distinguished"], m["display_name"],
+                  m["folder_class"], m["version"])
+
+
+class Store:
+    def __init__(self, url: str, ids: IdFactory | None = None) -> None:
+        self.url = url
+        self.engine: Engine = make_engine(url)
+        self.ids = ids or IdFactory()
+        self._known_mailboxes: set[str] = set()
+        self._mailbox_lock = threading.Lock()
+
+    def create_schema(self) -> None:
+        metadata.create_all(self.engine)
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        with self.engine.connect().execution_options(write=True) as conn, conn.begin():
+            yield conn
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        with self.engine.connect() as conn, conn.begin():
+            yield conn
+
+    # ---- mailboxes and folders -------------------------------------------------------------------------
+
+    def ensure_mailbox(self, smtp: str, display_name: str | None = None, now: dt.datetime | None = None) -> None:
+        """Create the mailbox and its distinguished folders on first use."""
+        smtp = smtp.lower()
+        if smtp in self._known_mailboxes:
+            return
+        with self._mailbox_lock, self.write() as conn:
+            if conn.execute(select(mailboxes.c.smtp).where(mailboxes.c.smtp == smtp)).first() is None:
+                now = (now or dt.datetime.now(dt.timezone.utc)).replace(tzinfo=None)
+                conn.execute(insert(mailboxes).values(smtp=smtp, display_name=display_name or smtp.split("@")[0],
+                                                      created=now))
+                ids: dict[str, str] = {}
+                for name, (display, cls, parent) in DISTINGUISHED.items():
+                    ids[name] = self.ids.folder_id()
+                    conn.execute(insert(folders).values(
+                        id=ids[name], mailbox=smtp, parent_id=ids.get(parent) if parent else None,
+                        distinguished=name, display_name=display, folder_class=cls, version=1))
+            self._known_mailboxes.add(smtp)
+
+    def mailbox_display_name(self, conn: Connection, smtp: str) -> str:
+        row = conn.execute(select(mailboxes.c.display_name).where(mailboxes.c.smtp == smtp.lower())).first()
+        return row[0] if row else smtp
+
+    def mailbox_exists(self, conn: Connection, smtp: str) -> bool:
+        return conn.execute(select(mailboxes.c.smtp).where(mailboxes.c.smtp == smtp.lower())).first() is not None
+
+    def distinguished_folder(self, conn: Connection, mailbox: str, name: str) -> Folder | None:
+        row = conn.execute(select(folders).where(and_(folders.c.mailbox == mailbox.lower(),
+                                                      folders.c.distinguished == name))).first()
+        return _folder(row) if row else None
+
+    def folder(self, conn: Connection, folder_id: str, mailbox: str) -> Folder | None:
+        row = conn.execute(select(folders).where(and_(folders.c.id == folder_id,
+                                                      folders.c.mailbox == mailbox.lower()))).first()
+        return _folder(row) if row else None
+
+    def child_folders(self, conn: Connection, parent_id: str) -> list[Folder]:
+        return [_folder(r) for r in conn.execute(select(folders).where(folders.c.parent_id == parent_id))]
+
+    # ---- items --------------------------------------------------------------------------------------------
+
+    def load_item(self, conn: Connection, item_id: str, mailbox: str) -> Item | None:
+        row = conn.execute(select(items).where(and_(items.c.id == item_id,
+                                                    items.c.mailbox == mailbox.lower()))).first()
+        return codec.item_from_row(row) if row else None
+
+    def insert_item(self, conn: Connection, item: Item, at: dt.datetime, changes: dict[str, Any] | None = None) -> None:
+        conn.execute(insert(items).values(**codec.item_to_row(item)))
+        self._record_version(conn, item, at, changes or {})
+        self._write_values(conn, item, replace=False)
+
+    def update_item(self, conn: Connection, item: Item, read_version: int, at: dt.datetime,
+                    changes: dict[str, tuple[Any, Any]]) -> bool:
+        """Write the new state if the stored version is still ``read_version``; False if someone else won."""
+        row = codec.item_to_row(item)
+        row.pop("id")
+        result = conn.execute(update(items).where(and_(items.c.id == item.id, items.c.version == read_version))
+                              .values(**row))
+        if result.rowcount != 1:
+            return False
+        self._record_version(conn, item, at, changes)
+        if any(k.startswith(("ext:", "tag:")) or k in _MULTI for k in changes):
+            self._write_values(conn, item, replace=True)
+        return True
+
+    def delete_item(self, conn: Connection, item_id: str) -> None:
+        conn.execute(delete(item_values).where(item_values.c.item_id == item_id))
+        conn.execute(delete(item_versions).where(item_versions.c.item_id == item_id))
+        conn.execute(delete(items).where(items.c.id == item_id))
+
+    def move_item(self, conn: Connection, item_id: str, folder_id: str) -> None:
+        conn.execute(update(items).where(items.c.id == item_id).values(folder_id=folder_id))
+
+    def changed_since(self, conn: Connection, item_id: str, change_key: str) -> frozenset[str] | None:
+        """Keys changed after the version ``change_key`` names; None if this item never had that key."""
+        row = conn.execute(select(item_versions.c.version).where(and_(
+            item_versions.c.item_id == item_id, item_versions.c.change_key == change_key))).first()
+        if row is None:
+            return None
+        keys: set[str] = set()
+        for (text,) in conn.execute(select(item_versions.c.changes).where(and_(
+                item_versions.c.item_id == item_id, item_versions.c.version > row[0]))):
+            keys.update(json.loads(text))
+        return frozenset(keys)
+
+    def history(self, conn: Connection, item_id: str) -> list[dict[str, Any]]:
+        rows = conn.execute(select(item_versions).where(item_versions.c.item_id == item_id)
+                            .order_by(item_versions.c.version))
+        return [{"version": r.version, "change_key": r.change_key,
+                 "at": r.at.strftime("%Y-%m-%dT%H:%M:%SZ"), "changes": json.loads(r.changes)} for r in rows]
+
+    def _record_version(self, conn: Connection, item: Item, at: dt.datetime, changes: dict[str, Any]) -> None:
+        diff = {k: [codec.json_value(old), codec.json_value(new)] for k, (old, new) in changes.items()} \
+            if changes and isinstance(next(iter(changes.values())), tuple) else {}
+        conn.execute(insert(item_versions).values(item_id=item.id, version=item.version, change_key=item.change_key,
+                                                  at=at.astimezone(dt.timezone.utc).replace(tzinfo=None),
+                                                  changes=json.dumps(diff)))
+
+    def _write_values(self, conn: Connection, item: Item, replace: bool) -> None:
+        if replace:
+            conn.execute(delete(item_values).where(item_values.c.item_id == item.id))
+        rows = codec.multi_values(item)
+        if rows:
+            conn.execute(insert(item_values), rows)
+

@@ -1,0 +1,81 @@
+"""Tables. The items table has one column per stored registry field, so restrictions run in SQL."""
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean, Column, Date, DateTime, Float, ForeignKey, Index, Integer, MetaData, String, Table, Text,
+)
+
+from ..core import fields as F
+
+metadata = MetaData()
+
+mailboxes = Table(
+    "mailboxes", metadata,
+    Column("smtp", String(320), primary_key=True),
+    Column("display_name", String(256), nullable=False),
+    Column("created", DateTime, nullable=False),
+)
+
+folders = Table(
+    "folders", metadata,
+    Column("id", String(128), primary_key=True),
+    Column("mailbox", String(320), ForeignKey("mailboxes.smtp"), nullable=False, index=True),
+    Column("parent_id", String(128), nullable=True),
+    Column("distinguished", String(64), nullable=True),
+    Column("display_name", String(256), nullable=False),
+    Column("folder_class", String(128), nullable=True),
+    Column("version", Integer, nullable=False, default=1),
+    Index("ix_folders_mailbox_distinguished", "mailbox", "distinguished", unique=True),
+)
+
+_KIND_TYPES = {
+    F.STRING: lambda: Text(), F.INT: lambda: Integer(), F.DOUBLE: lambda: Float(), F.BOOL: lambda: Boolean(),
+    F.DATETIME: lambda: DateTime(), F.TASKDATE: lambda: Date(), F.ENUM: lambda: String(64),
+    F.STRINGS: lambda: Text(), F.BODY: lambda: Text(), F.RECURRENCE: lambda: Text(),
+}
+
+
+def _field_columns() -> list[Column]:
+    cols: list[Column] = []
+    for f in F.stored_fields():
+        cols.append(Column(f.column, _KIND_TYPES[f.kind](), nullable=True))
+        if f.kind == F.BODY:
+            cols.append(Column(f"{f.column}_type", String(8), nullable=True))
+    return cols
+
+
+items = Table(
+    "items", metadata,
+    Column("id", String(128), primary_key=True),
+    Column("mailbox", String(320), ForeignKey("mailboxes.smtp"), nullable=False),
+    Column("folder_id", String(128), ForeignKey("folders.id"), nullable=False),
+    Column("item_type", String(32), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("change_key", String(512), nullable=False),
+    Column("task_request_sent", Boolean, nullable=False, default=False),
+    Column("extended", Text, nullable=True),
+    *_field_columns(),
+    Index("ix_items_folder", "folder_id"),
+    Index("ix_items_mailbox", "mailbox"),
+)
+
+#: every ChangeKey an item has had, with what changed to reach that version (D3, and the ChangeKey history)
+item_versions = Table(
+    "item_versions", metadata,
+    Column("item_id", String(128), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("change_key", String(512), nullable=False),
+    Column("at", DateTime, nullable=False),
+    Column("changes", Text, nullable=False),
+    Index("ix_item_versions_ck", "item_id", "change_key"),
+)
+
+#: one row per element of a multi-valued field or extended property, for "any element equals" restrictions
+item_values = Table(
+    "item_values", metadata,
+    Column("item_id", String(128), nullable=False),
+    Column("field", String(256), nullable=False),
+    Column("value", Text, nullable=True),
+    Index("ix_item_values_item_field", "item_id", "field"),
+    Index("ix_item_values_field_value", "field", "value"),
+)
