@@ -34,6 +34,10 @@ class Emulator:
         self.store = Store(settings.database, self.ids)
         self.store.create_schema()
 
+    def reset(self) -> None:
+        """Forget every mailbox, folder and item (the plugin's per-test isolation)."""
+        self.store.reset()
+
     def close(self) -> None:
         self.store.dispose()
 

@@ -79,6 +79,12 @@ class Store:
     def dispose(self) -> None:
         self.engine.dispose()
 
+    def reset(self) -> None:
+        with self._mailbox_lock, self.write() as conn:
+            for table in reversed(metadata.sorted_tables):
+                conn.execute(delete(table))
+            self._known_mailboxes.clear()
+
     @contextmanager
     def write(self) -> Iterator[Connection]:
         with self.engine.connect().execution_options(write=True) as conn, conn.begin():

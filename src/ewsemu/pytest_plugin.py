@@ -1,0 +1,56 @@
+"""pytest plugin (entry point ``pytest11``): an in-process ewsemu for your own test suite.
+
+Two lines in a test are enough::
+
+    def test_my_sync(ewsemu_account):
+        account = ewsemu_account("alice@example.com")   # a ready exchangelib Account
+
+Fixtures: ``ewsemu_server`` (session-scoped ThreadedServer on a free port, in-memory SQLite unless
+``EWSEMU_DATABASE`` is set), ``ewsemu`` (the same server, emptied before each test), ``ewsemu_url`` (the EWS
+endpoint URL) and ``ewsemu_account`` (a factory of exchangelib Accounts; needs exchangelib installed).
+"""
+from __future__ import annotations
+
+import os
+from typing import Any, Callable, Iterator
+
+import pytest
+
+from .server.http import ThreadedServer
+
+
+@pytest.fixture(scope="session")
+def ewsemu_server() -> Iterator[ThreadedServer]:
+    server = ThreadedServer(port=int(os.environ.get("EWSEMU_PORT", "0")),
+                            host=os.environ.get("EWSEMU_HOST", "127.0.0.1"),
+                            database=os.environ.get("EWSEMU_DATABASE", "sqlite://"))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def ewsemu(ewsemu_server: ThreadedServer) -> ThreadedServer:
+    ewsemu_server.emulator.reset()
+    return ewsemu_server
+
+
+@pytest.fixture
+def ewsemu_url(ewsemu: ThreadedServer) -> str:
+    return ewsemu.url
+
+
+@pytest.fixture
+def ewsemu_account(ewsemu: ThreadedServer) -> Iterator[Callable[..., Any]]:
+    """``ewsemu_account(smtp, **account_kwargs)`` -> an exchangelib Account talking to this server."""
+    from exchangelib import BASIC, DELEGATE, UTC, Account, Build, Configuration, Credentials, Version
+    from exchangelib.protocol import close_connections
+
+    def make(smtp: str = "alice@example.com", **kwargs: Any) -> Any:
+        config = Configuration(service_endpoint=ewsemu.url, credentials=Credentials(smtp, "ewsemu"),
+                               auth_type=BASIC, version=Version(build=Build(15, 1, 2507, 6)))
+        kwargs.setdefault("default_timezone", UTC)
+        return Account(smtp, config=config, autodiscover=False, access_type=DELEGATE, **kwargs)
+
+    yield make
+    close_connections()
