@@ -15,7 +15,9 @@ Typical use by the protocol layer::
 
 :func:`validate` raises :class:`~ewsemu.core.errors.SchemaViolation` carrying libxml2's message and
 the line number in the *original* request document (lxml validates a sub-element through a
-temporary document that shares the element's children, so their source lines survive).
+temporary document that borrows the element's children, so their source lines survive). Because of
+that borrowing, one document must not be validated from two threads at the same time; separate
+documents (one per request) may be validated concurrently.
 """
 from __future__ import annotations
 
@@ -120,7 +122,7 @@ def schema() -> etree.XMLSchema:
         cached_dir, compiled = _local.entry
     except AttributeError:
         cached_dir = compiled = None
-    if compiled is None or cached_dir != directory:
+    if compiled is None or (cached_dir is not directory and cached_dir != directory):
         compiled = _compile(directory)
         _local.entry = (directory, compiled)
     return compiled
