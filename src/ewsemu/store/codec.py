@@ -11,6 +11,7 @@ from ..core import fields as F
 from ..core import recurrence as R
 from ..core.item import Body, ExtendedValue, Item
 from ..core.paths import ExtendedFieldURI
+from ..core.query import index_text
 
 _UTC = dt.timezone.utc
 _RECURRENCE_TYPES = {cls.__name__: cls for cls in (
@@ -144,8 +145,16 @@ def multi_values(item: Item) -> list[dict[str, Any]]:
             rows.extend({"item_id": item.id, "field": f.uri, "value": v} for v in item.values.get(f.uri, ()))
     for key, ext in item.extended.items():
         vals = ext.value if isinstance(ext.value, tuple) else (ext.value,)
-        rows.extend({"item_id": item.id, "field": key, "value": v} for v in vals)
+        rows.extend({"item_id": item.id, "field": key, "value": _search_key(ext, v)} for v in vals)
     return rows
+
+
+def _search_key(ext: ExtendedValue, text: str) -> str:
+    """Extended values are indexed in canonical form so restrictions compare numbers and times correctly."""
+    try:
+        return index_text(ext.path.property_type, text)
+    except ValueError:
+        return text
 
 
 def json_value(value: Any) -> Any:

@@ -1,0 +1,106 @@
+"""FindItem: restriction, sort order and paging run in SQL; items are projected exactly as GetItem would.
+
+One ``m:FindItemResponseMessage`` per parent folder, in request order; the matches sit in
+``m:RootFolder/t:Items`` (the types namespace). A problem with the request itself (a bad restriction,
+paging view or shape) is reported in-band for every parent folder, as Exchange does.
+"""
+from __future__ import annotations
+
+from lxml import etree
+
+from ..core import query as Q
+from ..core.errors import EwsError
+from ..core.ids import IdFactory
+from ..core.paths import FieldURI
+from ..protocol import responses
+from ..protocol.items import Shape, render_item
+from ..protocol.namespaces import m, t
+from ..protocol.restrictions import parse_find_query, parse_view
+from ..store.query import find_items
+from .common import parse_shape, reading, resolve_folder
+from .context import RequestContext
+from .get_folder import ensure_named_mailboxes
+
+#: "FindItem does not return any of the message body formats": asking for one is
+#: ErrorInvalidPropertyForOperation, and the Default and AllProperties shapes leave them out
+BODY_FORMATS = frozenset({"item:Body", "item:TextBody", "item:UniqueBody", "item:NormalizedBody",
+                          "item:MimeContent"})
+#: views and options ewsemu does not evaluate
+_UNSUPPORTED = {
+    "GroupBy": ("ErrorInvalidOperation", "ewsemu does not implement grouped FindItem results."),
+    "DistinguishedGroupBy": ("ErrorInvalidOperation", "ewsemu does not implement grouped FindItem results."),
+    "QueryString": ("ErrorUnsupportedQueryFilter", "ewsemu does not evaluate AQS query strings; use a Restriction."),
+}
+
+
+class FindShape(Shape):
+    """GetItem's shape without the body formats."""
+
+    def wants(self, uri: str, item_type: str) -> bool:
+        return uri not in BODY_FORMATS and super().wants(uri, item_type)
+
+
+def _shape(body: etree._Element) -> FindShape:
+    el = body.find(m("ItemShape"))
+    shape = parse_shape(el)
+    for path in shape.additional:
+        if isinstance(path, FieldURI) and path.uri in BODY_FORMATS:
+            raise EwsError("ErrorInvalidPropertyForOperation", path)
+    if el is not None and el.findtext(t("IncludeMimeContent")) in ("true", "1"):
+        raise EwsError("ErrorInvalidPropertyForOperation", FieldURI("item:MimeContent"))
+    return FindShape(shape.base, shape.additional, shape.body_type)
+
+
+def _check_supported(body: etree._Element) -> None:
+    for name, (code, text) in _UNSUPPORTED.items():
+        if body.find(m(name)) is not None:
+            raise EwsError(code, message=text)
+
+
+def _root_folder(msg: etree._Element, view: Q.View, total: int, window: Q.Window) -> etree._Element:
+    position = view.position(total, window)
+    last = position.pop("IncludesLastItemInRange")
+    attributes = {name: str(value) for name, value in position.items()}
+    attributes["TotalItemsInView"] = str(total)
+    attributes["IncludesLastItemInRange"] = "true" if last else "false"
+    return etree.SubElement(msg, m("RootFolder"), attributes)
+
+
+def _no_items_view(body: etree._Element) -> bool:
+    """CalendarView and ContactsView select calendar items and contacts, which ewsemu does not store."""
+    return body.find(m("CalendarView")) is not None or body.find(m("ContactsView")) is not None
+
+
+def handle(ctx: RequestContext) -> etree._Element:
+    body = ctx.envelope.body
+    parents = [el for el in body.find(m("ParentFolderIds")) if isinstance(el.tag, str)]
+    root, messages = responses.response_root("FindItem")
+    try:
+        _check_supported(body)
+        shape = _shape(body)
+        query = parse_find_query(body, ctx.zone)
+        view = parse_view(body)
+    except EwsError as err:
+        for _ in parents:
+            responses.error(messages, "FindItem", err)
+        return root
+    nothing_stored = _no_items_view(body)
+    ensure_named_mailboxes(ctx, parents)
+    with reading(ctx) as conn:
+        owner = ctx.store.mailbox_display_name(conn, ctx.mailbox)
+        for el in parents:
+            try:
+                folder = resolve_folder(conn, ctx, el)
+                if nothing_stored:
+                    total, window, found = 0, Q.Window(0, 0), []
+                else:
+                    total, window, found = find_items(conn, ctx.mailbox, folder.id, query, view)
+            except EwsError as err:
+                responses.error(messages, "FindItem", err)
+                continue
+            msg = responses.success(messages, "FindItem")
+            container = etree.SubElement(_root_folder(msg, view, total, window), t("Items"))
+            folder_change_key = IdFactory.change_key(folder.id, 1)
+            for item in found:
+                render_item(item, shape, container, ctx.zone, folder_change_key, owner)
+    return root
