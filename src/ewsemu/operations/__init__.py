@@ -5,7 +5,7 @@ from typing import Callable
 
 from lxml import etree
 
-from . import create_item, delete_item, get_item, update_item
+from . import convert_id, create_item, delete_item, find_folder, find_item, get_folder, get_item, update_item
 from .context import RequestContext
 
 Handler = Callable[[RequestContext], etree._Element]
@@ -15,4 +15,8 @@ OPERATIONS: dict[str, Handler] = {
     "CreateItem": create_item.handle,
     "GetItem": get_item.handle,
     "DeleteItem": delete_item.handle,
+    "FindItem": find_item.handle,
+    "GetFolder": get_folder.handle,
+    "FindFolder": find_folder.handle,
+    "ConvertId": convert_id.handle,
 }
