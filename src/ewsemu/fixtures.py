@@ -12,12 +12,14 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from sqlalchemy.exc import IntegrityError
 
 from .core import fields as F
 from .core import recurrence as R
 from .core.apply import ApplyContext, create_item
 from .core.changes import Action, FieldChange
 from .core.errors import EwsError
+from .core.extended import check_path, check_value
 from .core.item import Body, ExtendedValue
 from .core.paths import ExtendedFieldURI, FieldURI
 from .core.timezones import UTC
@@ -42,6 +44,8 @@ def _field_for_key(item_type: str, key: str) -> F.FieldDef:
 
 
 def _date(value: Any) -> dt.date:
+    if isinstance(value, dt.datetime):  # YAML reads 2026-01-20T00:00:00Z as a datetime: its literal date
+        return value.date()
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
 
 
@@ -80,50 +84,94 @@ def _value(f: F.FieldDef, raw: Any) -> Any:
 
 
 def read(path: Path) -> dict[str, Any]:
-    text = path.read_text(encoding="utf-8")
-    data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as err:
+        raise FixtureError(f"{path}: cannot read it: {err.strerror or err}") from None
+    try:
+        data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+    except json.JSONDecodeError as err:
+        raise FixtureError(f"{path}: not valid JSON: {err}") from None
+    except yaml.YAMLError as err:
+        raise FixtureError(f"{path}: not valid YAML: {err}") from None
     if not isinstance(data, dict) or "mailboxes" not in data:
         raise FixtureError(f"{path}: expected a mapping with a 'mailboxes' list")
     return data
 
 
 def load(emulator: Emulator, data: dict[str, Any]) -> int:
-    """Load mailboxes and items; returns the number of items created."""
+    """Load mailboxes and items; returns the number of items created.
+
+    Loading is repeatable (``make serve`` loads the demo on every start): an item whose pinned ``id`` is
+    already in that mailbox is left as it is; items without an ``id`` are added each time.
+    """
     store, now, count = emulator.store, emulator.clock.now(), 0
-    for mailbox in data.get("mailboxes", []):
+    for mailbox in data.get("mailboxes") or []:
+        if not isinstance(mailbox, dict) or not isinstance(mailbox.get("smtp"), str):
+            raise FixtureError(f"each mailbox needs an 'smtp' address, not {mailbox!r}")
         smtp = mailbox["smtp"].lower()
         store.ensure_mailbox(smtp, mailbox.get("display_name"), now=now)
-        for spec in mailbox.get("tasks", []):
-            _load_item(emulator, smtp, "Task", dict(spec), now)
-            count += 1
+        for spec in mailbox.get("tasks") or []:
+            if not isinstance(spec, dict):
+                raise FixtureError(f"{smtp}: a task must be a mapping, not {spec!r}")
+            count += _load_item(emulator, smtp, "Task", dict(spec), now)
     return count
 
 
-def _load_item(emulator: Emulator, smtp: str, item_type: str, spec: dict[str, Any], now: dt.datetime) -> None:
-    item_id, change_key = spec.pop("id", None), spec.pop("change_key", None)
-    folder_name = spec.pop("folder", "tasks")
-    extended = spec.pop("extended", [])
+def _properties(item_type: str, spec: dict[str, Any]) -> list[FieldChange]:
     props = []
     for key, raw in spec.items():
         f = _field_for_key(item_type, key)
-        props.append(FieldChange(Action.SET, FieldURI(f.uri), _value(f, raw), (FieldURI(f.uri),), item_type))
-    ctx = ApplyContext(now=now, zone=UTC, new_item_id=(lambda: item_id) if item_id else emulator.ids.item_id)
-    with emulator.store.write() as conn:
-        folder = emulator.store.distinguished_folder(conn, smtp, folder_name)
-        if folder is None:
-            raise FixtureError(f"unknown folder {folder_name!r}")
         try:
-            item = create_item(item_type, props, ctx, mailbox=smtp, folder_id=folder.id,
-                               owner=emulator.store.mailbox_display_name(conn, smtp))
-        except EwsError as err:
-            raise FixtureError(f"{smtp}: {spec.get('subject', '?')}: {err.code}") from None
-        for ext in extended:
+            value = _value(f, raw)
+        except (ValueError, TypeError, KeyError, AttributeError) as err:
+            raise FixtureError(f"{spec.get('subject', '?')}: bad value for {key}: {raw!r} ({err})") from None
+        props.append(FieldChange(Action.SET, FieldURI(f.uri), value, (FieldURI(f.uri),), item_type))
+    return props
+
+
+def _extended(specs: list[Any]) -> list[ExtendedValue]:
+    out = []
+    for ext in specs:
+        try:
             path = ExtendedFieldURI(**ext["path"])
-            value = tuple(ext["value"]) if isinstance(ext["value"], list) else str(ext["value"])
-            item.extended[path.key] = ExtendedValue(path, value)
-        if change_key:
-            item.change_key = change_key
-        emulator.store.insert_item(conn, item, now)
+            value = tuple(str(v) for v in ext["value"]) if isinstance(ext["value"], list) else str(ext["value"])
+            check_path(path)
+            check_value(path, value)
+        except (TypeError, KeyError) as err:
+            raise FixtureError(f"bad extended property {ext!r} ({err})") from None
+        except EwsError as err:
+            raise FixtureError(f"bad extended property {ext!r}: {err.code}") from None
+        out.append(ExtendedValue(path, value))
+    return out
+
+
+def _load_item(emulator: Emulator, smtp: str, item_type: str, spec: dict[str, Any], now: dt.datetime) -> int:
+    """Create one item; 0 if its pinned id is already there."""
+    item_id, change_key = spec.pop("id", None), spec.pop("change_key", None)
+    folder_name = spec.pop("folder", "tasks")
+    extended = _extended(spec.pop("extended", None) or [])
+    props = _properties(item_type, spec)
+    ctx = ApplyContext(now=now, zone=UTC, new_item_id=(lambda: item_id) if item_id else emulator.ids.item_id)
+    try:
+        with emulator.store.write() as conn:
+            if item_id and emulator.store.load_item(conn, item_id, smtp) is not None:
+                return 0
+            folder = emulator.store.distinguished_folder(conn, smtp, folder_name)
+            if folder is None:
+                raise FixtureError(f"unknown folder {folder_name!r}")
+            try:
+                item = create_item(item_type, props, ctx, mailbox=smtp, folder_id=folder.id,
+                                   owner=emulator.store.mailbox_display_name(conn, smtp))
+            except EwsError as err:
+                raise FixtureError(f"{smtp}: {spec.get('subject', '?')}: {err.code}") from None
+            item.extended.update((ext.path.key, ext) for ext in extended)
+            if change_key:
+                item.change_key = change_key
+            emulator.store.insert_item(conn, item, now)
+    except IntegrityError:
+        raise FixtureError(f"{smtp}: id {item_id} already belongs to another mailbox's item") from None
+    return 1
 
 
 def load_files(emulator: Emulator, paths: list[Path]) -> int:
