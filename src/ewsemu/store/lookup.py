@@ -1,0 +1,29 @@
+"""Reads across folders of several mailboxes: the JSON task API sees the Tasks folders of a whole team.
+
+EWS always reads inside the caller's mailbox (:meth:`Store.load_item`); a team-wide REST face needs "this id,
+in any of these folders" and "every task in these folders" instead.
+"""
+from __future__ import annotations
+
+from typing import Collection
+
+from sqlalchemy import and_, select
+from sqlalchemy.engine import Connection
+
+from ..core.item import Item
+from . import codec
+from .schema import items
+
+
+def item_in_folders(conn: Connection, item_id: str, folder_ids: Collection[str]) -> Item | None:
+    row = conn.execute(select(items).where(and_(items.c.id == item_id,
+                                                items.c.folder_id.in_(list(folder_ids))))).first()
+    return codec.item_from_row(row) if row else None
+
+
+def items_in_folders(conn: Connection, folder_ids: Collection[str], item_type: str) -> list[Item]:
+    """Items of one type, oldest first (creation time, then id, so the order is stable)."""
+    rows = conn.execute(select(items).where(and_(items.c.folder_id.in_(list(folder_ids)),
+                                                 items.c.item_type == item_type))
+                        .order_by(items.c.date_time_created, items.c.id))
+    return [codec.item_from_row(r) for r in rows]
