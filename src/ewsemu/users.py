@@ -8,7 +8,13 @@ users:
     role: admin                 # admin | manager | member (the JSON task API); default member
     impersonate: ["*"]          # SMTP addresses this user may impersonate / open as delegate; "*" = anyone
     display_name: Alice
+    sid: S-1-5-21-1-2-3-1001    # optional: matched by ExchangeImpersonation/ConnectingSID/SID
+    principal_name: alice@corp.example   # optional UPN for ConnectingSID/PrincipalName (default: smtp)
 ```
+
+One :class:`UserDirectory` serves every face (EWS and REST): it answers "who is this" (password, token) and
+"may this user act as that mailbox" (impersonation, delegate access). Secrets never appear in a ``repr`` or
+in an error message, so logging a User or a UsersFileError cannot leak them.
 """
 from __future__ import annotations
 
@@ -19,6 +25,8 @@ from pathlib import Path
 import yaml
 
 ROLES = ("admin", "manager", "member")
+#: compared against when the user is unknown, so a wrong user name costs as long as a wrong password
+_DUMMY_SECRET = b"\x00" * 32
 
 
 class UsersFileError(ValueError):
@@ -28,55 +36,107 @@ class UsersFileError(ValueError):
 @dataclass(frozen=True)
 class User:
     smtp: str
-    password: str | None = None
-    tokens: tuple[str, ...] = ()
+    password: str | None = field(default=None, repr=False)
+    tokens: tuple[str, ...] = field(default=(), repr=False)
     role: str = "member"
     impersonate: tuple[str, ...] = ()
     display_name: str | None = None
+    sid: str | None = None
+    principal_name: str | None = None
 
     def may_act_as(self, smtp: str) -> bool:
         smtp = smtp.lower()
         return smtp == self.smtp or "*" in self.impersonate or smtp in self.impersonate
+
+    @property
+    def may_impersonate_anyone(self) -> bool:
+        return "*" in self.impersonate
 
 
 @dataclass
 class UserDirectory:
     users: dict[str, User] = field(default_factory=dict)
 
+    def get(self, smtp: str) -> User | None:
+        return self.users.get(smtp.lower())
+
     def by_password(self, smtp: str, password: str) -> User | None:
         user = self.users.get(smtp.lower())
-        if user is None or user.password is None:
-            return None
-        return user if hmac.compare_digest(user.password.encode(), password.encode()) else None
+        stored = user.password.encode() if user is not None and user.password is not None else _DUMMY_SECRET
+        ok = hmac.compare_digest(stored, password.encode())
+        return user if ok and user is not None and user.password is not None else None
 
     def by_token(self, token: str) -> User | None:
+        found = None
         for user in self.users.values():
             if any(hmac.compare_digest(t.encode(), token.encode()) for t in user.tokens):
-                return user
-        return None
+                found = user
+        return found
+
+    def by_sid(self, sid: str) -> User | None:
+        sid = sid.strip().upper()
+        return next((u for u in self.users.values() if u.sid is not None and u.sid.upper() == sid), None)
+
+    def by_principal_name(self, name: str) -> User | None:
+        name = name.strip().lower()
+        return next((u for u in self.users.values() if (u.principal_name or u.smtp).lower() == name), None)
 
     @property
     def has_tokens(self) -> bool:
         return any(u.tokens for u in self.users.values())
 
 
+def _strings(entry: dict, key: str, who: str) -> tuple[str, ...]:
+    value = entry.get(key, ())
+    if isinstance(value, str) or not isinstance(value, (list, tuple)):
+        raise UsersFileError(f"{who}: '{key}' must be a list")
+    return tuple(str(v) for v in value)
+
+
 def parse_users(data: object) -> UserDirectory:
     if not isinstance(data, dict) or not isinstance(data.get("users"), list):
         raise UsersFileError("expected a mapping with a 'users' list")
     directory = UserDirectory()
-    for entry in data["users"]:
+    tokens: set[str] = set()
+    for number, entry in enumerate(data["users"], start=1):
+        # never echo the entry itself: it holds passwords and tokens
         if not isinstance(entry, dict) or "@" not in str(entry.get("smtp", "")):
-            raise UsersFileError(f"each user needs an 'smtp' address: {entry!r}")
+            raise UsersFileError(f"user #{number} needs an 'smtp' address")
+        smtp = str(entry["smtp"]).strip().lower()
+        if smtp in directory.users:
+            raise UsersFileError(f"{smtp} is listed twice")
         role = entry.get("role", "member")
         if role not in ROLES:
-            raise UsersFileError(f"{entry['smtp']}: role must be one of {', '.join(ROLES)}")
-        user = User(smtp=str(entry["smtp"]).lower(), password=entry.get("password"),
-                    tokens=tuple(str(t) for t in entry.get("tokens", ())), role=role,
-                    impersonate=tuple(str(s).lower() for s in entry.get("impersonate", ())),
-                    display_name=entry.get("display_name"))
+            raise UsersFileError(f"{smtp}: role must be one of {', '.join(ROLES)}")
+        password = entry.get("password")
+        if password is not None and not isinstance(password, (str, int)):
+            raise UsersFileError(f"{smtp}: 'password' must be a string")
+        user_tokens = _strings(entry, "tokens", smtp)
+        if tokens & set(user_tokens) or len(set(user_tokens)) != len(user_tokens):
+            raise UsersFileError(f"{smtp}: a bearer token may belong to one user only")
+        tokens.update(user_tokens)
+        user = User(smtp=smtp, password=None if password is None else str(password), tokens=user_tokens,
+                    role=role, impersonate=tuple(s.lower() for s in _strings(entry, "impersonate", smtp)),
+                    display_name=entry.get("display_name"),
+                    sid=None if entry.get("sid") is None else str(entry["sid"]),
+                    principal_name=None if entry.get("principal_name") is None else str(entry["principal_name"]))
         directory.users[user.smtp] = user
     return directory
 
 
 def load_users(path: Path) -> UserDirectory:
-    return parse_users(yaml.safe_load(path.read_text(encoding="utf-8")))
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except OSError as err:
+        raise UsersFileError(f"{path}: cannot read the users file ({err.strerror})") from None
+    except UnicodeDecodeError:
+        raise UsersFileError(f"{path}: the users file is not UTF-8") from None
+    except yaml.YAMLError as err:
+        # the YAML error quotes the offending line, which may hold a password: report the position only
+        mark = getattr(err, "problem_mark", None)
+        where = f" (line {mark.line + 1})" if mark is not None else ""
+        raise UsersFileError(f"{path}: not valid YAML{where}") from None
+    try:
+        return parse_users(data)
+    except UsersFileError as err:
+        raise UsersFileError(f"{path}: {err}") from None

@@ -262,6 +262,18 @@ def diff(before: Item, after: Item) -> dict[str, tuple[Any, Any]]:
     return out
 
 
+#: on a recurring task these describe the current occurrence, not the series
+_OCCURRENCE_STATE = frozenset({task_rules.STATUS, task_rules.PERCENT, task_rules.COMPLETE_DATE})
+
+
+def _occurrence_moved(stored: Item, changed_since: frozenset[str] | None) -> frozenset[str] | None:
+    """D3 on a recurring task: once the current occurrence moved (completed and spawned, or split off), its
+    status fields count as changed too, so two clients completing the same occurrence make one one-off."""
+    if changed_since is None or RECURRENCE not in stored.values or not {START, DUE} & changed_since:
+        return changed_since
+    return changed_since | _OCCURRENCE_STATE
+
+
 def _conflicts(touched: Iterable[str], changed_since: frozenset[str] | None, mode: ConflictResolution) -> int:
     """D3: raise ErrorIrresolvableConflict or return ConflictResults/Count."""
     if changed_since is None:
@@ -308,6 +320,8 @@ def _advance_master(m: Item, stored: Item, next_anchor: dt.date | None, next_due
         values[DUE] = next_due
         if START in stored.values:
             values[START] = next_due - span
+        else:  # spec §5.4: no start date unless the occurrence had one (a client's new one could pass the due)
+            values.pop(START, None)
     elif next_anchor is not None:
         if START in stored.values:
             values[START] = next_anchor
@@ -337,14 +351,17 @@ def _recurring(stored: Item, w: Item, s: _Scratch, ctx: ApplyContext) -> Item | 
     if not (completing or rescheduling):
         return None
     next_anchor = next_due = None
+    # the next date comes from the stored pattern; whether the series goes on, from the range the master keeps
+    # (the client may have replaced it in this ItemChange, e.g. by a Numbered range with one occurrence left)
+    kept = _with_range_count(w.values[RECURRENCE], old)
     if old.regenerating:
         completed_on = s.explicit_complete_date or ctx.now.date()  # D9: the UTC date of completion
         next_due = rec_mod.regenerate(old, completed_on)
-        exists = rec_mod.has_next(old, next_due)
+        exists = rec_mod.has_next(kept, next_due)
     else:
         bound = stored.values.get(DUE) or stored.values.get(START)
         next_anchor = rec_mod.next_after(old, bound) if bound is not None else None
-        exists = rec_mod.has_next(old, next_anchor)
+        exists = rec_mod.has_next(kept, next_anchor)
     if not exists:
         if completing:  # the last occurrence: the series is finished, the master itself is the completed task
             w.values.pop(RECURRENCE, None)
@@ -353,7 +370,7 @@ def _recurring(stored: Item, w: Item, s: _Scratch, ctx: ApplyContext) -> Item | 
     if completing:
         one_off.values["item:ReminderIsSet"] = False
     # keep the client's range (e.g. a new range StartDate) but with the visible count of the stored range
-    w.values[RECURRENCE] = _with_range_count(w.values[RECURRENCE], old)
+    w.values[RECURRENCE] = kept
     _advance_master(w, stored, next_anchor, next_due)
     return one_off
 
@@ -385,7 +402,7 @@ def apply_item_change(
         _apply_change(w, change, stored, s, ctx)
     _check_dates(w)
     touched = [k for k in s.named if k in diff(stored, w)]
-    conflicts = _conflicts(touched, changed_since, ctx.conflict_resolution)
+    conflicts = _conflicts(touched, _occurrence_moved(stored, changed_since), ctx.conflict_resolution)
     spawned = _recurring(stored, w, s, ctx) if w.item_type == "Task" else None
     changed = diff(stored, w)
     if changed:

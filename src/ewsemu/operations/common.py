@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from contextlib import contextmanager
-from typing import Callable, Iterator, TypeVar
+from typing import Callable, Iterator, Protocol, TypeVar
 
 from lxml import etree
 from sqlalchemy.exc import OperationalError
@@ -12,7 +12,8 @@ from ..core.errors import EwsError
 from ..protocol.items import Shape
 from ..protocol.namespaces import local, t
 from ..protocol.paths import PATH_TAGS, parse_path
-from ..store.repository import Folder
+from ..store.repository import Folder, Store
+from .access import check_delegate
 from .context import RequestContext
 
 R = TypeVar("R")
@@ -23,7 +24,14 @@ class LostRace(Exception):
     """A conditional write found the item at a newer version; the ItemChange is retried from a fresh read."""
 
 
-def with_retries(ctx: RequestContext, work: Callable[[object], R]) -> R:
+class HasStore(Protocol):
+    """A request context or the emulator itself: whatever reaches the store (the REST faces have no envelope)."""
+
+    @property
+    def store(self) -> Store: ...
+
+
+def with_retries(ctx: HasStore, work: Callable[[object], R]) -> R:
     """Run ``work(conn)`` in a write transaction, retrying lost races and lock time-outs."""
     for attempt in range(WRITE_ATTEMPTS):
         try:
@@ -54,7 +62,8 @@ def parse_shape(el: etree._Element | None) -> Shape:
 def resolve_folder(conn, ctx: RequestContext, el: etree._Element) -> Folder:
     """A ``t:FolderId`` or ``t:DistinguishedFolderId`` (optionally naming another mailbox) -> Folder."""
     if local(el.tag) == "DistinguishedFolderId":
-        mailbox = el.findtext(f"{t('Mailbox')}/{t('EmailAddress')}") or ctx.mailbox
+        named = el.findtext(f"{t('Mailbox')}/{t('EmailAddress')}")
+        mailbox = check_delegate(ctx.settings.users, ctx.mailbox, named) if named else ctx.mailbox
         ctx.store.ensure_mailbox(mailbox, now=ctx.now)
         folder = ctx.store.distinguished_folder(conn, mailbox, el.get("Id", ""))
     else:

@@ -8,10 +8,13 @@ from ..core.clock import Clock
 from ..core.errors import EwsError
 from ..core.ids import IdFactory
 from ..core.timezones import zone_for_windows_id
+from ..limits import Limits
 from ..protocol.envelope import Envelope
 from ..protocol.namespaces import t
 from ..protocol.responses import ServerVersion
 from ..store.repository import Store
+from ..users import UserDirectory
+from . import access
 
 
 @dataclass(frozen=True)
@@ -22,6 +25,9 @@ class Settings:
     strict: bool = False
     server_version: ServerVersion = field(default_factory=ServerVersion)
     seed: int | None = None
+    #: the users file (``--users``): None is the open default (any credentials, every mailbox)
+    users: UserDirectory | None = field(default=None, compare=False)
+    limits: Limits = field(default_factory=Limits)
 
 
 class Emulator:
@@ -49,6 +55,8 @@ class RequestContext:
     mailbox: str
     zone: dt.tzinfo
     now: dt.datetime
+    #: the authenticated caller; ``mailbox`` differs from it under ExchangeImpersonation
+    principal: str = ""
 
     @property
     def store(self) -> Store:
@@ -70,5 +78,9 @@ def request_context(emulator: Emulator, envelope: Envelope, user: str) -> Reques
     mailbox = user.lower()
     if not mailbox or "@" not in mailbox:
         raise EwsError("ErrorNonExistentMailbox", message="The user name must be an SMTP address.")
+    principal = mailbox
+    impersonation = envelope.header("ExchangeImpersonation")
+    if impersonation is not None:
+        mailbox = access.impersonated_mailbox(emulator.settings.users, principal, impersonation)
     emulator.store.ensure_mailbox(mailbox, now=emulator.clock.now())
-    return RequestContext(emulator, envelope, mailbox, zone, emulator.clock.now())
+    return RequestContext(emulator, envelope, mailbox, zone, emulator.clock.now(), principal)

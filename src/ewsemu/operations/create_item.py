@@ -11,6 +11,7 @@ from ..protocol.items import item_properties
 from ..protocol.namespaces import local, m, t
 from .common import folder_target, resolve_folder, with_retries
 from .context import RequestContext
+from .get_folder import ensure_named_mailboxes
 
 #: where an item type goes when the request names no SavedItemFolderId
 DEFAULT_FOLDER = {"Task": "tasks", "Item": "drafts"}
@@ -41,6 +42,8 @@ def _create_one(ctx: RequestContext, wrapper: etree._Element, target: etree._Ele
 def handle(ctx: RequestContext) -> etree._Element:
     body = ctx.envelope.body
     target = folder_target(body.find(m("SavedItemFolderId")))
+    if target is not None:
+        ensure_named_mailboxes(ctx, [target])  # creating a mailbox writes: not inside the item's transaction
     items_el = body.find(m("Items"))
     root, messages = responses.response_root("CreateItem")
     for wrapper in items_el if items_el is not None else ():

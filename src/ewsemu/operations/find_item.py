@@ -94,7 +94,7 @@ def handle(ctx: RequestContext) -> etree._Element:
                 if nothing_stored:
                     total, window, found = 0, Q.Window(0, 0), []
                 else:
-                    total, window, found = find_items(conn, ctx.mailbox, folder.id, query, view)
+                    total, window, found = find_items(conn, folder.mailbox, folder.id, query, view)
             except EwsError as err:
                 responses.error(messages, "FindItem", err)
                 continue

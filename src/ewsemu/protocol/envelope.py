@@ -13,8 +13,18 @@ _PARSER_OPTIONS = dict(resolve_entities=False, no_network=True, load_dtd=False, 
                        huge_tree=False, remove_comments=False, collect_ids=False)
 
 
+class _NothingExternal(etree.Resolver):
+    """Every external DTD or entity resolves to nothing: libxml2 still opens local files for an external subset
+    or a parameter entity even with load_dtd=False, which would make the answer reveal which files exist."""
+
+    def resolve(self, system_url, public_id, context):  # noqa: ANN001, ANN201 - lxml's hook
+        return self.resolve_string("", context)
+
+
 def new_parser() -> etree.XMLParser:
-    return etree.XMLParser(**_PARSER_OPTIONS)
+    parser = etree.XMLParser(**_PARSER_OPTIONS)
+    parser.resolvers.add(_NothingExternal())
+    return parser
 
 
 @dataclass(frozen=True)
@@ -65,6 +75,22 @@ def _https_namespace_in(root: etree._Element) -> str | None:
     return None
 
 
+def _refuse_dtd_and_pis(root: etree._Element) -> None:
+    """SOAP 1.1 §3: a SOAP message MUST NOT contain a Document Type Declaration or processing instructions.
+
+    The parser already resolves no entity and loads no DTD; refusing the declaration outright also keeps
+    unexpanded entity references (and what they were meant to smuggle) away from the operations.
+    """
+    doc = root.getroottree()
+    if doc.docinfo.doctype or doc.docinfo.internalDTD is not None:
+        raise SchemaViolation("A SOAP message must not contain a Document Type Declaration (SOAP 1.1 section 3); "
+                              "DTDs and entity declarations are refused.")
+    pis = doc.xpath("//processing-instruction()")
+    if pis:
+        raise SchemaViolation(f"A SOAP message must not contain processing instructions (SOAP 1.1 section 3): "
+                              f"'<?{pis[0].target}'.", pis[0].sourceline or 0)
+
+
 def parse_envelope(data: bytes, *, lenient_namespaces: bool = False) -> Envelope:
     """Parse a SOAP 1.1 request into its payload and headers, or raise SchemaViolation (a D16 fault)."""
     if not data.strip():
@@ -74,6 +100,7 @@ def parse_envelope(data: bytes, *, lenient_namespaces: bool = False) -> Envelope
     except etree.XMLSyntaxError as err:
         raise SchemaViolation(f"The request is not well-formed XML: {err.msg}", err.lineno or 0,
                               err.offset or 0) from None
+    _refuse_dtd_and_pis(root)
     https = _https_namespace_in(root)
     if https is not None:
         if not lenient_namespaces:

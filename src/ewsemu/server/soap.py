@@ -23,8 +23,11 @@ from ..operations import OPERATIONS
 from ..operations.context import Emulator, request_context
 from ..protocol import responses
 from ..protocol.envelope import Envelope, parse_envelope
-from ..protocol.namespaces import M
+from ..protocol.namespaces import M, local
+from ..protocol.operation_names import EWS_OPERATIONS
 from ..protocol.validation import is_known_header, validate
+from . import request_log
+from .limits import check_tree
 
 for _name in ("spyne", "spyne.protocol", "spyne.server", "spyne.application", "spyne.interface"):
     logging.getLogger(_name).setLevel(logging.CRITICAL)
@@ -32,7 +35,6 @@ log = logging.getLogger("ewsemu.soap")
 
 #: WSGI environ key where the router leaves the authenticated user (an SMTP address)
 USER_KEY = "ewsemu.user"
-MAX_CONTENT_LENGTH = 32 * 2**20
 
 
 class EwsFault(Fault):
@@ -52,17 +54,20 @@ class EwsSoap11(Soap11):
         data = ctx.in_string if isinstance(ctx.in_string, bytes) else b"".join(ctx.in_string)
         try:
             ctx.in_document = parse_envelope(data, lenient_namespaces=self.emulator.settings.lenient_namespaces)
-        except SchemaViolation as err:
+            check_tree(ctx.in_document.body.getroottree().getroot(), self.emulator.settings.limits, data)
+        except (SchemaViolation, EwsError) as err:
             raise EwsFault(err) from None
 
     def decompose_incoming_envelope(self, ctx, message=Soap11.REQUEST):  # noqa: ANN001
         envelope: Envelope = ctx.in_document
+        request_log.note(ctx.transport.req_env, operation=envelope.operation)
         try:
+            _check_implemented(envelope.body)
             validate(envelope.body)
             for header in envelope.headers:
                 if is_known_header(header.tag):
                     validate(header)
-        except SchemaViolation as err:
+        except (SchemaViolation, EwsError) as err:
             raise EwsFault(err) from None
         ctx.in_header_doc = envelope.headers
         ctx.in_body_doc = envelope.body
@@ -82,12 +87,30 @@ class EwsSoap11(Soap11):
             if not isinstance(ctx.out_error, EwsFault):
                 log.error("internal error: %s", ctx.out_error)
             ctx.out_document = responses.fault(error)
+            request_log.note(ctx.transport.req_env, codes=[error.code])
         else:
             ctx.out_document = responses.envelope(ctx.out_object[0], self.emulator.settings.server_version)
+            request_log.note(ctx.transport.req_env, codes=_response_codes(ctx.out_object[0]))
         self.event_manager.fire_event("after_serialize", ctx)
 
     def create_out_string(self, ctx, charset=None):  # noqa: ANN001
         ctx.out_string = [ctx.out_document]
+
+
+def _check_implemented(body: etree._Element) -> None:
+    """An EWS operation ewsemu does not implement gets a clear fault, never a fake success and never
+    ErrorInvalidRequest (exchangelib re-sends that once per API version); a body element that is no EWS
+    operation at all fails schema validation, as in Exchange."""
+    name = local(body.tag)
+    if body.tag == f"{{{M}}}{name}" and name in EWS_OPERATIONS and name not in OPERATIONS:
+        raise EwsError("ErrorInvalidOperation", message=(
+            f"ewsemu does not implement the EWS operation '{name}'; it implements "
+            f"{', '.join(sorted(OPERATIONS))}."))
+
+
+def _response_codes(payload: etree._Element) -> list[str]:
+    messages = payload.find(f"{{{M}}}ResponseMessages")
+    return [msg.findtext(f"{{{M}}}ResponseCode") or "-" for msg in (messages if messages is not None else ())]
 
 
 def _run(ctx) -> etree._Element:  # noqa: ANN001
@@ -114,4 +137,5 @@ def build_wsgi(emulator: Emulator) -> WsgiApplication:
     app = Application([service], tns=M, name="ExchangeServices",
                       in_protocol=EwsSoap11(emulator), out_protocol=EwsSoap11(emulator))
     app.emulator = emulator
-    return WsgiApplication(app, max_content_length=MAX_CONTENT_LENGTH)
+    # the router reads and limits the body first (413); this is spyne's own backstop
+    return WsgiApplication(app, max_content_length=emulator.settings.limits.max_request_bytes)

@@ -1,0 +1,27 @@
+"""The names of Exchange's EWS operations (Exchange 2016 / Exchange Online), as documented publicly.
+
+Only used to tell "an EWS operation ewsemu does not implement" (a clear ErrorInvalidOperation fault) from
+"not an EWS operation at all" (a schema fault, as Exchange answers). tests/test_limits.py checks every name
+against Microsoft's published WSDL.
+"""
+from __future__ import annotations
+
+EWS_OPERATIONS: frozenset[str] = frozenset("""
+AddDelegate AddDistributionGroupToImList AddImContactToGroup AddImGroup AddNewImContactToGroup
+AddNewTelUriContactToGroup AddTag ApplyConversationAction ArchiveItem ConvertId CopyFolder CopyItem
+CreateAttachment CreateFolder CreateFolderPath CreateItem CreateManagedFolder CreateUserConfiguration
+DeleteAttachment DeleteFolder DeleteItem DeleteUserConfiguration DisableApp DisconnectPhoneCall EmptyFolder
+ExpandDL ExportItems FindAvailableMeetingTimes FindConversation FindFolder FindItem FindMeetingTimeCandidates
+FindMessageTrackingReport FindPeople GetAppManifests GetAppMarketplaceUrl GetAttachment GetClientAccessToken
+GetConversationItems GetDelegate GetDiscoverySearchConfiguration GetEvents GetFolder GetHoldOnMailboxes
+GetImItemList GetImItems GetInboxRules GetItem GetLastPrivateCatalogUpdate GetMailTips
+GetMessageTrackingReport GetNonIndexableItemDetails GetNonIndexableItemStatistics GetPasswordExpirationDate
+GetPersona GetPhoneCallInformation GetPrivateCatalogAddIns GetRoomLists GetRooms GetSearchableMailboxes
+GetServerTimeZones GetServiceConfiguration GetSharingFolder GetSharingMetadata GetStreamingEvents
+GetUserAvailability GetUserConfiguration GetUserOofSettings GetUserPhoto GetUserRetentionPolicyTags
+InstallApp MarkAllItemsAsRead MarkAsJunk MoveFolder MoveItem PlayOnPhone RefreshSharingFolder
+RemoveContactFromImList RemoveDelegate RemoveDistributionGroupFromImList RemoveImContactFromGroup
+RemoveImGroup ResolveNames SearchMailboxes SendItem SetHoldOnMailboxes SetImGroup SetUserOofSettings
+Subscribe SyncFolderHierarchy SyncFolderItems UninstallApp Unsubscribe UpdateDelegate UpdateFolder
+UpdateInboxRules UpdateItem UpdateUserConfiguration UploadItems
+""".split())
