@@ -47,9 +47,11 @@ TASK_STATUS = ("NotStarted", "InProgress", "Completed", "WaitingOnOthers", "Defe
 DELEGATION_STATE = ("NoMatch", "OwnNew", "Owned", "Accepted", "Declined", "Max")
 
 # (element, kind, flags) per owner, in schema order. Flags: r=read-only, n=not deletable, a=appendable,
-# c=create-only, s=stored (column derived from the element name), q=not searchable.
+# c=create-only, s=stored (column derived from the element name), q=not searchable,
+# d=deletable although read-only.
 _ITEM = [
-    ("MimeContent", OPAQUE, "rnq"),
+    # read-only after send; tasks are never sent, so exchangelib's full saves delete it (absent: a no-op)
+    ("MimeContent", OPAQUE, "rdq"),
     ("ItemId", ITEMID, "rn"),
     ("ParentFolderId", FOLDERID, "rn"),
     ("ItemClass", STRING, "ns"),
@@ -154,7 +156,7 @@ def _build(owner: str, rows: list[tuple[str, str, str]]) -> list[FieldDef]:
             column = _snake(element) if owner == "Item" else f"{PREFIX[owner]}_{_snake(element)}"
         defs.append(FieldDef(
             uri=uri, element=element, kind=kind, owner=owner, order=order,
-            read_only="r" in flags, deletable="n" not in flags and "r" not in flags,
+            read_only="r" in flags, deletable="d" in flags or ("n" not in flags and "r" not in flags),
             appendable="a" in flags, column=column, searchable="q" not in flags,
             choices=_CHOICES.get(uri, ()), create_only="c" in flags, max_length=_MAX_LENGTH.get(uri),
         ))

@@ -21,10 +21,13 @@ from .common import parse_shape, reading, resolve_folder
 from .context import RequestContext
 from .get_folder import ensure_named_mailboxes
 
-#: "FindItem does not return any of the message body formats": asking for one is
-#: ErrorInvalidPropertyForOperation, and the Default and AllProperties shapes leave them out
+#: the Default and AllProperties shapes of FindItem leave the body formats out
 BODY_FORMATS = frozenset({"item:Body", "item:TextBody", "item:UniqueBody", "item:NormalizedBody",
                           "item:MimeContent"})
+#: asking for these is ErrorInvalidPropertyForOperation; item:Body itself may be asked for and comes back cut
+#: to its first 255 characters (exchangelib's test_text_field_settings reads it through FindItem)
+NOT_IN_FIND = BODY_FORMATS - {"item:Body"}
+BODY_LIMIT = 255
 #: views and options ewsemu does not evaluate
 _UNSUPPORTED = {
     "GroupBy": ("ErrorInvalidOperation", "ewsemu does not implement grouped FindItem results."),
@@ -37,18 +40,20 @@ class FindShape(Shape):
     """GetItem's shape without the body formats."""
 
     def wants(self, uri: str, item_type: str) -> bool:
-        return uri not in BODY_FORMATS and super().wants(uri, item_type)
+        if uri in BODY_FORMATS and uri not in self._extra_uris:
+            return False
+        return super().wants(uri, item_type)
 
 
 def _shape(body: etree._Element) -> FindShape:
     el = body.find(m("ItemShape"))
     shape = parse_shape(el)
     for path in shape.additional:
-        if isinstance(path, FieldURI) and path.uri in BODY_FORMATS:
+        if isinstance(path, FieldURI) and path.uri in NOT_IN_FIND:
             raise EwsError("ErrorInvalidPropertyForOperation", path)
     if el is not None and el.findtext(t("IncludeMimeContent")) in ("true", "1"):
         raise EwsError("ErrorInvalidPropertyForOperation", FieldURI("item:MimeContent"))
-    return FindShape(shape.base, shape.additional, shape.body_type)
+    return FindShape(shape.base, shape.additional, shape.body_type, BODY_LIMIT)
 
 
 def _check_supported(body: etree._Element) -> None:

@@ -9,7 +9,7 @@ from lxml import etree
 
 from ..core import fields as F
 from ..core.changes import Action, FieldChange, UNPARSED
-from ..core.item import Item
+from ..core.item import Body, Item
 from ..core.paths import ExtendedFieldURI, FieldURI, Path
 from ..core.task_rules import STATUS_DESCRIPTIONS
 from .codecs import parse_value, render_value
@@ -69,6 +69,8 @@ class Shape:
     base: str = "Default"
     additional: tuple[Path, ...] = ()
     body_type: str | None = None
+    #: FindItem returns only the first 255 characters of a body (streamable properties are cut short there)
+    body_limit: int | None = None
 
     def wants(self, uri: str, item_type: str) -> bool:
         if self.base == "AllProperties" or uri in self._extra_uris:
@@ -150,14 +152,14 @@ def render_item(item: Item, shape: Shape, parent: etree._Element, zone: dt.tzinf
         if f.uri == "item:ItemId":
             etree.SubElement(el, t("ItemId"), Id=item.id, ChangeKey=item.change_key)
         elif shape.wants(f.uri, item.item_type):
-            _render_field(item, f, el, zone, folder_change_key, last_modified_name)
+            _render_field(item, f, el, zone, folder_change_key, last_modified_name, shape.body_limit)
         if f.uri == F.EXTENDED_AFTER and item.extended:
             _render_extended(item, ext_keys, el)
     return el
 
 
 def _render_field(item: Item, f: F.FieldDef, el: etree._Element, zone: dt.tzinfo, folder_change_key: str,
-                  last_modified_name: str) -> None:
+                  last_modified_name: str, body_limit: int | None = None) -> None:
     if f.kind == F.FOLDERID:
         etree.SubElement(el, t("ParentFolderId"), Id=item.folder_id, ChangeKey=folder_change_key)
     elif f.kind == F.EFFECTIVE_RIGHTS:
@@ -172,5 +174,7 @@ def _render_field(item: Item, f: F.FieldDef, el: etree._Element, zone: dt.tzinfo
             render_value(F.FIELDS["item:Body"], body, el, zone).tag = t("TextBody")
     elif f.kind != F.OPAQUE:
         value = DERIVED[f.uri](item) if f.uri in DERIVED else item.values.get(f.uri)
+        if value is not None and body_limit is not None and f.kind == F.BODY:
+            value = Body(value.text[:body_limit], value.body_type)
         if value is not None:
             render_value(f, value, el, zone)
