@@ -6,8 +6,9 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 DATABASE ?= sqlite:///./ewsemu.db
+WORKERS ?= 1
 
-.PHONY: serve test bench clean
+.PHONY: serve test test-sqlite test-postgresql bench migration clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,13 +17,25 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 serve: $(STAMP)
-	$(VENV)/bin/ewsemu serve --host $(HOST) --port $(PORT) --database $(DATABASE) --fixtures fixtures/demo.yaml
+	$(VENV)/bin/ewsemu serve --host $(HOST) --port $(PORT) --database $(DATABASE) --workers $(WORKERS) \
+		--fixtures fixtures/demo.yaml
 
-test: $(STAMP)
-	$(PY) -m pytest
+# The whole suite twice: on in-memory SQLite, then on a throw-away PostgreSQL database (127.0.0.1:5432).
+test: test-sqlite test-postgresql
 
+test-sqlite: $(STAMP)
+	EWSEMU_TEST_DATABASE=sqlite $(PY) -m pytest
+
+test-postgresql: $(STAMP)
+	EWSEMU_TEST_DATABASE=postgresql $(PY) -m pytest
+
+# Benchmarks (not part of `make test`): writes bench/RESULTS.md and bench/*.png.
 bench: $(STAMP)
-	$(PY) -m pytest bench --benchmark-only
+	$(PY) -m bench
+
+# A new Alembic revision after a change to the field registry or store/schema.py: make migration MESSAGE="…"
+migration: $(STAMP)
+	$(PY) -m ewsemu.store.migrations revision "$(MESSAGE)"
 
 clean:
 	rm -rf $(VENV) ewsemu.db ewsemu.db-wal ewsemu.db-shm .pytest_cache

@@ -1,7 +1,13 @@
-"""Shared fixtures: an emulator on a fresh in-memory database, its WSGI app, and a SOAP caller."""
+"""Shared fixtures: an emulator on a fresh database, its WSGI app, and a SOAP caller.
+
+The suite runs on two databases (``make test`` runs it twice): by default every test gets its own in-memory
+SQLite database; with ``EWSEMU_TEST_DATABASE=postgresql`` one throw-away PostgreSQL database is created for
+the session (migrated once, dropped at the end) and emptied before each test that uses ``emulator``.
+"""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Iterator
 
 import pytest
 
@@ -9,7 +15,26 @@ from ewsemu.core.clock import Clock
 from ewsemu.operations.context import Emulator, Settings
 from ewsemu.server.wsgi import make_app
 
+from . import databases
 from .soap import Client
+
+TEST_DATABASE = databases.KIND
+if TEST_DATABASE not in ("sqlite", "postgresql"):
+    raise pytest.UsageError(f"EWSEMU_TEST_DATABASE={TEST_DATABASE!r}: use sqlite or postgresql")
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"ewsemu test database: {TEST_DATABASE}"
+
+
+@pytest.fixture(scope="session")
+def database_url() -> Iterator[str]:
+    """The URL the ``settings`` fixture uses: in-memory SQLite, or this session's PostgreSQL database."""
+    if TEST_DATABASE == "sqlite":
+        yield "sqlite://"
+        return
+    with databases.pg_database() as url:
+        yield url
 
 
 @pytest.fixture
@@ -20,13 +45,15 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def settings() -> Settings:
-    return Settings(database="sqlite://", seed=7)
+def settings(database_url: str) -> Settings:
+    return Settings(database=database_url, seed=7)
 
 
 @pytest.fixture
-def emulator(settings: Settings, clock: Clock):
+def emulator(settings: Settings, clock: Clock, database_url: str):
     emu = Emulator(settings, clock)
+    if settings.database == database_url != "sqlite://":
+        emu.reset()  # the session's shared database: start every test empty
     yield emu
     emu.close()
 

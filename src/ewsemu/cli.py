@@ -1,13 +1,15 @@
-"""``ewsemu serve | load-fixtures``."""
+"""``ewsemu serve | load-fixtures | coverage | replay``."""
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import signal
 import sys
 from pathlib import Path
 
 from . import fixtures
+from .core.clock import Clock, apply_spec
 from .limits import Limits, parse_size
 from .operations.context import Emulator, Settings
 from .users import UserDirectory, UsersFileError, load_users
@@ -18,7 +20,27 @@ DEFAULT_DATABASE = "sqlite:///./ewsemu.db"
 def _settings(args: argparse.Namespace) -> Settings:
     return Settings(database=args.database, lenient_namespaces=getattr(args, "lenient_namespaces", False),
                     strict=getattr(args, "strict", False), seed=getattr(args, "seed", None),
-                    users=_users(args), limits=_limits(args))
+                    users=_users(args), limits=_limits(args), clock=getattr(args, "clock", None),
+                    control_plane=not getattr(args, "no_control_plane", False),
+                    ledger_size=getattr(args, "ledger_size", 1000))
+
+
+def _clock_spec(text: str) -> str:
+    try:
+        apply_spec(Clock(), text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+    return text
+
+
+def _non_negative(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"cannot be negative: {text!r}")
+    return value
 
 
 def _users(args: argparse.Namespace) -> UserDirectory | None:
@@ -83,6 +105,9 @@ def _serve(args: argparse.Namespace) -> int:
 
     if args.workers > 1:
         emulator.close()  # no pool may cross the fork: every worker opens its own
+        if emulator.settings.control_plane:
+            log.warning("with --workers, each worker process has its own request ledger, fault rules and clock: "
+                        "the control plane (/_ewsemu/) reaches whichever worker answers")
 
         def worker_app():  # noqa: ANN202 - a WSGI app
             from .server.wsgi import make_app
@@ -116,6 +141,32 @@ def _load_fixtures(args: argparse.Namespace) -> int:
     return 0
 
 
+def _coverage(args: argparse.Namespace) -> int:
+    from . import coverage
+
+    if args.markdown:
+        sys.stdout.write(coverage.as_markdown())
+    elif args.json:
+        sys.stdout.write(json.dumps(coverage.as_json(), indent=2) + "\n")
+    else:
+        sys.stdout.write(coverage.as_text())
+    return 0
+
+
+def _replay(args: argparse.Namespace) -> int:
+    from . import replay
+
+    try:
+        return replay.main(Path(args.session), args.url, Path(args.users) if args.users else None, args.password,
+                           args.strict_times)
+    except replay.SessionError as err:
+        print(f"ewsemu: {err}", file=sys.stderr)
+        return 2
+    except OSError as err:
+        print(f"ewsemu: cannot reach {args.url}: {err}", file=sys.stderr)
+        return 2
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="ewsemu", description="Exchange Web Services emulator")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -144,11 +195,34 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--workers", type=int, default=1,
                        help="worker processes sharing the database (gunicorn; default %(default)s); needs a file "
                             "SQLite database or PostgreSQL")
+    serve.add_argument("--clock", type=_clock_spec, default=None, metavar="SPEC",
+                       help="the emulator's clock: frozen:2026-01-13T09:00:00Z, frozen, offset:+3d or real "
+                            "(default real); change it at run time with POST /_ewsemu/clock")
+    serve.add_argument("--no-control-plane", action="store_true",
+                       help="do not serve the test-double control plane and dashboard under /_ewsemu/")
+    serve.add_argument("--ledger-size", type=_non_negative, default=1000, metavar="N",
+                       help="requests the in-memory request ledger keeps (default %(default)s; 0 turns it off)")
     serve.set_defaults(func=_serve)
     load = sub.add_parser("load-fixtures", help="load fixture files into a database")
     load.add_argument("files", nargs="+")
     load.add_argument("--database", default=DEFAULT_DATABASE)
     load.set_defaults(func=_load_fixtures)
+    cov = sub.add_parser("coverage", help="list every EWS operation as implemented, partial or missing")
+    form = cov.add_mutually_exclusive_group()
+    form.add_argument("--markdown", action="store_true", help="COVERAGE.md (ewsemu coverage --markdown > COVERAGE.md)")
+    form.add_argument("--json", action="store_true", help="the JSON that GET /_ewsemu/coverage serves")
+    cov.set_defaults(func=_coverage)
+    rep = sub.add_parser("replay", help="re-send a recorded session (GET /_ewsemu/ledger/session) and diff the "
+                                        "answers; exit 1 on any difference")
+    rep.add_argument("session", metavar="FILE")
+    rep.add_argument("--url", required=True, help="the server to replay against (its root or EWS URL)")
+    rep.add_argument("--users", metavar="FILE", default=None,
+                     help="users file to take each recorded user's password or token from")
+    rep.add_argument("--password", default="ewsemu",
+                     help="Basic password for users not in --users (default %(default)s: any works on an open server)")
+    rep.add_argument("--strict-times", action="store_true",
+                     help="compare the server's timestamps too (both servers on the same frozen --clock)")
+    rep.set_defaults(func=_replay)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     try:

@@ -5,7 +5,7 @@ import dataclasses
 import datetime as dt
 import json
 from decimal import Decimal
-from typing import Any
+from typing import Any, Iterable, Mapping
 
 from ..core import fields as F
 from ..core import recurrence as R
@@ -93,7 +93,8 @@ def to_column(f: F.FieldDef, value: Any) -> Any:
     return value
 
 
-def from_column(f: F.FieldDef, value: Any, row: Any) -> Any:
+def from_column(f: F.FieldDef, value: Any, m: Mapping[str, Any]) -> Any:
+    """``m`` is the whole row, by column name (a body's type sits in a second column)."""
     if f.kind == F.STRINGS:
         return tuple(json.loads(value))
     if f.kind == F.RECURRENCE:
@@ -103,7 +104,7 @@ def from_column(f: F.FieldDef, value: Any, row: Any) -> Any:
     if f.kind == F.DATETIME:
         return value.replace(tzinfo=_UTC)
     if f.kind == F.BODY:
-        return Body(value, row._mapping[f"{f.column}_type"] or "Text")
+        return Body(value, m[f"{f.column}_type"] or "Text")
     if f.kind == F.INT:
         return int(value)
     if f.kind == F.BOOL:
@@ -125,15 +126,39 @@ def item_to_row(item: Item) -> dict[str, Any]:
     return row
 
 
+_STORED = {f.uri: f for f in F.stored_fields()}
+
+
+def changed_columns(item: Item, keys: Iterable[str]) -> dict[str, Any]:
+    """Column values for just the properties ``keys`` name: an update writes what changed, nothing else.
+
+    Keys are FieldURIs (derived properties have no column) or extended-property keys, which all live in the
+    ``extended`` column."""
+    row: dict[str, Any] = {}
+    for key in keys:
+        f = _STORED.get(key)
+        if f is not None:
+            value = item.values.get(key)
+            row[f.column] = to_column(f, value)
+            if f.kind == F.BODY:
+                row[f"{f.column}_type"] = value.body_type if value is not None else None
+        elif key not in F.FIELDS:
+            row["extended"] = extended_to_json(item.extended)
+    return row
+
+
 def item_from_row(row: Any) -> Item:
-    m = row._mapping
+    return item_from_mapping(row._mapping)
+
+
+def item_from_mapping(m: Mapping[str, Any]) -> Item:
     item = Item(id=m["id"], mailbox=m["mailbox"], folder_id=m["folder_id"], item_type=m["item_type"],
                 version=m["version"], change_key=m["change_key"], task_request_sent=bool(m["task_request_sent"]),
                 extended=extended_from_json(m["extended"]))
     for f in F.stored_fields():
         value = m[f.column]
         if value is not None:
-            item.values[f.uri] = from_column(f, value, row)
+            item.values[f.uri] = from_column(f, value, m)
     return item
 
 

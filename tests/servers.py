@@ -1,0 +1,155 @@
+"""Real ewsemu processes for concurrency and crash tests, and a small EWS-over-HTTP client.
+
+:class:`ServerProcess` runs ``python -m ewsemu serve --port 0`` (optionally ``--workers N``) in its own
+process group, so a test can SIGKILL exactly the processes it started, master and workers together.
+"""
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+
+import requests
+
+from .soap import Response, envelope
+
+READY = re.compile(r"ewsemu serving EWS at (\S+)")
+
+
+class ServerProcess:
+    def __init__(self, database: str, workers: int = 1, threads: int = 8) -> None:
+        self.database, self.workers, self.threads = database, workers, threads
+        self.url = ""
+        self._proc: subprocess.Popen[str] | None = None
+        self._log = tempfile.TemporaryFile(mode="w+")
+
+    def start(self, timeout: float = 60) -> "ServerProcess":
+        cmd = [sys.executable, "-m", "ewsemu", "serve", "--port", "0", "--database", self.database,
+               "--workers", str(self.workers), "--threads", str(self.threads)]
+        self._proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=self._log, text=True,
+                                      start_new_session=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        found = threading.Event()
+
+        def read() -> None:
+            assert self._proc is not None and self._proc.stdout is not None
+            for line in self._proc.stdout:
+                m = READY.search(line)
+                if m and not found.is_set():
+                    self.url = m.group(1)
+                    found.set()
+
+        self._reader = threading.Thread(target=read, daemon=True)
+        self._reader.start()
+        if not found.wait(timeout):
+            self.kill()
+            raise AssertionError(f"ewsemu did not start: {self.log()}")
+        base = self.url.rsplit("/EWS/", 1)[0]
+        deadline = time.monotonic() + timeout
+        while True:  # every worker shares the socket; wait until one answers
+            try:
+                if requests.get(f"{base}/health", timeout=5).status_code == 200:
+                    return self
+            except requests.ConnectionError:
+                pass
+            if time.monotonic() > deadline:
+                self.kill()
+                raise AssertionError(f"ewsemu never answered /health: {self.log()}")
+            time.sleep(0.05)
+
+    def log(self) -> str:
+        self._log.seek(0)
+        return self._log.read()[-4000:]
+
+    def kill(self) -> None:
+        """SIGKILL the whole process group: a crash, no clean-up of any kind."""
+        if self._proc is not None and self._proc.poll() is None:
+            os.killpg(self._proc.pid, signal.SIGKILL)
+            self._proc.wait(timeout=30)
+
+    def stop(self) -> None:
+        if self._proc is not None and self._proc.poll() is None:
+            os.killpg(self._proc.pid, signal.SIGTERM)
+            try:
+                self._proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.kill()
+        if self._proc is not None and self._proc.stdout is not None:
+            self._reader.join(timeout=10)  # EOF once every process of the group is gone
+            self._proc.stdout.close()
+        self._log.close()
+
+    def __enter__(self) -> "ServerProcess":
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.kill()
+        self.stop()
+
+
+# ---- EWS over HTTP ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Ref:
+    id: str
+    ck: str
+
+
+class EwsHttp:
+    """One keep-alive connection (a ``requests.Session``) per instance: use one per client thread."""
+
+    def __init__(self, url: str, user: str = "alice@example.com") -> None:
+        self.url = url
+        self.session = requests.Session()
+        self.session.auth = (user, "secret")
+
+    def call(self, body: str) -> Response:
+        r = self.session.post(self.url, data=envelope(body), timeout=120,
+                              headers={"Content-Type": "text/xml; charset=utf-8"})
+        return Response(r.status_code, dict(r.headers), r.content)
+
+    def create_task(self, props: str = "<t:Subject>task</t:Subject>") -> Ref:
+        r = self.call(f"<m:CreateItem><m:Items><t:Task>{props}</t:Task></m:Items></m:CreateItem>")
+        assert r.codes() == ["NoError"], r.body
+        el = r.xpath("//m:Items/t:Task/t:ItemId")[0]
+        return Ref(el.get("Id"), el.get("ChangeKey"))
+
+    def update(self, *changes: str, cr: str = "AutoResolve") -> Response:
+        return self.call(f'<m:UpdateItem ConflictResolution="{cr}" MessageDisposition="SaveOnly">'
+                         f"<m:ItemChanges>{''.join(changes)}</m:ItemChanges></m:UpdateItem>")
+
+    def get(self, ids: list[str], additional: str = "", shape: str = "AllProperties") -> Response:
+        extra = f"<t:AdditionalProperties>{additional}</t:AdditionalProperties>" if additional else ""
+        item_ids = "".join(f'<t:ItemId Id="{i}"/>' for i in ids)
+        return self.call(f"<m:GetItem><m:ItemShape><t:BaseShape>{shape}</t:BaseShape>{extra}</m:ItemShape>"
+                         f"<m:ItemIds>{item_ids}</m:ItemIds></m:GetItem>")
+
+    def close(self) -> None:
+        self.session.close()
+
+
+def item_change(ref: Ref, *updates: str) -> str:
+    """An ItemChange on ``ref``; an empty ChangeKey is left out (D1: no concurrency check)."""
+    ck = f' ChangeKey="{ref.ck}"' if ref.ck else ""
+    return f'<t:ItemChange><t:ItemId Id="{ref.id}"{ck}/><t:Updates>{"".join(updates)}</t:Updates></t:ItemChange>'
+
+
+def set_field(uri: str, prop: str) -> str:
+    return f'<t:SetItemField><t:FieldURI FieldURI="{uri}"/><t:Task>{prop}</t:Task></t:SetItemField>'
+
+
+def ext_path(name: str) -> str:
+    return (f'<t:ExtendedFieldURI DistinguishedPropertySetId="PublicStrings" PropertyName="{name}" '
+            f'PropertyType="String"/>')
+
+
+def set_extended(name: str, value: str) -> str:
+    path = ext_path(name)
+    return (f"<t:SetItemField>{path}<t:Task><t:ExtendedProperty>{path}<t:Value>{value}</t:Value>"
+            f"</t:ExtendedProperty></t:Task></t:SetItemField>")
