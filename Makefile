@@ -8,7 +8,7 @@ PORT ?= 8000
 DATABASE ?= sqlite:///./ewsemu.db
 WORKERS ?= 1
 
-.PHONY: serve test test-sqlite test-postgresql bench migration clean
+.PHONY: serve test test-sqlite test-postgresql browser bench migration clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,12 @@ test-sqlite: $(STAMP)
 
 test-postgresql: $(STAMP)
 	EWSEMU_TEST_DATABASE=postgresql $(PY) -m pytest
+
+# Debian's Chromium and chromedriver, for the dashboard's browser test (tests/test_dashboard.py; skipped without
+# them, except with CI=true). Installing needs root, as in CI, which runs this before `make test`.
+browser:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
+		{ apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver; }
 
 # Benchmarks (not part of `make test`): writes bench/RESULTS.md and bench/*.png.
 bench: $(STAMP)

@@ -102,6 +102,8 @@ def _serve(args: argparse.Namespace) -> int:
         workers = f", {args.workers} workers" if args.workers > 1 else ""
         print(f"ewsemu serving EWS at {url} (database {args.database}{workers})", flush=True)
         print(f"WSDL: {url.rsplit('/', 1)[0]}/Services.wsdl", flush=True)
+        if not args.no_control_plane:
+            print(f"Dashboard: {url.rsplit('/EWS/', 1)[0]}/_ewsemu/ui (control plane: /_ewsemu/)", flush=True)
 
     if args.workers > 1:
         emulator.close()  # no pool may cross the fork: every worker opens its own

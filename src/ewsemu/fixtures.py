@@ -5,6 +5,7 @@ use plain YAML/JSON types. An item may pin its ``id`` and ``change_key`` (to rep
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from decimal import Decimal
@@ -20,10 +21,11 @@ from .core.apply import ApplyContext, create_item
 from .core.changes import Action, FieldChange
 from .core.errors import EwsError
 from .core.extended import check_path, check_value
-from .core.item import Body, ExtendedValue
+from .core.item import Body, ExtendedValue, Item
 from .core.paths import ExtendedFieldURI, FieldURI
 from .core.timezones import UTC
 from .operations.context import Emulator
+from .store.codec import recurrence_to_json
 
 
 class FixtureError(ValueError):
@@ -118,7 +120,9 @@ def load(emulator: Emulator, data: dict[str, Any]) -> int:
     return count
 
 
-def _properties(item_type: str, spec: dict[str, Any]) -> list[FieldChange]:
+def properties(item_type: str, spec: dict[str, Any]) -> list[FieldChange]:
+    """Fixture-style keys and plain values -> the SET changes CreateItem would apply (also used by the fault
+    injector's "someone else edited this item")."""
     props = []
     for key, raw in spec.items():
         f = _field_for_key(item_type, key)
@@ -151,7 +155,7 @@ def _load_item(emulator: Emulator, smtp: str, item_type: str, spec: dict[str, An
     item_id, change_key = spec.pop("id", None), spec.pop("change_key", None)
     folder_name = spec.pop("folder", "tasks")
     extended = _extended(spec.pop("extended", None) or [])
-    props = _properties(item_type, spec)
+    props = properties(item_type, spec)
     ctx = ApplyContext(now=now, zone=UTC, new_item_id=(lambda: item_id) if item_id else emulator.ids.item_id)
     try:
         with emulator.store.write() as conn:
@@ -176,3 +180,40 @@ def _load_item(emulator: Emulator, smtp: str, item_type: str, spec: dict[str, An
 
 def load_files(emulator: Emulator, paths: list[Path]) -> int:
     return sum(load(emulator, read(p)) for p in paths)
+
+
+# ---- the other direction: stored items as fixture entries (the ledger's "export as fixtures") ----------------
+
+
+def _plain(f: F.FieldDef, value: Any) -> Any:
+    """A stored value as the plain JSON/YAML value :func:`_value` reads back."""
+    if f.kind == F.TASKDATE:
+        return value.isoformat()
+    if f.kind == F.DATETIME:
+        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    if f.kind == F.DOUBLE:
+        return int(value) if value == int(value) else float(value)
+    if f.kind == F.BODY:
+        return {"text": value.text, "type": value.body_type}
+    if f.kind == F.STRINGS:
+        return list(value)
+    if f.kind == F.RECURRENCE:
+        return json.loads(recurrence_to_json(value))
+    return value
+
+
+def item_spec(item: Item, folder: str | None = "tasks") -> dict[str, Any]:
+    """One fixture entry that recreates ``item``: its pinned id and ChangeKey, its folder (a distinguished
+    name), every settable property by FieldURI and its extended properties. Server-set properties
+    (DateTimeCreated, LastModifiedTime, Owner, …) are left to the loader, as CreateItem sets them."""
+    spec: dict[str, Any] = {"id": item.id, "change_key": item.change_key}
+    if folder and folder != "tasks":
+        spec["folder"] = folder
+    for f in F.fields_of(item.item_type):
+        if not f.read_only and f.uri in item.values:
+            spec[f.uri] = _plain(f, item.values[f.uri])
+    if item.extended:
+        spec["extended"] = [{"path": {k: v for k, v in dataclasses.asdict(ext.path).items() if v is not None},
+                             "value": list(ext.value) if isinstance(ext.value, tuple) else ext.value}
+                            for ext in item.extended.values()]
+    return spec

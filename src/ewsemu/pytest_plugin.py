@@ -5,9 +5,17 @@ Two lines in a test are enough::
     def test_my_sync(ewsemu_account):
         account = ewsemu_account("alice@example.com")   # a ready exchangelib Account
 
-Fixtures: ``ewsemu_server`` (session-scoped ThreadedServer on a free port, in-memory SQLite unless
-``EWSEMU_DATABASE`` is set), ``ewsemu`` (the same server, emptied before each test), ``ewsemu_url`` (the EWS
-endpoint URL) and ``ewsemu_account`` (a factory of exchangelib Accounts; needs exchangelib installed).
+Fixtures:
+
+* ``ewsemu_server``: a session-scoped ThreadedServer on a free port; in-memory SQLite unless
+  ``EWSEMU_DATABASE`` is set; ``EWSEMU_SEED`` (deterministic ids) and ``EWSEMU_CLOCK`` (e.g.
+  ``frozen:2026-01-13T09:00:00Z``) configure it, ``EWSEMU_HOST``/``EWSEMU_PORT`` where it listens;
+* ``ewsemu``: the same server, reset before each test (no items, empty ledger, no fault rules, ids restarted,
+  the clock as configured);
+* ``ewsemu_url``: the EWS endpoint URL;
+* ``ewsemu_control``: a :class:`ewsemu.control.ControlClient` for the control plane (seed, state, ledger,
+  faults, clock, coverage);
+* ``ewsemu_account``: a factory of exchangelib Accounts (needs exchangelib installed).
 """
 from __future__ import annotations
 
@@ -16,14 +24,22 @@ from typing import Any, Callable, Iterator
 
 import pytest
 
+from .control import ControlClient
+from .operations.context import Settings
 from .server.http import ThreadedServer
+
+
+def _settings_from_environment() -> Settings:
+    seed = os.environ.get("EWSEMU_SEED")
+    return Settings(database=os.environ.get("EWSEMU_DATABASE", "sqlite://"),
+                    seed=int(seed) if seed else None, clock=os.environ.get("EWSEMU_CLOCK") or None)
 
 
 @pytest.fixture(scope="session")
 def ewsemu_server() -> Iterator[ThreadedServer]:
     server = ThreadedServer(port=int(os.environ.get("EWSEMU_PORT", "0")),
                             host=os.environ.get("EWSEMU_HOST", "127.0.0.1"),
-                            database=os.environ.get("EWSEMU_DATABASE", "sqlite://"))
+                            settings=_settings_from_environment())
     server.start()
     yield server
     server.stop()
@@ -31,8 +47,15 @@ def ewsemu_server() -> Iterator[ThreadedServer]:
 
 @pytest.fixture
 def ewsemu(ewsemu_server: ThreadedServer) -> ThreadedServer:
-    ewsemu_server.emulator.reset()
+    ewsemu_server.emulator.reset_all()
     return ewsemu_server
+
+
+@pytest.fixture
+def ewsemu_control(ewsemu: ThreadedServer) -> ControlClient:
+    """The control plane of the (freshly reset) server: ``seed()``, ``state()``, ``ledger()``, ``add_fault()``,
+    ``clock_freeze()``, … (see :mod:`ewsemu.control`)."""
+    return ControlClient(ewsemu.base_url)
 
 
 @pytest.fixture

@@ -27,6 +27,11 @@ class Clock:
         with self._lock:
             self._frozen, self._offset = None, delta
 
+    def set(self, at: dt.datetime) -> None:
+        """Jump to ``at`` and keep running from there (an offset from real time)."""
+        with self._lock:
+            self._frozen, self._offset = None, at - dt.datetime.now(dt.timezone.utc)
+
     def advance(self, delta: dt.timedelta) -> None:
         with self._lock:
             if self._frozen is not None:
@@ -43,3 +48,50 @@ class Clock:
             mode = "frozen" if self._frozen is not None else ("offset" if self._offset else "real")
             offset = self._offset.total_seconds()
         return {"mode": mode, "now": self.now().strftime("%Y-%m-%dT%H:%M:%SZ"), "offset_seconds": str(offset)}
+
+
+_UNITS = {"w": dt.timedelta(weeks=1), "d": dt.timedelta(days=1), "h": dt.timedelta(hours=1),
+          "m": dt.timedelta(minutes=1), "s": dt.timedelta(seconds=1)}
+
+
+def parse_duration(text: str) -> dt.timedelta:
+    """``+3d``, ``-2h``, ``1d12h``, ``90m``, ``30s`` or plain seconds -> a timedelta (the ``--clock`` syntax)."""
+    raw = text.strip().lower()
+    sign = -1 if raw.startswith("-") else 1
+    body = raw.lstrip("+-")
+    if body.replace(".", "", 1).isdigit():
+        return sign * dt.timedelta(seconds=float(body))
+    total, number = dt.timedelta(), ""
+    for ch in body:
+        if ch.isdigit():
+            number += ch
+        elif ch in _UNITS and number:
+            total, number = total + int(number) * _UNITS[ch], ""
+        else:
+            raise ValueError(f"not a duration: {text!r} (use e.g. +3d, -2h, 1d12h, 90m, 30s)")
+    if number or not body:
+        raise ValueError(f"not a duration: {text!r} (use e.g. +3d, -2h, 1d12h, 90m, 30s)")
+    return sign * total
+
+
+def parse_instant(text: str) -> dt.datetime:
+    """An ISO 8601 date-time; without a zone it is UTC (``2026-01-13T09:00:00Z``, ``2026-01-13``)."""
+    try:
+        value = dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(f"not an ISO 8601 date-time: {text!r} (use e.g. 2026-01-13T09:00:00Z)") from None
+    return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
+
+
+def apply_spec(clock: Clock, spec: str) -> None:
+    """Configure ``clock`` from a ``--clock`` spec: ``real``, ``frozen`` (at the current instant),
+    ``frozen:2026-01-13T09:00:00Z`` or ``offset:+3d``. Raises ValueError on anything else."""
+    mode, _, arg = spec.strip().partition(":")
+    if mode == "real" and not arg:
+        clock.reset()
+    elif mode == "frozen":
+        clock.freeze(parse_instant(arg) if arg else clock.now())
+    elif mode == "offset" and arg:
+        clock.offset(parse_duration(arg))
+    else:
+        raise ValueError(f"not a clock spec: {spec!r} (use real, frozen, frozen:2026-01-13T09:00:00Z or offset:+3d)")

@@ -45,7 +45,10 @@ class ThreadedServer:
         # ends the loop, so the thread can be joined (a client's keep-alive socket no longer keeps it busy)
         self._server.task_dispatcher.shutdown()
         if self._thread is not None and self._thread.is_alive():
-            self._server.trigger.pull_trigger(lambda: wasyncore.close_all(self._server._map))
+            try:
+                self._server.trigger.pull_trigger(lambda: wasyncore.close_all(self._server._map))
+            except OSError:  # the loop, awake from an earlier pull, ran the thunk between its append and our
+                pass  # wake-up write: the trigger is already closed, and so is everything else
             self._thread.join(timeout=10)
         else:
             self._server.close()

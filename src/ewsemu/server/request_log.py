@@ -43,16 +43,21 @@ def _summary(codes: list[str]) -> str:
     return ",".join(f"{code}:{n}" for code, n in Counter(codes).items()) or "-"
 
 
-def emit(environ: dict, status: str, user: str | None) -> None:
+def elapsed_ms(environ: dict) -> float | None:
+    """Milliseconds since :func:`start` (the one measurement the log line and the ledger share)."""
+    started = environ.get(START_KEY)
+    return round((time.perf_counter() - started) * 1000, 1) if started is not None else None
+
+
+def emit(environ: dict, status: str, user: str | None, ms: float | None = None) -> None:
     if not log.isEnabledFor(logging.INFO):
         return
-    started = environ.get(START_KEY)
     fields = {
         "status": int(status.split(" ", 1)[0]),
         "user": _safe(user or "-"),
         "op": environ.get(OPERATION_KEY, "-"),
         "codes": _summary(environ.get(CODES_KEY, [])),
-        "ms": round((time.perf_counter() - started) * 1000, 1) if started is not None else None,
+        "ms": ms if ms is not None else elapsed_ms(environ),
         "auth": auth_scheme(environ),
     }
     log.info(" ".join(f"{k}={v}" for k, v in fields.items()), extra={"ewsemu": fields})

@@ -18,6 +18,7 @@ with warnings.catch_warnings():
     from spyne.protocol.soap import Soap11
     from spyne.server.wsgi import WsgiApplication
 
+from .. import ledger
 from ..core.errors import EwsError, SchemaViolation
 from ..operations import OPERATIONS
 from ..operations.context import Emulator, request_context
@@ -61,6 +62,8 @@ class EwsSoap11(Soap11):
     def decompose_incoming_envelope(self, ctx, message=Soap11.REQUEST):  # noqa: ANN001
         envelope: Envelope = ctx.in_document
         request_log.note(ctx.transport.req_env, operation=envelope.operation)
+        if self.emulator.ledger.enabled:
+            ledger.note_item_ids(ctx.transport.req_env, envelope.body)
         try:
             _check_implemented(envelope.body)
             validate(envelope.body)
@@ -91,6 +94,8 @@ class EwsSoap11(Soap11):
         else:
             ctx.out_document = responses.envelope(ctx.out_object[0], self.emulator.settings.server_version)
             request_log.note(ctx.transport.req_env, codes=_response_codes(ctx.out_object[0]))
+            if self.emulator.ledger.enabled:
+                ledger.note_item_ids(ctx.transport.req_env, ctx.out_object[0])
         self.event_manager.fire_event("after_serialize", ctx)
 
     def create_out_string(self, ctx, charset=None):  # noqa: ANN001
@@ -116,9 +121,12 @@ def _response_codes(payload: etree._Element) -> list[str]:
 def _run(ctx) -> etree._Element:  # noqa: ANN001
     envelope: Envelope = ctx.in_document
     emulator: Emulator = ctx.app.emulator
-    user = ctx.transport.req_env.get(USER_KEY, "")
+    environ = ctx.transport.req_env
+    user = environ.get(USER_KEY, "")
     try:
         rctx = request_context(emulator, envelope, user)
+        environ[ledger.MAILBOX_KEY] = rctx.mailbox
+        rctx.fired_faults = environ.setdefault(ledger.FAULTS_KEY, [])  # in-band faults (UpdateItem) land here
         return OPERATIONS[envelope.operation](rctx)
     except (SchemaViolation, EwsError) as err:
         raise EwsFault(err) from None

@@ -5,11 +5,13 @@ import json
 
 from typing import Callable, Iterable
 
+from .. import faults, ledger
 from ..operations.context import Emulator
 from ..protocol.validation import wsdl_dir
 from ..rest import PREFIXES as REST_PREFIXES, make_rest_app
 from . import request_log
-from .auth import Authenticator, authenticator_for
+from .auth import REALM, Authenticator, authenticator_for, bearer_token
+from .control_plane import PREFIX as CONTROL_PREFIX, make_control_app
 from .limits import Rejected, check_content_type, read_body
 from .soap import USER_KEY, build_wsgi
 
@@ -34,13 +36,20 @@ class Router:
         self.rest = make_rest_app(emulator, emulator.settings.users)
         self._static = {path: (wsdl_dir() / name).read_bytes() for path, name in _STATIC.items()
                         if (wsdl_dir() / name).exists()}
+        # the test-double control plane and dashboard (issue 9): /_ewsemu/…, same authentication as EWS
+        self.control = make_control_app(emulator, self.authenticator) if emulator.settings.control_plane else None
 
     def __call__(self, environ: dict, start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "").lower()
         method = environ.get("REQUEST_METHOD", "GET")
         query = environ.get("QUERY_STRING", "").lower()
+        if path.startswith(CONTROL_PREFIX) or path == CONTROL_PREFIX.rstrip("/"):
+            if self.control is not None:
+                return self.control(environ, start_response)
+            return _respond(start_response, "404 Not Found", b"Not found (the control plane is disabled)\n",
+                            "text/plain")
         if path.startswith(REST_PREFIXES):
-            return self.rest(environ, start_response)
+            return self._recorded(environ, start_response, "rest", self._rest)
         if method == "GET":
             if path == "/health":
                 return _respond(start_response, "200 OK", json.dumps({"status": "ok"}).encode(), "application/json")
@@ -52,32 +61,84 @@ class Router:
             if method != "POST":
                 return _respond(start_response, "405 Method Not Allowed", b"POST SOAP requests to this URL\n",
                                 "text/plain", [("Allow", "POST")])
-            return self._ews(environ, start_response)
+            return self._recorded(environ, start_response, "ews", self._ews)
         return _respond(start_response, "404 Not Found", b"Not found\n", "text/plain")
 
-    def _ews(self, environ: dict, start_response: StartResponse) -> Iterable[bytes]:
-        """Authenticate, check Content-Type and body size (server/limits.py), run the SOAP shell, log one line."""
+    def _recorded(self, environ: dict, start_response: StartResponse, face: str,
+                  answer: Callable[[dict, StartResponse], Iterable[bytes]]) -> Iterable[bytes]:
+        """Run ``answer`` timed; then the request log line (EWS) and the ledger entry (EWS and REST)."""
         request_log.start(environ)
-        user = self.authenticator.authenticate(environ)
-        if user is None:
-            request_log.emit(environ, "401 Unauthorized", None)
-            return _respond(start_response, "401 Unauthorized", b"", "text/plain", self.authenticator.challenge())
-        try:
-            check_content_type(environ)
-            read_body(environ, self.emulator.settings.limits)
-        except Rejected as err:
-            request_log.emit(environ, err.status, user)
-            return _respond(start_response, err.status, f"{err.message}\n".encode(), "text/plain; charset=utf-8")
-        environ[USER_KEY] = user
-        statuses: list[str] = []
+        captured: list[tuple[str, list[tuple[str, str]]]] = []
 
-        def recording(status: str, headers: list, exc_info: object = None) -> object:
-            statuses.append(status)
+        def capture(status: str, headers: list, exc_info: object = None) -> object:
+            captured.append((status, list(headers)))
             return start_response(status, headers) if exc_info is None else start_response(status, headers, exc_info)
 
-        result = self.soap(environ, recording)
-        request_log.emit(environ, statuses[-1] if statuses else "500", user)
-        return result
+        try:
+            result = answer(environ, capture)
+        except faults.ConnectionDropped:
+            ms = request_log.elapsed_ms(environ)
+            if face == "ews":
+                request_log.emit(environ, "0 Dropped", environ.get(USER_KEY), ms)
+            ledger.record_call(self.emulator, environ, face, environ.get(USER_KEY), None, [], b"", ms)
+            raise
+        if not self.emulator.ledger.enabled and face != "ews":
+            return result
+        try:
+            body = b"".join(result)
+        finally:
+            if hasattr(result, "close"):
+                result.close()
+        status, headers = captured[-1] if captured else ("500 Internal Server Error", [])
+        ms = request_log.elapsed_ms(environ)
+        if face == "ews":
+            request_log.emit(environ, status, environ.get(USER_KEY), ms)
+        ledger.record_call(self.emulator, environ, face, environ.get(USER_KEY), status, headers, body, ms)
+        return [body]
+
+    def _ews(self, environ: dict, start_response: StartResponse) -> Iterable[bytes]:
+        """Authenticate, check Content-Type and body size (server/limits.py), fire injected faults, run the
+        SOAP shell."""
+        user = self.authenticator.authenticate(environ)
+        if user is None:
+            return _respond(start_response, "401 Unauthorized", b"", "text/plain", self.authenticator.challenge())
+        environ[USER_KEY] = user
+        try:
+            check_content_type(environ)
+            body = read_body(environ, self.emulator.settings.limits)
+        except Rejected as err:
+            return _respond(start_response, err.status, f"{err.message}\n".encode(), "text/plain; charset=utf-8")
+        environ[ledger.REQUEST_KEY] = body
+        if self.emulator.faults.armed:
+            operation, mailboxes, item_ids = faults.ews_target(body, self.emulator.settings.lenient_namespaces)
+            request_log.note(environ, operation=operation)
+            injected = faults.inject(self.emulator, environ, "ews", operation, [user, *mailboxes], item_ids,
+                                     self.authenticator.challenge())
+            if injected is not None:
+                status, headers, data = injected
+                start_response(status, headers + [("Content-Length", str(len(data)))])
+                return [data]
+        return self.soap(environ, start_response)
+
+    def _rest(self, environ: dict, start_response: StartResponse) -> Iterable[bytes]:
+        """The REST faces, with the request body kept for the ledger and injected faults fired first."""
+        if self.emulator.ledger.enabled:
+            tee = ledger.TeeInput(environ.get("wsgi.input"), ledger.MAX_BODY + 1)
+            environ["wsgi.input"] = environ[ledger.INPUT_KEY] = tee
+        users, token = self.emulator.settings.users, bearer_token(environ)
+        user = users.by_token(token) if users is not None and token else None
+        if user is not None:
+            environ[USER_KEY] = user.smtp
+        if self.emulator.faults.armed:
+            operation, item_ids = ledger.rest_target(environ.get("REQUEST_METHOD", "GET"),
+                                                     environ.get("PATH_INFO", ""))
+            injected = faults.inject(self.emulator, environ, "rest", operation, [user.smtp] if user else [],
+                                     item_ids, [("WWW-Authenticate", f'Bearer realm="{REALM}"')])
+            if injected is not None:
+                status, headers, data = injected
+                start_response(status, headers + [("Content-Length", str(len(data)))])
+                return [data]
+        return self.rest(environ, start_response)
 
 
 def make_app(emulator: Emulator, authenticator: Authenticator | None = None) -> Router:

@@ -1,0 +1,397 @@
+"""Fault injection: rules that make the next matching request fail the way a real Exchange server fails.
+
+A rule has a kind, a match (operation, mailbox, item id, face; each optional) and a budget: ``count`` times
+(default 1; null for every time) and/or a ``probability`` per matching request (seeded by ``--seed``, so a run
+repeats). Kinds, each a failure EWS clients must survive:
+
+========================  =====================================================================================
+``server_busy``           SOAP fault ErrorServerBusy (HTTP 500) with ``MessageXml/t:Value Name="BackOffMilliseconds"``
+                          (``back_off_ms``); a REST call gets 429 with Retry-After
+``soap_fault``            a SOAP fault with any ResponseCode (``code``, optional ``message``); REST: 500 JSON
+``http_status``           a bare HTTP ``status`` (500, 503, 401 with a challenge, …), no SOAP body
+``drop_connection``       the connection is closed without a response (the client sees a reset)
+``delay``                 the request is held ``delay_ms`` before it is answered normally
+``bump_change_key``       before the request runs, ``item_id`` gets a new version (someone else edited it:
+                          LastModifiedTime, or the properties in ``set``), recorded in its ChangeKey history
+``conflict``              the next UpdateItem ItemChange on the item answers ErrorIrresolvableConflict in-band
+========================  =====================================================================================
+
+The router fires request faults once it has authenticated the caller and read the body; ``conflict`` fires
+inside UpdateItem, per ItemChange. Every fault that fires is listed on the request's ledger entry.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import random
+import socket
+import threading
+import time
+from dataclasses import dataclass, fields
+from http import HTTPStatus
+from typing import Any, Callable, Iterable
+
+from lxml import etree
+from sqlalchemy import select
+
+from .core.errors import EwsError, SchemaViolation
+from .core.ids import IdFactory
+from .ledger import FAULTS_KEY, item_ids_in
+from .protocol import responses
+from .protocol.envelope import parse_envelope
+from .server.request_log import note
+from .store.schema import items
+
+#: kinds that answer the request themselves (the first matching one wins) vs. those that let it run on
+TERMINAL = ("server_busy", "soap_fault", "http_status", "drop_connection")
+PASS_THROUGH = ("delay", "bump_change_key")
+ITEM_KINDS = ("conflict",)
+KINDS = TERMINAL + PASS_THROUGH + ITEM_KINDS
+FACES = ("ews", "rest")
+MAX_DELAY_MS = 600_000
+
+
+class FaultSpecError(ValueError):
+    """A fault rule that cannot be honoured (unknown kind or key, a value out of range)."""
+
+
+@dataclass
+class Fault:
+    id: str
+    kind: str
+    operation: str | None = None
+    mailbox: str | None = None
+    item_id: str | None = None
+    face: str | None = None
+    count: int | None = 1
+    probability: float = 1.0
+    back_off_ms: int = 5000
+    code: str = "ErrorServerBusy"
+    message: str | None = None
+    status: int = 500
+    delay_ms: int = 1000
+    set: dict[str, Any] | None = None
+    fired: int = 0
+    created: str = ""
+
+    @property
+    def remaining(self) -> int | None:
+        return None if self.count is None else max(self.count - self.fired, 0)
+
+    @property
+    def active(self) -> bool:
+        return self.remaining is None or self.remaining > 0
+
+    def matches(self, face: str, operation: str | None, mailboxes: Iterable[str], item_ids: Iterable[str]) -> bool:
+        if self.face is not None and self.face != face:
+            return False
+        if self.operation is not None and (operation or "").lower() != self.operation.lower():
+            return False
+        if self.mailbox is not None and self.mailbox.lower() not in {m.lower() for m in mailboxes if m}:
+            return False
+        return self.item_id is None or self.item_id in set(item_ids)
+
+    def describe(self) -> dict[str, Any]:
+        """The rule as the control plane lists it and the ledger records it (only the parameters its kind uses)."""
+        out: dict[str, Any] = {"id": self.id, "kind": self.kind}
+        for key in ("operation", "mailbox", "item_id", "face"):
+            if getattr(self, key) is not None:
+                out[key] = getattr(self, key)
+        out.update({key: getattr(self, key) for key in _PARAMETERS[self.kind]
+                    if getattr(self, key) is not None})
+        out.update(count=self.count, probability=self.probability, fired=self.fired, remaining=self.remaining,
+                   active=self.active, created=self.created)
+        return out
+
+
+_PARAMETERS: dict[str, tuple[str, ...]] = {
+    "server_busy": ("back_off_ms",), "soap_fault": ("code", "message"), "http_status": ("status",),
+    "drop_connection": (), "delay": ("delay_ms",), "bump_change_key": ("set",), "conflict": (),
+}
+_SETTABLE = {f.name for f in fields(Fault)} - {"id", "fired", "created"}
+
+
+def _check(fault: Fault) -> None:
+    def bad(message: str) -> FaultSpecError:
+        return FaultSpecError(f"{fault.kind}: {message}")
+
+    if fault.count is not None and (not isinstance(fault.count, int) or isinstance(fault.count, bool)
+                                    or fault.count < 1):
+        raise bad("count must be a positive integer, or null for every matching request")
+    if not isinstance(fault.probability, (int, float)) or not 0 < fault.probability <= 1:
+        raise bad("probability must be in (0, 1]")
+    if fault.face is not None and fault.face not in FACES:
+        raise bad(f"face must be one of {', '.join(FACES)}")
+    for key in ("operation", "mailbox", "item_id", "message"):
+        if getattr(fault, key) is not None and not isinstance(getattr(fault, key), str):
+            raise bad(f"{key} must be a string")
+    if fault.kind == "server_busy" and (not isinstance(fault.back_off_ms, int) or fault.back_off_ms < 0):
+        raise bad("back_off_ms must be a non-negative integer")
+    if fault.kind == "soap_fault" and not (isinstance(fault.code, str) and fault.code.startswith("Error")):
+        raise bad("code must be an EWS ResponseCode such as ErrorItemNotFound")
+    if fault.kind == "http_status" and (not isinstance(fault.status, int) or not 400 <= fault.status <= 599):
+        raise bad("status must be an HTTP error status (400-599)")
+    if fault.kind == "delay" and (not isinstance(fault.delay_ms, int) or not 0 <= fault.delay_ms <= MAX_DELAY_MS):
+        raise bad(f"delay_ms must be an integer from 0 to {MAX_DELAY_MS}")
+    if fault.kind == "bump_change_key":
+        if not fault.item_id:
+            raise bad("item_id is required (the item someone else edits)")
+        if fault.set is not None and not isinstance(fault.set, dict):
+            raise bad("set must be an object of properties, as in a fixtures file")
+
+
+class FaultEngine:
+    """The active fault rules; thread-safe. ``fire`` picks and spends the rules a request matches."""
+
+    def __init__(self, seed: int | None = None, now: Callable[[], dt.datetime] | None = None) -> None:
+        self._seed = seed
+        self._now = now
+        self._lock = threading.Lock()
+        self.reset()
+
+    def reset(self) -> None:
+        with self._lock:
+            self._faults: list[Fault] = []
+            self._next = 0
+            self._random = random.Random(self._seed)
+
+    def add(self, spec: dict[str, Any]) -> Fault:
+        if not isinstance(spec, dict):
+            raise FaultSpecError("a fault rule is a JSON object with a 'kind'")
+        kind = spec.get("kind")
+        if kind not in KINDS:
+            raise FaultSpecError(f"unknown fault kind {kind!r}; one of {', '.join(KINDS)}")
+        unknown = set(spec) - _SETTABLE
+        if unknown:
+            raise FaultSpecError(f"{kind}: unknown key(s) {', '.join(sorted(unknown))}")
+        with self._lock:
+            self._next += 1
+            fault = Fault(id=f"f{self._next}", **spec)
+            _check(fault)
+            if fault.kind == "server_busy":
+                fault.code = "ErrorServerBusy"
+            fault.created = self._now().strftime("%Y-%m-%dT%H:%M:%SZ") if self._now else ""
+            self._faults.append(fault)
+        return fault
+
+    def list(self) -> list[Fault]:
+        with self._lock:
+            return list(self._faults)
+
+    @property
+    def armed(self) -> bool:
+        """Any rule that can still fire (the router skips all matching work otherwise)."""
+        return any(f.active for f in self._faults)
+
+    def remove(self, fault_id: str) -> bool:
+        with self._lock:
+            kept = [f for f in self._faults if f.id != fault_id]
+            removed = len(kept) != len(self._faults)
+            self._faults = kept
+        return removed
+
+    def fire(self, kinds: Iterable[str], face: str, operation: str | None, mailboxes: Iterable[str],
+             item_ids: Iterable[str]) -> list[Fault]:
+        """Spend the matching rules of ``kinds``: every pass-through one, and the first terminal one."""
+        wanted, mailboxes, item_ids = set(kinds), list(mailboxes), list(item_ids)
+        fired: list[Fault] = []
+        with self._lock:
+            terminal = False
+            for fault in self._faults:
+                if fault.kind not in wanted or not fault.active or (terminal and fault.kind in TERMINAL):
+                    continue
+                if not fault.matches(face, operation, mailboxes, item_ids):
+                    continue
+                if fault.probability < 1 and self._random.random() >= fault.probability:
+                    continue
+                fault.fired += 1
+                fired.append(fault)
+                terminal = terminal or fault.kind in TERMINAL
+        return fired
+
+
+# ---- what a fired fault does ----------------------------------------------------------------------------------
+
+
+def record(environ: dict, fired: Iterable[Fault]) -> None:
+    environ.setdefault(FAULTS_KEY, []).extend(f.describe() for f in fired)
+
+
+def item_fault(engine: FaultEngine, fired_log: list[dict[str, Any]], operation: str, mailbox: str,
+               item_id: str) -> None:
+    """Raise the in-band error of a ``conflict`` rule matching this ItemChange (UpdateItem calls this)."""
+    fired = engine.fire(ITEM_KINDS, "ews", operation, [mailbox], [item_id])
+    if fired:
+        fired_log.extend(f.describe() for f in fired)
+        raise EwsError("ErrorIrresolvableConflict")
+
+
+def pass_through(emulator: Any, fired: Iterable[Fault]) -> None:
+    """Run the faults that let the request go on: hold it, or have someone else edit an item first."""
+    for fault in fired:
+        if fault.kind == "delay":
+            time.sleep(fault.delay_ms / 1000)
+        elif fault.kind == "bump_change_key" and fault.item_id:
+            try:
+                bump_item(emulator, fault.item_id, fault.set)
+            except FaultSpecError:
+                pass  # the item is gone: nothing to edit, the request answers as it would anyway
+
+
+def item_mailbox(store: Any, item_id: str) -> str | None:
+    with store.read() as conn:
+        row = conn.execute(select(items.c.mailbox).where(items.c.id == item_id)).first()
+    return row[0] if row else None
+
+
+def bump_item(emulator: Any, item_id: str, props: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A concurrent edit by someone else: a real new version through the store (so the item's ChangeKey
+    history shows it). Without ``props`` only LastModifiedTime changes; with them (fixture-style keys, e.g.
+    ``{"subject": "edited elsewhere"}``) the apply engine sets them, as an UpdateItem would."""
+    # imported here: fixtures and the write path import the operations package, which imports this module
+    from .core.apply import ApplyContext
+    from .core.changes import ItemRef
+    from .core.timezones import UTC
+    from .fixtures import FixtureError, properties
+    from .operations.item_writes import update_stored_item
+
+    store = emulator.store
+    mailbox = item_mailbox(store, item_id)
+    if mailbox is None:
+        raise FaultSpecError(f"bump_change_key: no item has the id {item_id!r}")
+    now = emulator.clock.now()
+    with store.read() as conn:
+        before = store.load_item(conn, item_id, mailbox)
+    if before is None:
+        raise FaultSpecError(f"bump_change_key: no item has the id {item_id!r}")
+    if props:
+        try:
+            changes = properties(before.item_type, dict(props))
+        except FixtureError as err:
+            raise FaultSpecError(f"bump_change_key: {err}") from None
+        actx = ApplyContext(now=now, zone=UTC, new_item_id=emulator.ids.item_id)
+        try:
+            outcome = update_stored_item(emulator, mailbox, ItemRef(item_id), lambda stored: changes, actx)
+        except EwsError as err:
+            raise FaultSpecError(f"bump_change_key: the edit fails with {err.code}") from None
+        after = outcome.item
+    else:
+        after = _touch(store, item_id, mailbox, now)
+    return {"item_id": item_id, "mailbox": mailbox, "previous_change_key": before.change_key,
+            "change_key": after.change_key, "version": after.version}
+
+
+def _touch(store: Any, item_id: str, mailbox: str, now: dt.datetime) -> Any:
+    """A new version whose only change is LastModifiedTime; retried if a request wins the race."""
+    for _ in range(8):
+        with store.write() as conn:
+            stored = store.load_item(conn, item_id, mailbox)
+            if stored is None:
+                raise FaultSpecError(f"bump_change_key: no item has the id {item_id!r}")
+            new = stored.copy()
+            new.version += 1
+            new.change_key = IdFactory.change_key(new.id, new.version)
+            new.values["item:LastModifiedTime"] = now
+            if store.update_item(conn, new, stored.version, now,
+                                 {"item:LastModifiedTime": (stored.values.get("item:LastModifiedTime"), now)}):
+                return new
+    raise FaultSpecError("bump_change_key: the item kept changing; try again")
+
+
+# ---- answering for a terminal fault --------------------------------------------------------------------------
+
+
+class ConnectionDropped(Exception):
+    """Raised out of the WSGI application to close the connection without any response."""
+
+
+def _dropper() -> type[Exception]:
+    """waitress closes the socket without a byte on its ClientDisconnected; other servers get the socket
+    shut down first (gunicorn exposes it in the environ)."""
+    try:
+        from waitress.channel import ClientDisconnected
+    except ImportError:  # pragma: no cover - waitress is a dependency
+        return ConnectionDropped
+    return type("InjectedConnectionDrop", (ConnectionDropped, ClientDisconnected), {})
+
+
+_DROP = _dropper()
+
+
+def drop_connection(environ: dict) -> None:
+    sock = environ.get("gunicorn.socket")
+    if isinstance(sock, socket.socket):
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+    raise _DROP("ewsemu dropped the connection (an injected fault)")
+
+
+Answer = tuple[str, list[tuple[str, str]], bytes]
+
+
+def answer(fault: Fault, face: str, challenge: list[tuple[str, str]]) -> Answer:
+    """Status line, headers and body for a terminal fault (``drop_connection`` is handled by the caller)."""
+    if fault.kind in ("server_busy", "soap_fault"):
+        values = (("BackOffMilliseconds", str(fault.back_off_ms)),) if fault.kind == "server_busy" else ()
+        error = EwsError(fault.code, message=fault.message, values=values)
+        if face == "ews":
+            return "500 Internal Server Error", [("Content-Type", "text/xml; charset=utf-8")], responses.fault(error)
+        body = json.dumps({"error": {"code": error.code, "message": error.message}}).encode()
+        headers = [("Content-Type", "application/json; charset=utf-8")]
+        if fault.kind == "server_busy":
+            headers.append(("Retry-After", str(max(1, math.ceil(fault.back_off_ms / 1000)))))
+            return "429 Too Many Requests", headers, body
+        return "500 Internal Server Error", headers, body
+    try:
+        phrase = HTTPStatus(fault.status).phrase
+    except ValueError:
+        phrase = "Error"
+    headers = [("Content-Type", "text/plain; charset=utf-8")]
+    if fault.status == 401:
+        headers += challenge
+    if fault.status == 503:
+        headers.append(("Retry-After", "1"))
+    return f"{fault.status} {phrase}", headers, f"{phrase} (ewsemu injected fault {fault.id})\n".encode()
+
+
+
+# ---- the router's side: what a request is about, and firing the rules it matches ----------------------------
+
+REQUEST_KINDS = TERMINAL + PASS_THROUGH
+
+
+def ews_target(body: bytes, lenient: bool) -> tuple[str | None, list[str], list[str]]:
+    """The operation, the mailboxes it names (impersonation, delegate folders) and the ItemIds of a SOAP
+    request; nothing when it does not even parse (the shell then answers with its own fault)."""
+    try:
+        envelope = parse_envelope(body, lenient_namespaces=lenient)
+    except (SchemaViolation, EwsError, etree.LxmlError, ValueError):
+        return None, [], []
+    named: list[str] = []
+    for element in [*envelope.headers, envelope.body]:
+        named += [str(v) for v in element.xpath(
+            ".//*[local-name()='PrimarySmtpAddress' or local-name()='SmtpAddress' or local-name()='EmailAddress']"
+            "/text()")]
+    return envelope.operation, named, item_ids_in(envelope.body)
+
+
+def inject(emulator: Any, environ: dict, face: str, operation: str | None, mailboxes: list[str],
+           item_ids: list[str], challenge: list[tuple[str, str]]) -> Answer | None:
+    """Fire the request faults this call matches: run the pass-through ones, answer for a terminal one (or
+    drop the connection). None when the request should run normally."""
+    fired = emulator.faults.fire(REQUEST_KINDS, face, operation, mailboxes, item_ids)
+    if not fired:
+        return None
+    record(environ, fired)
+    pass_through(emulator, [f for f in fired if f.kind in PASS_THROUGH])
+    terminal = next((f for f in fired if f.kind in TERMINAL), None)
+    if terminal is None:
+        return None
+    if terminal.kind == "drop_connection":
+        drop_connection(environ)
+    if terminal.kind in ("server_busy", "soap_fault"):
+        note(environ, codes=[terminal.code])
+    return answer(terminal, face, challenge)

@@ -1,0 +1,434 @@
+"""The test-double control plane under ``/_ewsemu/``: drive the emulator from a test, as moto's ``/moto-api/``.
+
+JSON in, JSON out. Same authentication as EWS: with a users file (``--users``) every call needs valid Basic or
+Bearer credentials (else 401); in the open default it is open, like everything else. POSTs must say
+``Content-Type: application/json`` (a cross-site form cannot, so a web page cannot reset a local emulator).
+``--no-control-plane`` turns the whole prefix off (404).
+
+==========================  ================================================================================
+``POST reset``              empty store, ledger and fault rules; ids restarted; the clock as ``--clock`` set it
+``POST seed``               load fixtures: a JSON body in the fixtures format, or ``{"path": "fixtures.yaml"}``
+``GET state``               mailboxes, folders, items with their ChangeKey history (``?mailbox=``)
+``GET state/items/{id}``    one item and its history
+``GET ledger``              calls, oldest first (``?operation=&mailbox=&since=&face=&bodies=1``); DELETE clears
+``GET ledger/fixtures``     the touched items' current state as a fixtures file
+``GET ledger/session``      the calls with requests and responses, for ``ewsemu replay``
+``GET/POST/DELETE faults``  fault rules (:mod:`ewsemu.faults`); ``DELETE faults/{id}`` removes one;
+                            ``{"kind": "bump_change_key", "item_id": …, "now": true}`` edits the item at once
+``GET/POST clock``          ``{"freeze": iso|null}``, ``{"set": iso}``, ``{"offset": "+3d"}``,
+                            ``{"advance": "1h"}``, ``{"real": true}``
+``GET coverage``            every EWS operation: implemented / partial / missing
+``GET ui``                  the dashboard (:mod:`ewsemu.server.dashboard`)
+==========================  ================================================================================
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from http import HTTPStatus
+from pathlib import Path
+from typing import Any, Callable, Iterable
+from urllib.parse import parse_qsl
+
+from sqlalchemy import select
+
+from .. import coverage, fixtures
+from ..core.clock import parse_duration, parse_instant
+from ..faults import FaultSpecError, bump_item
+from ..ledger import Entry, request_headers
+from ..operations.context import Emulator
+from ..store import codec
+from ..store.repository import Folder
+from ..store.schema import items as items_table, mailboxes as mailboxes_table
+from . import dashboard
+from .auth import Authenticator, auth_scheme
+from .limits import Rejected, read_body
+from .soap import USER_KEY
+
+PREFIX = "/_ewsemu/"
+SESSION_FORMAT = "ewsemu-session/1"
+#: environ key: the JSON body a POST carried (kept for its ledger entry)
+BODY_KEY = "ewsemu.control.body"
+StartResponse = Callable[..., object]
+
+
+class ControlError(Exception):
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+@dataclass
+class Reply:
+    status: int
+    body: Any
+    content_type: str = "application/json; charset=utf-8"
+    headers: tuple[tuple[str, str], ...] = ()
+
+    def wsgi(self, start_response: StartResponse) -> list[bytes]:
+        data = self.body if isinstance(self.body, bytes) else (
+            self.body.encode("utf-8") if isinstance(self.body, str) else json.dumps(self.body).encode("utf-8"))
+        start_response(f"{self.status} {HTTPStatus(self.status).phrase}",
+                       [("Content-Type", self.content_type), ("Content-Length", str(len(data))),
+                        ("Cache-Control", "no-store"), ("X-Content-Type-Options", "nosniff"), *self.headers])
+        return [data]
+
+
+# ---- state: mailboxes, folders, items, histories ---------------------------------------------------------------
+
+
+def item_json(item: Any, folder: Folder | None, history: list[dict[str, Any]]) -> dict[str, Any]:
+    """An item as the control plane shows it: stored properties by FieldURI (plain JSON values), extended
+    properties, and every ChangeKey it has had with the diff that produced it."""
+    return {
+        "id": item.id, "change_key": item.change_key, "version": item.version, "item_type": item.item_type,
+        "mailbox": item.mailbox, "folder_id": item.folder_id,
+        "folder": folder.distinguished or folder.display_name if folder else None,
+        "properties": {uri: codec.json_value(value) for uri, value in item.values.items()},
+        "extended": [{"path": {k: v for k, v in vars(ext.path).items() if v is not None},
+                      "value": list(ext.value) if isinstance(ext.value, tuple) else ext.value}
+                     for ext in item.extended.values()],
+        "history": history,
+    }
+
+
+def _folder_json(folder: Folder, total: int) -> dict[str, Any]:
+    return {"id": folder.id, "change_key": folder.change_key, "distinguished": folder.distinguished,
+            "display_name": folder.display_name, "folder_class": folder.folder_class,
+            "parent_id": folder.parent_id, "total_count": total}
+
+
+def state(emulator: Emulator, mailbox: str | None = None, with_history: bool = True) -> dict[str, Any]:
+    store = emulator.store
+    out = []
+    with store.read() as conn:
+        query = select(mailboxes_table).order_by(mailboxes_table.c.smtp)
+        if mailbox:
+            query = query.where(mailboxes_table.c.smtp == mailbox.lower())
+        for row in conn.execute(query).all():
+            smtp = row.smtp
+            folders = store.mailbox_folders(conn, smtp)
+            by_id = {f.id: f for f in folders}
+            counts = store.item_counts(conn, list(by_id))
+            stored = [codec.item_from_mapping(r._mapping) for r in conn.execute(
+                select(items_table).where(items_table.c.mailbox == smtp).order_by(items_table.c.id))]
+            out.append({
+                "smtp": smtp, "display_name": row.display_name, "created": row.created.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "folders": [_folder_json(f, counts.get(f.id, 0)) for f in folders],
+                "items": [item_json(i, by_id.get(i.folder_id), store.history(conn, i.id) if with_history else [])
+                          for i in stored],
+            })
+    return {"mailboxes": out}
+
+
+def one_item(emulator: Emulator, item_id: str) -> dict[str, Any]:
+    store = emulator.store
+    with store.read() as conn:
+        # the EWS spelling, or the REST faces' URL-safe one
+        row = conn.execute(select(items_table).where(items_table.c.id.in_(
+            {item_id, item_id.replace("-", "+").replace("_", "/")}))).first()
+        if row is None:
+            raise ControlError(404, "ItemNotFound", f"No item has the id {item_id!r}.")
+        item = codec.item_from_mapping(row._mapping)
+        return item_json(item, store.folder(conn, item.folder_id, item.mailbox), store.history(conn, item.id))
+
+
+# ---- ledger exports ----------------------------------------------------------------------------------------------
+
+
+def session(emulator: Emulator, entries: Iterable[Entry]) -> dict[str, Any]:
+    """A recorded session: every EWS, REST and control-plane call with its request and response (``ewsemu
+    replay`` input)."""
+    return {"format": SESSION_FORMAT, "seed": emulator.settings.seed, "clock": emulator.clock.describe(),
+            "evicted": emulator.ledger.evicted,
+            "entries": [e.recording() for e in entries]}
+
+
+def fixtures_of(emulator: Emulator, entries: Iterable[Entry]) -> dict[str, Any]:
+    """The current state of every item the calls touched, as a fixtures file (``ewsemu serve --fixtures``).
+    Items that are gone (deleted) or of a type fixtures cannot hold are listed under ``skipped``."""
+    entries = list(entries)
+    ids = list(dict.fromkeys(i for e in entries for i in e.item_ids))
+    store = emulator.store
+    boxes: dict[str, dict[str, Any]] = {}
+    skipped: list[dict[str, str]] = []
+    with store.read() as conn:
+        for smtp in dict.fromkeys(m for e in entries for m in (e.mailbox, e.user) if m):
+            if store.mailbox_exists(conn, smtp):
+                boxes[smtp] = {"smtp": smtp, "display_name": store.mailbox_display_name(conn, smtp), "tasks": []}
+        for item_id in ids:
+            row = conn.execute(select(items_table).where(items_table.c.id == item_id)).first()
+            if row is None:
+                skipped.append({"id": item_id, "reason": "no longer in the store"})
+                continue
+            item = codec.item_from_mapping(row._mapping)
+            if item.item_type != "Task":
+                skipped.append({"id": item_id, "reason": f"fixtures hold tasks, not {item.item_type} items"})
+                continue
+            folder = store.folder(conn, item.folder_id, item.mailbox)
+            box = boxes.setdefault(item.mailbox, {"smtp": item.mailbox, "tasks": [],
+                                                  "display_name": store.mailbox_display_name(conn, item.mailbox)})
+            box["tasks"].append(fixtures.item_spec(item, folder.distinguished if folder else None))
+    out: dict[str, Any] = {"mailboxes": list(boxes.values())}
+    if skipped:
+        out["skipped"] = skipped
+    return out
+
+
+def _html(page: str) -> Reply:
+    return Reply(200, page, "text/html; charset=utf-8", dashboard.HEADERS)
+
+
+# ---- the WSGI app ------------------------------------------------------------------------------------------------
+
+
+def _query(environ: dict) -> dict[str, str]:
+    return dict(parse_qsl(environ.get("QUERY_STRING", "")))
+
+
+def ledger_filters(query: dict[str, str]) -> dict[str, Any]:
+    since_text = query.get("since")
+    since: Any = None
+    if since_text:
+        try:
+            since = int(since_text) if since_text.isdigit() else parse_instant(since_text)
+        except ValueError as err:
+            raise ControlError(400, "InvalidFilter", f"since: {err}") from None
+    return {"operation": query.get("operation") or None, "mailbox": query.get("mailbox") or None,
+            "since": since, "face": query.get("face") or None}
+
+
+class ControlPlane:
+    """WSGI app for everything under :data:`PREFIX`."""
+
+    def __init__(self, emulator: Emulator, authenticator: Authenticator) -> None:
+        self.emulator = emulator
+        self.authenticator = authenticator
+        self.require_credentials = emulator.settings.users is not None
+        self.dashboard = dashboard.Dashboard(emulator)
+        routes: list[tuple[str, str, Callable[..., Reply]]] = [
+            ("GET", "", self.index),
+            ("POST", "reset", self.reset),
+            ("POST", "seed", self.seed),
+            ("GET", "state", self.state),
+            ("GET", r"state/items/(?P<item_id>.+)", self.item),  # ids may hold "/" (PATH_INFO is decoded)
+            ("GET", "ledger", self.ledger),
+            ("DELETE", "ledger", self.clear_ledger),
+            ("GET", "ledger/fixtures", self.ledger_fixtures),
+            ("GET", "ledger/session", self.ledger_session),
+            ("GET", "faults", self.faults),
+            ("POST", "faults", self.add_faults),
+            ("DELETE", "faults", self.clear_faults),
+            ("DELETE", r"faults/(?P<fault_id>[^/]+)", self.remove_fault),
+            ("GET", "clock", self.clock),
+            ("POST", "clock", self.set_clock),
+            ("GET", "coverage", self.coverage),
+            ("GET", "ui", lambda environ: _html(self.dashboard.page(state(emulator, with_history=False)))),
+            ("GET", "ui/ledger", lambda environ: _html(self.dashboard.ledger_fragment())),
+            ("GET", r"ui/items/(?P<item_id>.+)",
+             lambda environ, item_id: _html(self.dashboard.item_page(one_item(emulator, item_id)))),
+            ("GET", "ui/app.js", lambda environ: Reply(200, dashboard.SCRIPT, "text/javascript; charset=utf-8")),
+            ("GET", "ui/style.css", lambda environ: Reply(200, dashboard.STYLE, "text/css; charset=utf-8")),
+            ("GET", "ui/favicon.svg", lambda environ: Reply(200, dashboard.FAVICON, "image/svg+xml")),
+        ]
+        self.routes = [(method, re.compile(pattern), handler) for method, pattern, handler in routes]
+
+    def __call__(self, environ: dict, start_response: StartResponse) -> Iterable[bytes]:
+        try:
+            reply = self._dispatch(environ)
+        except ControlError as err:
+            headers = tuple(self.authenticator.challenge()) if err.status == 401 else ()
+            reply = Reply(err.status, {"error": {"code": err.code, "message": err.message}}, headers=headers)
+        method = environ.get("REQUEST_METHOD", "GET").upper()
+        if method in ("POST", "DELETE") and reply.status < 400 and not self._is_ledger_path(environ):
+            self._record(environ, reply)
+        return reply.wsgi(start_response)
+
+    @staticmethod
+    def _is_ledger_path(environ: dict) -> bool:
+        return environ.get("PATH_INFO", "")[len(PREFIX):].strip("/") == "ledger"
+
+    def _record(self, environ: dict, reply: Reply) -> None:
+        """A change made through the control plane is a ledger entry too (face ``control``): the dashboard shows
+        it, and ``ewsemu replay`` re-sends it (a clock move, a fault rule, a seed) so the session replays as it
+        ran. A reset clears the ledger, then records itself: a session can start from it."""
+        if not self.emulator.ledger.enabled:
+            return
+        path = environ.get("PATH_INFO", "")
+        data = reply.body if isinstance(reply.body, dict) else {}
+        bumped = data.get("bumped", [])
+        self.emulator.ledger.add(
+            time=self.emulator.clock.now(), face="control", method=environ.get("REQUEST_METHOD", "POST").upper(),
+            path=path, query=environ.get("QUERY_STRING", ""), uri=environ.get("REQUEST_URI") or path,
+            user=environ.get(USER_KEY),
+            mailbox=bumped[0]["mailbox"] if bumped else None,
+            operation=f"{environ.get('REQUEST_METHOD', 'POST').upper()} {path}",
+            item_ids=tuple(b["item_id"] for b in bumped), status=reply.status, codes=(), duration_ms=None,
+            faults=tuple({"kind": "bump_change_key", "item_id": b["item_id"], "now": True} for b in bumped),
+            auth=auth_scheme(environ), request_headers=request_headers(environ),
+            request=environ.get(BODY_KEY, b""), response_headers={"Content-Type": reply.content_type},
+            response=json.dumps(reply.body).encode() if isinstance(reply.body, dict) else b"")
+
+    def _dispatch(self, environ: dict) -> Reply:
+        if self.require_credentials:
+            user = self.authenticator.authenticate(environ)
+            if user is None:
+                raise ControlError(401, "Unauthorized", "The control plane needs the same credentials as EWS "
+                                                        "(a user of the users file).")
+            environ[USER_KEY] = user
+        method = environ.get("REQUEST_METHOD", "GET").upper()
+        rest = environ.get("PATH_INFO", "")[len(PREFIX):].strip("/")
+        allowed = []
+        for route_method, pattern, handler in self.routes:
+            match = pattern.fullmatch(rest)
+            if match is None:
+                continue
+            if route_method != method and not (method == "HEAD" and route_method == "GET"):
+                allowed.append(route_method)
+                continue
+            if method == "POST":
+                self._check_json(environ)
+            return handler(environ, **match.groupdict())
+        if allowed:
+            raise ControlError(405, "MethodNotAllowed", f"{method} is not supported here; use {', '.join(allowed)}.")
+        raise ControlError(404, "NotFound", f"No control-plane endpoint at {PREFIX}{rest}; GET {PREFIX} lists them.")
+
+    @staticmethod
+    def _check_json(environ: dict) -> None:
+        mime = environ.get("CONTENT_TYPE", "").split(";", 1)[0].strip().lower()
+        if mime != "application/json":
+            raise ControlError(415, "UnsupportedMediaType", "Control-plane POSTs need Content-Type: application/json.")
+
+    def _json(self, environ: dict, default: Any = None) -> Any:
+        try:
+            raw = read_body(environ, self.emulator.settings.limits)
+        except Rejected as err:
+            raise ControlError(int(err.status.split()[0]), "BadBody", err.message) from None
+        environ[BODY_KEY] = raw
+        if not raw.strip():
+            return default
+        try:
+            return json.loads(raw)
+        except ValueError as err:
+            raise ControlError(400, "BadBody", f"The body is not valid JSON: {err}") from None
+
+    # -- endpoints ---------------------------------------------------------------------------------------------
+
+    def index(self, environ: dict) -> Reply:
+        return Reply(200, {"endpoints": sorted({f"{m} {PREFIX}{p.pattern}" for m, p, _ in self.routes}),
+                           "dashboard": f"{PREFIX}ui"})
+
+    def reset(self, environ: dict) -> Reply:
+        self.emulator.reset_all()
+        return Reply(200, {"reset": True, "clock": self.emulator.clock.describe()})
+
+    def seed(self, environ: dict) -> Reply:
+        data = self._json(environ)
+        try:
+            if isinstance(data, dict) and set(data) == {"path"}:
+                data = fixtures.read(Path(str(data["path"])))
+            if not isinstance(data, dict) or "mailboxes" not in data:
+                raise fixtures.FixtureError("expected a fixtures mapping with a 'mailboxes' list, or {\"path\": …}")
+            loaded = fixtures.load(self.emulator, data)
+        except fixtures.FixtureError as err:
+            raise ControlError(400, "BadFixtures", str(err)) from None
+        return Reply(200, {"loaded": loaded})
+
+    def state(self, environ: dict) -> Reply:
+        query = _query(environ)
+        return Reply(200, state(self.emulator, query.get("mailbox") or None, query.get("history") != "0"))
+
+    def item(self, environ: dict, item_id: str) -> Reply:
+        return Reply(200, one_item(self.emulator, item_id))
+
+    def _entries(self, environ: dict) -> list[Entry]:
+        return self.emulator.ledger.entries(**ledger_filters(_query(environ)))
+
+    def ledger(self, environ: dict) -> Reply:
+        bodies = _query(environ).get("bodies") in ("1", "true")
+        entries = self._entries(environ)
+        return Reply(200, {"size": self.emulator.ledger.size, "evicted": self.emulator.ledger.evicted,
+                           "entries": [e.recording() if bodies else e.summary() for e in entries]})
+
+    def clear_ledger(self, environ: dict) -> Reply:
+        self.emulator.ledger.clear()
+        return Reply(200, {"cleared": True})
+
+    def ledger_fixtures(self, environ: dict) -> Reply:
+        return Reply(200, fixtures_of(self.emulator, self._entries(environ)))
+
+    def ledger_session(self, environ: dict) -> Reply:
+        return Reply(200, session(self.emulator, self._entries(environ)))
+
+    def faults(self, environ: dict) -> Reply:
+        return Reply(200, {"faults": [f.describe() for f in self.emulator.faults.list()]})
+
+    def add_faults(self, environ: dict) -> Reply:
+        data = self._json(environ)
+        specs = data.get("faults") if isinstance(data, dict) and "faults" in data else data
+        specs = specs if isinstance(specs, list) else [specs]
+        added, bumped = [], []
+        try:
+            for spec in specs:
+                if isinstance(spec, dict) and spec.get("kind") == "bump_change_key" and spec.get("now"):
+                    bumped.append(self._bump_now(self.emulator, spec))
+                    continue
+                added.append(self.emulator.faults.add(spec).describe())
+        except FaultSpecError as err:
+            raise ControlError(400, "InvalidFault", str(err)) from None
+        return Reply(201 if added else 200, {"faults": added, **({"bumped": bumped} if bumped else {})})
+
+    @staticmethod
+    def _bump_now(emulator: Emulator, spec: dict[str, Any]) -> dict[str, Any]:
+        """``now``: someone else edits the item immediately (the call's ledger entry lists the bump)."""
+        unknown = set(spec) - {"kind", "item_id", "set", "now"}
+        if unknown:
+            raise FaultSpecError(f"bump_change_key now: unknown key(s) {', '.join(sorted(unknown))}")
+        if not isinstance(spec.get("item_id"), str):
+            raise FaultSpecError("bump_change_key: item_id is required (the item someone else edits)")
+        return bump_item(emulator, spec["item_id"], spec.get("set"))
+
+    def clear_faults(self, environ: dict) -> Reply:
+        self.emulator.faults.reset()
+        return Reply(200, {"faults": []})
+
+    def remove_fault(self, environ: dict, fault_id: str) -> Reply:
+        if not self.emulator.faults.remove(fault_id):
+            raise ControlError(404, "FaultNotFound", f"No fault rule {fault_id!r}.")
+        return Reply(200, {"removed": fault_id})
+
+    def clock(self, environ: dict) -> Reply:
+        return Reply(200, self.emulator.clock.describe())
+
+    def set_clock(self, environ: dict) -> Reply:
+        data = self._json(environ, {})
+        clock = self.emulator.clock
+        if not isinstance(data, dict) or len(data) != 1:
+            raise ControlError(400, "InvalidClock", 'Send one of {"freeze": iso|null}, {"set": iso}, '
+                                                    '{"offset": "+3d"}, {"advance": "1h"}, {"real": true}.')
+        (action, value), = data.items()
+        try:
+            if action == "freeze":
+                clock.freeze(parse_instant(value) if value else clock.now())
+            elif action == "set":
+                clock.set(parse_instant(str(value)))
+            elif action == "offset":
+                clock.offset(parse_duration(str(value)))
+            elif action == "advance":
+                clock.advance(parse_duration(str(value)))
+            elif action == "real" and value is True:
+                clock.reset()
+            else:
+                raise ValueError(f"unknown clock action {action!r}")
+        except ValueError as err:
+            raise ControlError(400, "InvalidClock", str(err)) from None
+        return Reply(200, clock.describe())
+
+    def coverage(self, environ: dict) -> Reply:
+        return Reply(200, coverage.as_json())
+
+
+def make_control_app(emulator: Emulator, authenticator: Authenticator) -> ControlPlane:
+    return ControlPlane(emulator, authenticator)
+
