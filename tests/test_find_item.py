@@ -1027,12 +1027,15 @@ def test_exchangelib_filter_on_all_fields(account) -> None:  # noqa: ANN001 - ex
             "last_modified_name", "datetime_created", "status_description"} <= checked
 
 
-def test_calendar_and_contacts_views_select_nothing_we_store(client: Client, folder: Folder) -> None:
-    for view in ('<m:CalendarView StartDate="2026-01-01T00:00:00Z" EndDate="2026-12-31T00:00:00Z"/>',
-                 '<m:ContactsView MaxEntriesReturned="10"/>'):
-        r = find(client, view=view)
-        assert subjects(r) == [] and root_folder(r)["TotalItemsInView"] == "0"
-        ews_validate(r.body)
+def test_calendar_and_contacts_views_in_the_tasks_folder(client: Client, folder: Folder) -> None:
+    """A CalendarView needs a calendar folder; a ContactsView lists contacts only (test_calendar.py and
+    test_contacts.py cover both views where they find something)."""
+    r = find(client, view='<m:CalendarView StartDate="2026-01-01T00:00:00Z" EndDate="2026-12-31T00:00:00Z"/>')
+    assert r.codes() == ["ErrorCalendarFolderIsInvalidForCalendarView"]
+    ews_validate(r.body)
+    r = find(client, view='<m:ContactsView MaxEntriesReturned="10"/>')
+    assert subjects(r) == [] and root_folder(r)["TotalItemsInView"] == "0"
+    ews_validate(r.body)
 
 
 # ---- Contains patterns mean the same in SQLite (Python re) and PostgreSQL ------------------------------------

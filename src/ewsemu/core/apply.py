@@ -1,8 +1,12 @@
 """The apply engine: one ItemChange (or one CreateItem item) applied to a working copy, atomically.
 
 Updates are applied one at a time in document order to a copy ``W`` of the stored item; any error aborts
-the whole ItemChange with nothing changed (D22). After the last update the cross-property rules run (D4),
-then the ChangeKey conflict rules (D3), then the recurring-task rules (spawning a one-off, D7–D11).
+the whole ItemChange with nothing changed (D22). Every item type goes through the same engine and the same
+registry rules (read-only, deletable, appendable, one property per change); the type-specific rules run after
+the last update (tasks: D4; calendar items: Start/End, the recurring series and server-computed properties;
+messages: derived display properties), then the ChangeKey conflict rules (D3), then the recurring-task rules
+(spawning a one-off, D7–D11) and what the change sends (a message, meeting requests). An occurrence of a
+recurring calendar item is changed as an item of its own and saved back into its master as an exception.
 """
 from __future__ import annotations
 
@@ -11,17 +15,20 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Callable, Iterable, Sequence
 
+from . import calendar, contacts, messages
+from . import fields as F
 from . import recurrence as rec_mod
 from . import task_rules
 from .changes import Action, ConflictResolution, FieldChange, UNPARSED
 from .errors import EwsError
 from .extended import check_path, check_value
-from .fields import FIELDS, ITEM_CLASSES, FieldDef, belongs_to
+from .fields import ITEM_CLASSES, MESSAGE_TYPES, FieldDef
 from .ids import IdFactory
 from .item import Body, ExtendedValue, Item
 from .paths import ExtendedFieldURI, FieldURI, IndexedFieldURI, Path
 from .recurrence import Recurrence
 from .timezones import today as local_today
+from .values import Mailbox
 
 START, DUE, RECURRENCE = "task:StartDate", "task:DueDate", "task:Recurrence"
 CHANGE_COUNT, LAST_MODIFIED = "task:ChangeCount", "item:LastModifiedTime"
@@ -37,6 +44,10 @@ class ApplyContext:
     conflict_resolution: ConflictResolution = ConflictResolution.AUTO_RESOLVE
     message_disposition: str | None = None
     strict: bool = False
+    #: UpdateItem's SendMeetingInvitationsOrCancellations / CreateItem's SendMeetingInvitations
+    send_meeting_invitations: str | None = None
+    #: the acting mailbox as a sender and organizer (Name = its display name)
+    sender: Mailbox | None = None
 
     @property
     def today(self) -> dt.date:
@@ -51,9 +62,17 @@ class Outcome:
     changed: dict[str, tuple[Any, Any]]
     conflicts: int = 0
     spawned: Item | None = None
+    #: the message was sent (MessageDisposition SendOnly/SendAndSaveCopy): UpdateItem returns no item
+    sent: bool = False
+    #: meeting requests this change sends (SendMeetingInvitationsOrCancellations)
+    invitations: tuple[calendar.Invitation, ...] = ()
+    #: what UpdateItem answers with when it is not ``item`` or ``spawned`` (an occurrence of ``item``)
+    response: Item | None = None
 
     @property
     def response_item(self) -> Item:
+        if self.response is not None:
+            return self.response
         return self.spawned if self.spawned is not None else self.item
 
 
@@ -72,8 +91,10 @@ class _Scratch:
 
 
 def _field_for(path: Path, item_type: str) -> FieldDef:
-    f = FIELDS.get(path.uri) if isinstance(path, FieldURI) else None
-    if f is None or not belongs_to(f, item_type):
+    """The property ``path`` names, as the item's type defines it (a meeting request's calendar:Start is
+    read-only, a calendar item's is not)."""
+    f = F.field_of(item_type, path.uri) if isinstance(path, FieldURI) else None
+    if f is None:
         raise EwsError("ErrorInvalidPropertyRequest", path)
     return f
 
@@ -115,6 +136,10 @@ def _normalise_value(f: FieldDef, value: Any, item_type: str) -> Any:
     return value
 
 
+#: kinds whose empty value means "absent" (an empty recipient list or dictionary is not kept)
+_ABSENT_WHEN_EMPTY = F.COLLECTION_KINDS | F.DICTIONARY_KINDS
+
+
 def _set(w: Item, f: FieldDef, value: Any, stored: Item, s: _Scratch, ctx: ApplyContext) -> None:
     values, uri = w.values, f.uri
     if uri in s.normalised and value == stored.values.get(uri):
@@ -128,6 +153,8 @@ def _set(w: Item, f: FieldDef, value: Any, stored: Item, s: _Scratch, ctx: Apply
         s.complete_date_set, s.explicit_complete_date = True, value
     elif uri == RECURRENCE:
         _set_recurrence(w, value, s, ctx)
+    elif f.kind in _ABSENT_WHEN_EMPTY and not value:
+        values.pop(uri, None)
     else:
         if uri in (START, DUE) and value != stored.values.get(uri):
             s.client_date_change = True
@@ -140,7 +167,10 @@ def _append(w: Item, f: FieldDef, value: Any) -> None:
     if not f.appendable:
         raise EwsError("ErrorInvalidPropertyAppend", FieldURI(f.uri))
     current = w.values.get(f.uri)
-    if current is None:
+    if f.kind in F.COLLECTION_KINDS:  # recipients and attendees: the new ones after the current ones
+        if current or value:
+            w.values[f.uri] = tuple(current or ()) + tuple(value)
+    elif current is None:
         w.values[f.uri] = value
     elif current.body_type != value.body_type:
         raise EwsError("ErrorInvalidPropertyAppend", FieldURI(f.uri))
@@ -168,8 +198,10 @@ def _apply_change(w: Item, change: FieldChange, stored: Item, s: _Scratch, ctx: 
         _apply_extended(w, change)
         return
     if isinstance(path, IndexedFieldURI):
-        raise EwsError("ErrorInvalidPropertyRequest", path)
+        _apply_indexed(w, change)
+        return
     f = _field_for(path, w.item_type)
+    _check_type_rules(w, stored, f, change.action)
     if change.action is Action.DELETE:
         _delete(w, f, stored, s)
     elif change.action is Action.APPEND:
@@ -180,6 +212,45 @@ def _apply_change(w: Item, change: FieldChange, stored: Item, s: _Scratch, ctx: 
         if change.value is UNPARSED:
             raise EwsError("ErrorInvalidPropertyRequest", path)
         _set(w, f, change.value, stored, s, ctx)
+
+
+def _check_type_rules(w: Item, stored: Item, f: FieldDef, action: Action) -> None:
+    """Rules of one item type on any change of a property: sent messages, occurrences of a series."""
+    if w.item_type in MESSAGE_TYPES:
+        messages.check_change(stored, f, action is Action.DELETE)
+    elif (w.item_type == "CalendarItem" and f.uri in calendar.SERIES_ONLY
+          and stored.values.get(calendar.ITEM_TYPE) in (calendar.OCCURRENCE, calendar.EXCEPTION)):
+        raise EwsError("ErrorInvalidPropertySet" if action is not Action.DELETE else "ErrorInvalidPropertyDelete",
+                       FieldURI(f.uri))
+
+
+def _apply_indexed(w: Item, change: FieldChange) -> None:
+    """One dictionary entry (a physical address: one member of it), named by FieldURI + FieldIndex."""
+    path = change.path
+    assert isinstance(path, IndexedFieldURI)
+    d = F.indexed(path.uri)
+    f = F.field_of(w.item_type, d.dictionary) if d is not None else None
+    if d is None or f is None:
+        raise EwsError("ErrorInvalidPropertyRequest", path)
+    if f.read_only:
+        raise EwsError("ErrorInvalidPropertyDelete" if change.action is Action.DELETE else "ErrorInvalidPropertySet",
+                       path)
+    if path.index not in d.keys:
+        raise EwsError("ErrorInvalidPropertyRequest", path)
+    if change.action is Action.APPEND:
+        raise EwsError("ErrorInvalidPropertyAppend", path)
+    current = w.values.get(f.uri, ())
+    if change.action is Action.DELETE:
+        new = contacts.delete_entry(f.kind, current, d, path.index)
+    else:
+        if change.value is UNPARSED:
+            raise EwsError("ErrorInvalidPropertyRequest", path)
+        entry = next(e for e in change.value if e.key == path.index)
+        new = contacts.set_entry(f.kind, current, d, entry)
+    if new:
+        w.values[f.uri] = new
+    else:
+        w.values.pop(f.uri, None)
 
 
 # ---- recurrence on set (§5.2, D12) --------------------------------------------------------------------------
@@ -237,10 +308,18 @@ def _set_recurrence(w: Item, new: Recurrence, s: _Scratch, ctx: ApplyContext) ->
 # ---- whole-item rules -----------------------------------------------------------------------------------------
 
 
+def _finish(w: Item, stored: Item | None, ctx: ApplyContext) -> None:
+    """The item type's rules once every change of the ItemChange (or CreateItem) is applied."""
+    if w.item_type == "Task":
+        _check_dates(w)
+    elif w.item_type == "CalendarItem":
+        calendar.finish(w, stored, ctx.now, ctx.zone)
+    elif w.item_type in MESSAGE_TYPES:
+        messages.finish(w)
+
+
 def _check_dates(w: Item) -> None:
     """D4 plus "a start date requires a due date" (OXOTASK)."""
-    if w.item_type != "Task":
-        return
     start, due = w.values.get(START), w.values.get(DUE)
     if start is not None and due is None:
         w.values[DUE] = start
@@ -394,21 +473,58 @@ def apply_item_change(
     else the keys changed after the client's version (ALL_CHANGED when that version is unknown)."""
     if stored.task_request_sent:
         raise EwsError("ErrorSentTaskRequestUpdate")
-    if stored.item_type == "Task" and ctx.message_disposition in ("SendOnly", "SendAndSaveCopy"):
+    sending = ctx.message_disposition in messages.SEND_DISPOSITIONS
+    if stored.item_type == "Task" and sending:
         raise EwsError("ErrorInvalidOperation", message="Tasks cannot be sent; use MessageDisposition SaveOnly.")
     w = stored.copy()
     s = _Scratch()
     for change in changes:
         _apply_change(w, change, stored, s, ctx)
-    _check_dates(w)
+    _finish(w, stored, ctx)
     touched = [k for k in s.named if k in diff(stored, w)]
     conflicts = _conflicts(touched, _occurrence_moved(stored, changed_since), ctx.conflict_resolution)
     spawned = _recurring(stored, w, s, ctx) if w.item_type == "Task" else None
+    sent, invitations = _deliveries(stored, w, ctx)
     changed = diff(stored, w)
     if changed:
         _bump(w, ctx.now)
         changed = diff(stored, w)
-    return Outcome(item=w, changed=changed, conflicts=conflicts, spawned=spawned)
+    return Outcome(item=w, changed=changed, conflicts=conflicts, spawned=spawned, sent=sent,
+                   invitations=invitations)
+
+
+def _deliveries(stored: Item | None, w: Item, ctx: ApplyContext) -> tuple[bool, tuple[calendar.Invitation, ...]]:
+    """Sending a message (MessageDisposition) or meeting requests (SendMeetingInvitations[OrCancellations]):
+    the bookkeeping on ``w``; the copies themselves are the operation's to deliver."""
+    if w.item_type in MESSAGE_TYPES and ctx.message_disposition in messages.SEND_DISPOSITIONS:
+        messages.mark_sent(w, ctx.sender or Mailbox(w.mailbox), ctx.now)
+        return True, ()
+    if w.item_type == "CalendarItem":
+        return False, calendar.plan_invitations(stored, w, ctx.send_meeting_invitations)
+    return False, ()
+
+
+def apply_occurrence_change(
+    master: Item,
+    index: int,
+    changes: Sequence[FieldChange],
+    ctx: ApplyContext,
+    changed_since: frozenset[str] | None = None,
+) -> Outcome:
+    """Apply one ItemChange to occurrence ``index`` of a recurring calendar item: the occurrence becomes (or
+    stays) an exception kept in its master. ``item`` is the master to save, ``response`` the occurrence."""
+    before = calendar.materialize(master, index)
+    occurrence = apply_item_change(before, changes, ctx, changed_since)
+    new = calendar.with_exception(master, index, occurrence.item)
+    for uri in (calendar.WAS_SENT, calendar.SEQUENCE):  # meeting bookkeeping belongs to the series
+        if uri in occurrence.item.values:
+            new.values[uri] = occurrence.item.values[uri]
+    changed = diff(master, new)
+    if changed:
+        _bump(new, ctx.now)
+        changed = diff(master, new)
+    return Outcome(item=new, changed=changed, conflicts=occurrence.conflicts, invitations=occurrence.invitations,
+                   response=calendar.materialize(new, index))
 
 
 def delete_occurrence(stored: Item, now: dt.datetime) -> Outcome:
@@ -427,6 +543,13 @@ def delete_occurrence(stored: Item, now: dt.datetime) -> Outcome:
     _advance_master(w, stored, next_anchor, None, spawned=False)
     _bump(w, now)
     return Outcome(item=w, changed=diff(stored, w))
+
+
+def delete_calendar_occurrence(master: Item, index: int, now: dt.datetime) -> Outcome:
+    """DeleteItem of one occurrence of a recurring calendar item: its master lists it as deleted."""
+    w = calendar.without_occurrence(master, index)
+    _bump(w, now)
+    return Outcome(item=w, changed=diff(master, w))
 
 
 def task_defaults(now: dt.datetime) -> dict[str, Any]:
@@ -462,6 +585,13 @@ def create_item(
     if item_type == "Task":
         item.values.update(task_defaults(ctx.now))
         item.values["task:Owner"] = owner
+    elif item_type in MESSAGE_TYPES:
+        item.values.update(messages.defaults(ctx.now, item_id, mailbox.rsplit("@", 1)[-1]))
+    elif item_type == "CalendarItem":
+        organizer = ctx.sender or Mailbox(mailbox, owner, "SMTP", "Mailbox")
+        item.values.update(calendar.defaults(ctx.now, item_id, organizer))
+    elif item_type == "Contact":
+        item.values.update(contacts.defaults(ctx.now))
     blank = item.copy()
     s = _Scratch()
     # the recurrence is normalised against the finished dates, whatever its position in the element
@@ -475,5 +605,11 @@ def create_item(
         if f.read_only:
             raise EwsError("ErrorInvalidPropertySet", path)
         _set(item, f, prop.value, blank, s, ctx)
-    _check_dates(item)
+    _finish(item, None, ctx)
     return item
+
+
+def deliveries_on_create(item: Item, ctx: ApplyContext) -> tuple[bool, tuple[calendar.Invitation, ...]]:
+    """What CreateItem sends for a new item (its MessageDisposition / SendMeetingInvitations), with the sent
+    bookkeeping applied to ``item``: (the message is sent, the meeting requests to deliver)."""
+    return _deliveries(None, item, ctx)

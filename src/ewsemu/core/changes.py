@@ -48,6 +48,8 @@ class ItemRef:
     id: str
     change_key: str | None = None
     kind: str = "ItemId"
+    #: InstanceIndex of an OccurrenceItemId (1-based)
+    instance_index: int | None = None
 
 
 @dataclass(frozen=True)

@@ -61,6 +61,15 @@ MESSAGES: dict[str, str] = {
         "The SendMeetingInvitationsOrCancellations attribute is required for calendar items."
     ),
     "ErrorCalendarCannotUseIdForOccurrenceId": "The Id specified does not represent an occurrence.",
+    "ErrorCalendarOccurrenceIndexIsOutOfRecurrenceRange": "Occurrence index is out of recurrence range.",
+    "ErrorCalendarOccurrenceIsDeletedFromRecurrence": (
+        "Occurrence with this index was previously deleted from the recurrence."),
+    "ErrorCalendarFolderIsInvalidForCalendarView": "Cannot request CalendarView for the folder.",
+    "ErrorCalendarViewRangeTooBig": "The specified view range exceeds the maximum range of two years.",
+    "ErrorSendMeetingInvitationsRequired": "The SendMeetingInvitations attribute is required for calendar items.",
+    "ErrorSendMeetingCancellationsRequired": "SendMeetingCancellations attribute is required for Calendar items.",
+    "ErrorInvalidRecipients": "One or more recipients are invalid.",
+    "ErrorInvalidItemForOperationCreateItem": "Item type is invalid for CreateItem operation.",
     "ErrorCalendarCannotUseIdForRecurringMasterId": "The specified Id does not represent a recurring master item.",
     "ErrorInvalidOperation": "The operation is not valid for this object.",
     "ErrorBatchProcessingStopped": "Item was not processed as a result of a previous error.",

@@ -18,6 +18,8 @@ import uuid
 from .errors import EwsError
 
 ITEM_HEADER = b"\x00\x03\x24\x00"
+#: an occurrence of a recurring calendar item: this header, its master's Id bytes, the 4-byte InstanceIndex
+OCCURRENCE_HEADER = b"\x00\x03\x24\x02"
 FOLDER_HEADER = b"\x00\x01\x2e\x00"
 CHANGEKEY_HEADER = b"\x13\x00\x00\x00"
 MAX_ID_LENGTH = 512
@@ -39,11 +41,29 @@ def classify_id(value: str) -> str:
     raw = _b64decode(value)
     if raw is None or len(raw) <= len(ITEM_HEADER):
         raise EwsError("ErrorInvalidIdMalformed")
-    if raw.startswith(ITEM_HEADER):
+    if raw.startswith(ITEM_HEADER) or (raw.startswith(OCCURRENCE_HEADER) and split_occurrence_id(value)):
         return "item"
     if raw.startswith(FOLDER_HEADER):
         return "folder"
     raise EwsError("ErrorInvalidIdMalformed")
+
+
+def occurrence_id(master_id: str, index: int) -> str:
+    """The ItemId of the ``index``-th (1-based) occurrence of a recurring calendar item: stable, so an
+    occurrence keeps its Id whether it is read, modified (an exception) or listed by its master."""
+    raw = base64.b64decode(master_id.encode("ascii"))
+    return base64.b64encode(OCCURRENCE_HEADER + raw + struct.pack(">I", index)).decode()
+
+
+def split_occurrence_id(value: str) -> tuple[str, int] | None:
+    """(master ItemId, InstanceIndex) for an occurrence's ItemId; None for any other Id."""
+    raw = _b64decode(value)
+    if raw is None or not raw.startswith(OCCURRENCE_HEADER) or len(raw) <= len(OCCURRENCE_HEADER) + 8:
+        return None
+    master = raw[len(OCCURRENCE_HEADER):-4]
+    if not master.startswith(ITEM_HEADER):
+        return None
+    return base64.b64encode(master).decode(), struct.unpack(">I", raw[-4:])[0]
 
 
 def check_change_key(value: str) -> None:

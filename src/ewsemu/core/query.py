@@ -135,7 +135,7 @@ class FindQuery:
 
 def restriction_field(path: FieldURI) -> F.FieldDef | None:
     """The registry field a restriction names, or None for a property no stored item ever has (a valid
-    FieldURI of another item type, e.g. ``message:IsRead``: the leaf is simply false).
+    FieldURI of an item type ewsemu does not store, e.g. ``postitem:PostedTime``: the leaf is simply false).
 
     ErrorUnsupportedPathForQuery for folder properties, identities, structured values and the fields the
     registry marks not searchable (except :data:`NEVER_MATCHES`, which Exchange accepts).

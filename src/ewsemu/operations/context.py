@@ -4,10 +4,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from ..core.clock import Clock
+from ..core.clock import Clock, apply_spec
 from ..core.errors import EwsError
 from ..core.ids import IdFactory
 from ..core.timezones import zone_for_windows_id
+from ..faults import FaultEngine
+from ..ledger import Ledger
 from ..limits import Limits
 from ..protocol.envelope import Envelope
 from ..protocol.namespaces import t
@@ -28,21 +30,46 @@ class Settings:
     #: the users file (``--users``): None is the open default (any credentials, every mailbox)
     users: UserDirectory | None = field(default=None, compare=False)
     limits: Limits = field(default_factory=Limits)
+    #: ``--clock``: ``frozen:2026-01-13T09:00:00Z``, ``offset:+3d``, ``frozen`` or ``real`` (None: real time)
+    clock: str | None = None
+    #: serve the test-double control plane and dashboard under ``/_ewsemu/`` (``--no-control-plane``)
+    control_plane: bool = True
+    #: requests the ledger keeps in memory (a ring buffer); 0 keeps none
+    ledger_size: int = 1000
 
 
 class Emulator:
-    """One emulator instance: settings, store, clock and id factory shared by every request."""
+    """One emulator instance: settings, store, clock, id factory, request ledger and fault rules shared by
+    every request."""
 
     def __init__(self, settings: Settings, clock: Clock | None = None) -> None:
         self.settings = settings
+        self._own_clock = clock is None
         self.clock = clock or Clock()
+        if settings.clock:
+            apply_spec(self.clock, settings.clock)
         self.ids = IdFactory(settings.seed)
         self.store = Store(settings.database, self.ids)
         self.store.create_schema()
+        self.ledger = Ledger(settings.ledger_size)
+        self.faults = FaultEngine(settings.seed, now=self.clock.now)
 
     def reset(self) -> None:
-        """Forget every mailbox, folder and item (the plugin's per-test isolation)."""
+        """Forget every mailbox, folder and item."""
         self.store.reset()
+
+    def reset_all(self) -> None:
+        """Back to the state at start-up (the control plane's reset, the pytest plugin's per-test isolation):
+        no mailboxes or items, an empty ledger, no fault rules, the id sequence restarted (so ``--seed`` runs
+        repeat their ids after every reset) and the clock as ``--clock`` configured it."""
+        self.store.reset()
+        self.ids = self.store.ids = IdFactory(self.settings.seed)
+        self.ledger.clear()
+        self.faults.reset()
+        if self.settings.clock:
+            apply_spec(self.clock, self.settings.clock)
+        elif self._own_clock:
+            self.clock.reset()
 
     def close(self) -> None:
         self.store.dispose()
@@ -57,6 +84,8 @@ class RequestContext:
     now: dt.datetime
     #: the authenticated caller; ``mailbox`` differs from it under ExchangeImpersonation
     principal: str = ""
+    #: injected faults that fired inside the operation (the request's ledger entry lists them)
+    fired_faults: list[dict] = field(default_factory=list)
 
     @property
     def store(self) -> Store:

@@ -1,39 +1,72 @@
-"""CreateItem: each item element becomes a stored item; one response message per item."""
+"""CreateItem: each item element becomes a stored item; one response message per item.
+
+Messages are saved as drafts (MessageDisposition SaveOnly) or sent (SendOnly, SendAndSaveCopy: then no item
+is returned); a calendar item's SendMeetingInvitations delivers meeting requests to its attendees.
+"""
 from __future__ import annotations
 
 from lxml import etree
 
-from ..core.apply import ApplyContext, create_item
+from ..core import messages
+from ..core.apply import ApplyContext, create_item, deliveries_on_create
 from ..core.errors import EwsError
-from ..core.fields import ITEM_TYPES
+from ..core.fields import MESSAGE_TYPES
+from ..core.values import Mailbox
 from ..protocol import responses
 from ..protocol.items import item_properties
 from ..protocol.namespaces import local, m, t
+from . import delivery
 from .common import folder_target, resolve_folder, with_retries
 from .context import RequestContext
 from .get_folder import ensure_named_mailboxes
 
-#: where an item type goes when the request names no SavedItemFolderId
-DEFAULT_FOLDER = {"Task": "tasks", "Item": "drafts"}
+#: where an item type goes when the request names no SavedItemFolderId (a message sent with a copy:
+#: Sent Items); the item types CreateItem stores
+DEFAULT_FOLDER = {"Task": "tasks", "Item": "drafts", "Message": "drafts", "CalendarItem": "calendar",
+                  "Contact": "contacts"}
+_ADDRESSES = frozenset({messages.TO, messages.CC, messages.BCC, "calendar:RequiredAttendees",
+                        "calendar:OptionalAttendees", "calendar:Resources"})
+
+
+def _addresses(props) -> list[Mailbox]:
+    """The recipients and attendees among a CreateItem item's properties."""
+    return [v if isinstance(v, Mailbox) else v.mailbox for p in props
+            if getattr(p.path, "uri", None) in _ADDRESSES and isinstance(p.value, tuple) for v in p.value]
 
 
 def _create_one(ctx: RequestContext, wrapper: etree._Element, target: etree._Element | None):
     item_type = local(wrapper.tag)
-    if item_type not in ITEM_TYPES:
+    if item_type not in DEFAULT_FOLDER:
         raise EwsError("ErrorInvalidItemForOperationCreateItem",
                        message=f"ewsemu does not store {item_type} items yet.")
+    body = ctx.envelope.body
+    disposition = body.get("MessageDisposition") if item_type in MESSAGE_TYPES else None
+    invitations = body.get("SendMeetingInvitations") if item_type == "CalendarItem" else None
+    delivery.check_attributes(item_type, disposition, invitations, create=True)
     props = item_properties(wrapper, ctx.zone)
+    sends = delivery.sends(disposition, invitations)
     actx = ApplyContext(now=ctx.now, zone=ctx.zone, new_item_id=ctx.emulator.ids.item_id,
-                        strict=ctx.settings.strict)
+                        strict=ctx.settings.strict, message_disposition=disposition,
+                        send_meeting_invitations=invitations, sender=delivery.sender(ctx) if sends else None)
+    if sends:  # the recipients' mailboxes must exist before the transaction that delivers to them
+        delivery.prepare_mailboxes(ctx, _addresses(props))
 
     def work(conn):
         if target is not None:
             folder = resolve_folder(conn, ctx, target)
         else:
-            folder = ctx.store.distinguished_folder(conn, ctx.mailbox, DEFAULT_FOLDER[item_type])
+            default = "sentitems" if disposition in messages.SEND_DISPOSITIONS else DEFAULT_FOLDER[item_type]
+            folder = ctx.store.distinguished_folder(conn, ctx.mailbox, default)
         owner = ctx.store.mailbox_display_name(conn, folder.mailbox)
         item = create_item(item_type, props, actx, mailbox=folder.mailbox, folder_id=folder.id, owner=owner)
+        sent, meeting_requests = deliveries_on_create(item, actx)
+        if sent:
+            keep = folder if disposition == "SendAndSaveCopy" else None
+            delivery.send_message(ctx, conn, item, keep_copy_in=keep, draft_id=None)
+            return None
         ctx.store.insert_item(conn, item, ctx.now)
+        if meeting_requests:
+            delivery.send_meeting_requests(ctx, conn, item, meeting_requests, invitations)
         return item
 
     return with_retries(ctx, work)
@@ -45,16 +78,18 @@ def handle(ctx: RequestContext) -> etree._Element:
     if target is not None:
         ensure_named_mailboxes(ctx, [target])  # creating a mailbox writes: not inside the item's transaction
     items_el = body.find(m("Items"))
-    root, messages = responses.response_root("CreateItem")
+    root, messages_el = responses.response_root("CreateItem")
     for wrapper in items_el if items_el is not None else ():
         if not isinstance(wrapper.tag, str):
             continue
         try:
             item = _create_one(ctx, wrapper, target)
         except EwsError as err:
-            responses.error(messages, "CreateItem", err, "Items")
+            responses.error(messages_el, "CreateItem", err, "Items")
             continue
-        msg = responses.success(messages, "CreateItem")
-        el = etree.SubElement(etree.SubElement(msg, m("Items")), t(item.item_type))
-        etree.SubElement(el, t("ItemId"), Id=item.id, ChangeKey=item.change_key)
+        msg = responses.success(messages_el, "CreateItem")
+        items = etree.SubElement(msg, m("Items"))
+        if item is not None:  # a sent message returns no item (spec §3.2)
+            etree.SubElement(etree.SubElement(items, t(item.item_type)), t("ItemId"), Id=item.id,
+                             ChangeKey=item.change_key)
     return root

@@ -1,27 +1,40 @@
-"""DeleteItem: HardDelete, SoftDelete (to Recoverable Items) and MoveToDeletedItems; task occurrences."""
+"""DeleteItem: HardDelete, SoftDelete (to Recoverable Items) and MoveToDeletedItems; task and calendar
+occurrences."""
 from __future__ import annotations
 
 from lxml import etree
 
+from ..core.apply import delete_calendar_occurrence, delete_occurrence
+from ..core.changes import ItemRef
 from ..core.errors import EwsError
-from ..core.apply import delete_occurrence
 from ..protocol import responses
 from ..protocol.namespaces import m
+from ..protocol.update_item import item_ref
 from .common import LostRace, check_item_id, with_retries
 from .context import RequestContext
+from .occurrences import check, locate
 
 _MOVE_TO = {"SoftDelete": "recoverableitemsdeletions", "MoveToDeletedItems": "deleteditems"}
 
 
-def _delete_one(ctx: RequestContext, item_id: str, delete_type: str, occurrences: str | None) -> None:
-    check_item_id(item_id)
+def _delete_one(ctx: RequestContext, ref: ItemRef, delete_type: str, occurrences: str | None,
+                cancellations: str | None) -> None:
+    check_item_id(ref.id)
+    where = locate(ref)
 
     def work(conn) -> None:
-        item = ctx.store.load_item(conn, item_id, ctx.mailbox)
+        item = ctx.store.load_item(conn, where.item_id, ctx.mailbox)
         if item is None:
             raise EwsError("ErrorItemNotFound")
-        if occurrences == "SpecifiedOccurrenceOnly" and item.item_type == "Task":
+        check(item, where)
+        if item.item_type == "CalendarItem" and cancellations is None:
+            raise EwsError("ErrorSendMeetingCancellationsRequired")
+        master = None
+        if where.index is not None:  # one occurrence of a recurring calendar item: the master forgets it
+            master = delete_calendar_occurrence(item, where.index, ctx.now)
+        elif occurrences == "SpecifiedOccurrenceOnly" and item.item_type == "Task":
             master = delete_occurrence(item, ctx.now)
+        if master is not None:
             if not ctx.store.update_item(conn, master.item, item.version, ctx.now, master.changed):
                 raise LostRace()
             return
@@ -38,13 +51,14 @@ def handle(ctx: RequestContext) -> etree._Element:
     body = ctx.envelope.body
     delete_type = body.get("DeleteType", "HardDelete")
     occurrences = body.get("AffectedTaskOccurrences")
+    cancellations = body.get("SendMeetingCancellations")
     root, messages = responses.response_root("DeleteItem")
     ids_el = body.find(m("ItemIds"))
     for id_el in ids_el if ids_el is not None else ():
         if not isinstance(id_el.tag, str):
             continue
         try:
-            _delete_one(ctx, id_el.get("Id") or id_el.get("RecurringMasterId") or "", delete_type, occurrences)
+            _delete_one(ctx, item_ref(id_el), delete_type, occurrences, cancellations)
         except EwsError as err:
             responses.error(messages, "DeleteItem", err)
             continue

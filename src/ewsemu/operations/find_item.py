@@ -6,17 +6,24 @@ paging view or shape) is reported in-band for every parent folder, as Exchange d
 """
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
+
 from lxml import etree
 
 from ..core import query as Q
 from ..core.errors import EwsError
 from ..core.ids import IdFactory
+from ..core.item import Item
 from ..core.paths import FieldURI
 from ..protocol import responses
+from ..protocol.codecs import parse_datetime
 from ..protocol.items import Shape, render_item
 from ..protocol.namespaces import m, t
 from ..protocol.restrictions import parse_find_query, parse_view
+from ..store import views
 from ..store.query import find_items
+from ..store.repository import Folder
 from .common import parse_shape, reading, resolve_folder
 from .context import RequestContext
 from .get_folder import ensure_named_mailboxes
@@ -62,7 +69,12 @@ def _check_supported(body: etree._Element) -> None:
             raise EwsError(code, message=text)
 
 
-def _root_folder(msg: etree._Element, view: Q.View, total: int, window: Q.Window) -> etree._Element:
+def _root_folder(msg: etree._Element, view: Q.View, total: int, window: Q.Window,
+                 expanded: bool = False) -> etree._Element:
+    """RootFolder's paging attributes (an expanded view has no offset to report)."""
+    if expanded:
+        return etree.SubElement(msg, m("RootFolder"), TotalItemsInView=str(total),
+                                IncludesLastItemInRange="true" if window.stop >= total else "false")
     position = view.position(total, window)
     last = position.pop("IncludesLastItemInRange")
     attributes = {name: str(value) for name, value in position.items()}
@@ -71,9 +83,47 @@ def _root_folder(msg: etree._Element, view: Q.View, total: int, window: Q.Window
     return etree.SubElement(msg, m("RootFolder"), attributes)
 
 
-def _no_items_view(body: etree._Element) -> bool:
-    """CalendarView and ContactsView select calendar items and contacts, which ewsemu does not store."""
-    return body.find(m("CalendarView")) is not None or body.find(m("ContactsView")) is not None
+#: the longest CalendarView Exchange answers ("currently 2 years"; a leap day's slack)
+MAX_CALENDAR_VIEW = dt.timedelta(days=731)
+
+
+@dataclass(frozen=True)
+class ExpandedView:
+    """CalendarView (occurrences expanded, by start) or ContactsView (by name): no restriction, no sort
+    order, no paging offset; MaxEntriesReturned cuts the list."""
+
+    element: str
+    max_entries: int | None
+    start: dt.datetime | None = None
+    end: dt.datetime | None = None
+    initial: str | None = None
+    final: str | None = None
+
+    def items(self, conn, folder: Folder) -> list[Item]:
+        if self.element == "CalendarView":
+            if not (folder.folder_class or "").startswith("IPF.Appointment"):
+                raise EwsError("ErrorCalendarFolderIsInvalidForCalendarView")
+            return views.calendar_view(conn, folder.mailbox, folder.id, self.start, self.end)
+        return views.contacts_view(conn, folder.mailbox, folder.id, self.initial, self.final)
+
+
+def _expanded_view(body: etree._Element, zone: dt.tzinfo, query: Q.FindQuery) -> ExpandedView | None:
+    for name in ("CalendarView", "ContactsView"):
+        el = body.find(m(name))
+        if el is None:
+            continue
+        if query.restriction is not None:
+            raise EwsError("ErrorInvalidOperation", message=f"A {name} cannot be combined with a restriction.")
+        text = el.get("MaxEntriesReturned")
+        max_entries = int(text) if text is not None else None
+        Q.IndexedView(max_entries, 0).check()
+        if name == "ContactsView":
+            return ExpandedView(name, max_entries, initial=el.get("InitialName"), final=el.get("FinalName"))
+        start, end = parse_datetime(el.get("StartDate", ""), zone), parse_datetime(el.get("EndDate", ""), zone)
+        if end - start > MAX_CALENDAR_VIEW:
+            raise EwsError("ErrorCalendarViewRangeTooBig")
+        return ExpandedView(name, max_entries, start, end)
+    return None
 
 
 def handle(ctx: RequestContext) -> etree._Element:
@@ -84,27 +134,29 @@ def handle(ctx: RequestContext) -> etree._Element:
         _check_supported(body)
         shape = _shape(body)
         query = parse_find_query(body, ctx.zone)
+        expanded = _expanded_view(body, ctx.zone, query)
         view = parse_view(body)
     except EwsError as err:
         for _ in parents:
             responses.error(messages, "FindItem", err)
         return root
-    nothing_stored = _no_items_view(body)
     ensure_named_mailboxes(ctx, parents)
     with reading(ctx) as conn:
         owner = ctx.store.mailbox_display_name(conn, ctx.mailbox)
         for el in parents:
             try:
                 folder = resolve_folder(conn, ctx, el)
-                if nothing_stored:
-                    total, window, found = 0, Q.Window(0, 0), []
+                if expanded is not None:
+                    listed = expanded.items(conn, folder)
+                    total, window = len(listed), Q.IndexedView(expanded.max_entries, 0).window(len(listed))
+                    found = listed[window.start:window.stop]
                 else:
                     total, window, found = find_items(conn, folder.mailbox, folder.id, query, view)
             except EwsError as err:
                 responses.error(messages, "FindItem", err)
                 continue
             msg = responses.success(messages, "FindItem")
-            container = etree.SubElement(_root_folder(msg, view, total, window), t("Items"))
+            container = etree.SubElement(_root_folder(msg, view, total, window, expanded is not None), t("Items"))
             folder_change_key = IdFactory.change_key(folder.id, 1)
             for item in found:
                 render_item(item, shape, container, ctx.zone, folder_change_key, owner)

@@ -28,16 +28,18 @@ def ensure_named_mailboxes(ctx: RequestContext, folder_ids: list[etree._Element]
 
 
 def folder_views(ctx: RequestContext, conn, found: list[Folder], known: dict[str, Folder]) -> list[FolderView]:
-    """Count items and child folders for ``found`` in two queries; ``known`` saves loading parents again."""
+    """Count items, unread messages and child folders for ``found`` in three queries; ``known`` saves loading
+    parents again."""
     ids = [f.id for f in found]
     totals = ctx.store.item_counts(conn, ids)
+    unread = ctx.store.unread_counts(conn, ids)
     children = ctx.store.child_folder_counts(conn, ids)
     views = []
     for f in found:
         parent = None
         if f.parent_id is not None:
             parent = known.get(f.parent_id) or ctx.store.folder(conn, f.parent_id, f.mailbox)
-        views.append(FolderView(f, parent, totals.get(f.id, 0), children.get(f.id, 0)))
+        views.append(FolderView(f, parent, totals.get(f.id, 0), children.get(f.id, 0), unread.get(f.id, 0)))
     return views
 
 

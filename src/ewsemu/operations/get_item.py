@@ -8,8 +8,10 @@ from ..core.ids import IdFactory
 from ..protocol import responses
 from ..protocol.items import render_item
 from ..protocol.namespaces import m, t
+from ..protocol.update_item import item_ref
 from .common import check_item_id, parse_shape, reading
 from .context import RequestContext
+from .occurrences import locate, view
 
 
 def handle(ctx: RequestContext) -> etree._Element:
@@ -23,11 +25,13 @@ def handle(ctx: RequestContext) -> etree._Element:
             if not isinstance(id_el.tag, str):
                 continue
             try:
-                item_id = id_el.get("Id") or id_el.get("RecurringMasterId") or id_el.get("OccurrenceId") or ""
-                check_item_id(item_id)
-                item = ctx.store.load_item(conn, item_id, ctx.mailbox)
+                ref = item_ref(id_el)
+                check_item_id(ref.id)
+                where = locate(ref)
+                item = ctx.store.load_item(conn, where.item_id, ctx.mailbox)
                 if item is None:
                     raise EwsError("ErrorItemNotFound")
+                item = view(item, where)
             except EwsError as err:
                 responses.error(messages, "GetItem", err, "Items")
                 continue

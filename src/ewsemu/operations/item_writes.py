@@ -19,10 +19,15 @@ from .common import HasStore, LostRace, check_item_id, with_retries
 #: builds the changes from the item as read inside the write transaction (re-run after a lost race); it may
 #: raise to refuse the change (a face's own checks: permissions, state machines, D14)
 Plan = Callable[[Item], Sequence[FieldChange]]
+#: the engine entry point: apply_item_change, or one that applies the changes to a part of the stored item
+Apply = Callable[[Item, Sequence[FieldChange], ApplyContext, "frozenset[str] | None"], Outcome]
+#: more writes in the same transaction once the item is saved (what the change sends: mail, meeting requests)
+After = Callable[[object, Outcome], None]
 
 
 def update_stored_item(owner: HasStore, mailbox: str, target: ItemRef, plan: Plan, actx: ApplyContext, *,
-                       require_change_key: bool = False) -> Outcome:
+                       require_change_key: bool = False, apply: Apply = apply_item_change,
+                       after: After | None = None) -> Outcome:
     """Apply ``plan(stored)`` to the item ``target`` names in ``mailbox``, atomically (D22).
 
     A ChangeKey in ``target`` is checked per ``actx.conflict_resolution`` (D3); without one the update is
@@ -43,12 +48,14 @@ def update_stored_item(owner: HasStore, mailbox: str, target: ItemRef, plan: Pla
         changed_since = None
         if target.change_key is not None and target.change_key != stored.change_key:
             changed_since = store.changed_since(conn, stored.id, target.change_key) or ALL_CHANGED
-        outcome = apply_item_change(stored, changes, actx, changed_since)
+        outcome = apply(stored, changes, actx, changed_since)
         if outcome.changed and not store.update_item(conn, outcome.item, stored.version, actx.now,
                                                      outcome.changed):
             raise LostRace()
         if outcome.spawned is not None:
             store.insert_item(conn, outcome.spawned, actx.now)
+        if after is not None:
+            after(conn, outcome)
         return outcome
 
     return with_retries(owner, work)

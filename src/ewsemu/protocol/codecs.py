@@ -12,6 +12,8 @@ from ..core.errors import EwsError
 from ..core.item import Body
 from ..core.paths import FieldURI
 from ..core.timezones import UTC, task_date_from_wire, task_date_to_wire
+from ..core.values import Flag
+from . import calendar_xml, contact_xml, recipients
 from .namespaces import t
 from .recurrence_xml import parse_recurrence, render_recurrence
 
@@ -61,15 +63,73 @@ def parse_value(f: F.FieldDef, el: etree._Element, zone: dt.tzinfo) -> Any:
             return Body(text, el.get("BodyType", "Text"))
         if f.kind == F.RECURRENCE:
             return parse_recurrence(el)
+        return _parse_structured(f, el, zone)
     except (ValueError, InvalidOperation) as exc:
         raise EwsError("ErrorInvalidValueForProperty", FieldURI(f.uri)) from exc
     raise EwsError("ErrorInvalidPropertySet", FieldURI(f.uri))
 
 
+def _parse_structured(f: F.FieldDef, el: etree._Element, zone: dt.tzinfo) -> Any:
+    def when(text: str) -> dt.datetime:
+        return parse_datetime(text, zone)
+
+    if f.kind == F.RECIPIENT:
+        return recipients.parse_recipient(el)
+    if f.kind == F.RECIPIENTS:
+        return recipients.parse_recipients(el)
+    if f.kind == F.ATTENDEES:
+        return recipients.parse_attendees(el, when)
+    if f.kind in F.DICTIONARY_KINDS:
+        return contact_xml.parse_dictionary(f.kind, el)
+    if f.kind == F.TIMEZONE:
+        return calendar_xml.parse_time_zone(el)
+    if f.kind == F.FLAG:
+        dates = {name: el.findtext(t(name)) for name in ("StartDate", "DueDate", "CompleteDate")}
+        start, due, complete = (when(v) if v else None for v in dates.values())
+        return Flag(el.findtext(t("FlagStatus")) or "NotFlagged", start, due, complete)
+    raise EwsError("ErrorInvalidPropertySet", FieldURI(f.uri))
+
+
+def _render_structured(f: F.FieldDef, value: Any, parent: etree._Element, zone: dt.tzinfo) -> etree._Element | None:
+    def fmt(when: dt.datetime) -> str:
+        return format_datetime(when, zone)
+
+    kind, element = f.kind, f.element
+    if kind == F.RECURRENCE:
+        return render_recurrence(value, parent)
+    if kind == F.RECIPIENT:
+        return recipients.render_recipient(element, value, parent)
+    if kind == F.RECIPIENTS:
+        return recipients.render_recipients(element, value, parent)
+    if kind == F.ATTENDEES:
+        return recipients.render_attendees(element, value, parent, fmt)
+    if kind in F.DICTIONARY_KINDS:
+        return contact_xml.render_dictionary(f, value, parent)
+    if kind == F.COMPLETE_NAME:
+        return contact_xml.render_complete_name(value, parent)
+    if kind == F.TIMEZONE:
+        return calendar_xml.render_time_zone(element, value, parent)
+    if kind == F.OCCURRENCE:
+        return calendar_xml.render_occurrence(element, value, parent, fmt)
+    if kind == F.OCCURRENCES:
+        return calendar_xml.render_occurrences(element, value, parent, fmt)
+    if kind == F.DELETED_OCCURRENCES:
+        return calendar_xml.render_deleted_occurrences(element, value, parent, fmt)
+    if kind == F.FLAG:
+        el = etree.SubElement(parent, t(element))
+        etree.SubElement(el, t("FlagStatus")).text = value.status
+        for name, when in (("StartDate", value.start), ("DueDate", value.due), ("CompleteDate", value.complete)):
+            if when is not None:
+                etree.SubElement(el, t(name)).text = fmt(when)
+        return el
+    return None
+
+
 def render_value(f: F.FieldDef, value: Any, parent: etree._Element, zone: dt.tzinfo) -> etree._Element:
     """Append the element for ``value`` to ``parent``."""
-    if f.kind == F.RECURRENCE:
-        return render_recurrence(value, parent)
+    structured = _render_structured(f, value, parent, zone)
+    if structured is not None:
+        return structured
     el = etree.SubElement(parent, t(f.element))
     if f.kind in (F.STRING, F.ENUM):
         el.text = value

@@ -3,15 +3,18 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Callable
 
 from lxml import etree
 
+from ..core import calendar, contacts
 from ..core import fields as F
 from ..core.changes import Action, FieldChange, UNPARSED
 from ..core.item import Body, Item
-from ..core.paths import ExtendedFieldURI, FieldURI, Path
+from ..core.paths import ExtendedFieldURI, FieldURI, IndexedFieldURI, Path
 from ..core.task_rules import STATUS_DESCRIPTIONS
+from ..core.values import AddressEntry
 from .codecs import parse_value, render_value
 from .namespaces import local, t
 from .paths import parse_path, render_path
@@ -31,7 +34,7 @@ def decode_property(wrapper_type: str, el: etree._Element, zone: dt.tzinfo,
                     hint: Path | None = None) -> tuple[Path, Any]:
     """One property element inside an item wrapper -> (its path, its decoded value or UNPARSED).
 
-    Elements our registry does not know (valid in the schema, e.g. ``t:IsRead`` in ``t:Message``) get the
+    Elements our registry does not know (valid in the schema, e.g. ``t:PostedTime`` in ``t:PostItem``) get the
     hinted path when the names agree, so the engine reports them as not valid for the item type.
     """
     if el.tag == _EXTENDED_PROPERTY:
@@ -42,9 +45,16 @@ def decode_property(wrapper_type: str, el: etree._Element, zone: dt.tzinfo,
         if hint is not None and isinstance(hint, FieldURI) and hint.uri.split(":")[-1] == name:
             return hint, UNPARSED
         return FieldURI(f"unknown:{name}"), UNPARSED
-    if f.read_only or f.kind in (F.ITEMID, F.FOLDERID, F.EFFECTIVE_RIGHTS, F.OPAQUE):
+    if f.kind in _UNPARSABLE:
         return FieldURI(f.uri), UNPARSED
+    # read-only values are parsed too: the item's own type decides (a meeting request's calendar:Location is
+    # read-only, a calendar item's is not, and D28 lets either wrapper carry it)
     return FieldURI(f.uri), parse_value(f, el, zone)
+
+
+#: server-side values no client sends a value of that ewsemu would keep
+_UNPARSABLE = frozenset({F.ITEMID, F.FOLDERID, F.EFFECTIVE_RIGHTS, F.OPAQUE, F.COMPLETE_NAME, F.OCCURRENCE,
+                         F.OCCURRENCES, F.DELETED_OCCURRENCES})
 
 
 def item_properties(wrapper: etree._Element, zone: dt.tzinfo) -> list[FieldChange]:
@@ -79,9 +89,23 @@ class Shape:
             return uri in DEFAULT_SHAPE.get(item_type, DEFAULT_SHAPE["Item"])
         return uri == "item:ItemId"
 
-    @property
+    @cached_property
     def _extra_uris(self) -> frozenset[str]:
-        return frozenset(p.uri for p in self.additional if isinstance(p, FieldURI))
+        """The FieldURIs AdditionalProperties names (a dictionary's, for its IndexedFieldURIs); computed once
+        per shape, since rendering asks for every field of every item."""
+        return frozenset(p.uri for p in self.additional if isinstance(p, FieldURI)) | frozenset(
+            d.dictionary for d in (F.indexed(p.uri) for p in self.additional if isinstance(p, IndexedFieldURI))
+            if d is not None)
+
+    def entries(self, dictionary: str) -> frozenset[tuple[str, str | None]] | None:
+        """The (FieldIndex, member) pairs of ``dictionary`` the AdditionalProperties name one by one; None when
+        the whole dictionary is wanted (its FieldURI, or a base shape that includes it)."""
+        if self.base == "AllProperties" or dictionary in frozenset(
+                p.uri for p in self.additional if isinstance(p, FieldURI)):
+            return None
+        found = frozenset((p.index, d.member) for p in self.additional if isinstance(p, IndexedFieldURI)
+                          for d in (F.indexed(p.uri),) if d is not None and d.dictionary == dictionary)
+        return found or None
 
     @property
     def extended_keys(self) -> frozenset[str]:
@@ -92,12 +116,30 @@ _ITEM_DEFAULT = {"item:ItemId", "item:ParentFolderId", "item:ItemClass", "item:S
                  "item:Body", "item:Attachments", "item:DateTimeReceived", "item:Size", "item:Categories",
                  "item:Importance", "item:HasAttachments", "item:IsAssociated", "item:ResponseObjects",
                  "item:DateTimeCreated", "item:LastModifiedTime"}
+_MESSAGE_DEFAULT = _ITEM_DEFAULT | {
+    "item:IsDraft", "item:IsFromMe", "item:DateTimeSent", "item:DisplayTo", "item:DisplayCc", "message:Sender",
+    "message:ToRecipients", "message:CcRecipients", "message:From", "message:IsRead", "message:ConversationTopic",
+    "message:InternetMessageId", "message:IsReadReceiptRequested", "message:IsDeliveryReceiptRequested"}
 DEFAULT_SHAPE: dict[str, frozenset[str]] = {
     "Item": frozenset(_ITEM_DEFAULT),
     "Task": frozenset(_ITEM_DEFAULT | {
         "task:DueDate", "task:PercentComplete", "task:StartDate", "task:Status", "task:IsComplete",
         "task:IsRecurring", "task:Recurrence", "task:ChangeCount", "task:CompleteDate", "task:Owner",
         "task:StatusDescription"}),
+    "Message": frozenset(_MESSAGE_DEFAULT),
+    "CalendarItem": frozenset(_ITEM_DEFAULT | {
+        "item:DisplayTo", "item:DisplayCc", "calendar:UID", "calendar:Start", "calendar:End",
+        "calendar:IsAllDayEvent", "calendar:LegacyFreeBusyStatus", "calendar:Location", "calendar:IsMeeting",
+        "calendar:IsRecurring", "calendar:IsCancelled", "calendar:CalendarItemType", "calendar:MyResponseType",
+        "calendar:Organizer", "calendar:Duration", "calendar:TimeZone", "calendar:AppointmentState"}),
+    "Contact": frozenset(_ITEM_DEFAULT | {
+        "contacts:FileAs", "contacts:DisplayName", "contacts:GivenName", "contacts:Surname",
+        "contacts:CompanyName", "contacts:EmailAddresses", "contacts:PhysicalAddresses", "contacts:PhoneNumbers",
+        "contacts:JobTitle", "contacts:ContactSource"}),
+    "MeetingRequest": frozenset(_MESSAGE_DEFAULT | {
+        "meeting:ResponseType", "calendar:UID", "meetingRequest:MeetingRequestType", "calendar:Start",
+        "calendar:End", "calendar:Location", "calendar:IsRecurring", "calendar:CalendarItemType",
+        "calendar:Organizer", "calendar:IsMeeting"}),
 }
 
 _EFFECTIVE_RIGHTS = (("CreateAssociated", False), ("CreateContents", False), ("CreateHierarchy", False),
@@ -114,11 +156,12 @@ DERIVED: dict[str, Callable[[Item], Any]] = {
     "item:Size": lambda i: 256 + len((i.values.get("item:Subject") or "").encode())
     + len((getattr(i.values.get("item:Body"), "text", "") or "").encode()),
     "item:IsSubmitted": lambda i: False,
-    "item:IsDraft": lambda i: i.item_type == "Task",
-    "item:IsFromMe": lambda i: False,
+    # stored for messages; a task is shown as a draft (the reference's GetItem sample)
+    "item:IsDraft": lambda i: i.values.get("item:IsDraft", i.item_type == "Task"),
+    "item:IsFromMe": lambda i: i.values.get("item:IsFromMe", False),
     "item:IsResend": lambda i: False,
     "item:IsUnmodified": lambda i: False,
-    "item:DateTimeSent": lambda i: i.values.get("item:DateTimeCreated"),
+    "item:DateTimeSent": lambda i: i.values.get("item:DateTimeSent", i.values.get("item:DateTimeCreated")),
     "item:HasAttachments": lambda i: False,
     "item:TextBody": _text_body,
     "task:IsAssignmentEditable": lambda i: 0,
@@ -126,6 +169,14 @@ DERIVED: dict[str, Callable[[Item], Any]] = {
     "task:IsRecurring": lambda i: i.values.get("task:Recurrence") is not None,
     "task:IsTeamTask": lambda i: False,
     "task:StatusDescription": lambda i: STATUS_DESCRIPTIONS.get(i.values.get("task:Status", "NotStarted")),
+    "calendar:FirstOccurrence": calendar.first_occurrence,
+    "calendar:LastOccurrence": calendar.last_occurrence,
+    "calendar:ModifiedOccurrences": calendar.modified_occurrences,
+    "contacts:CompleteName": contacts.complete_name,
+    "contacts:HasPicture": lambda i: False,
+    "meeting:IsDelegated": lambda i: False,
+    "meeting:IsOutOfDate": lambda i: False,
+    "meeting:HasBeenProcessed": lambda i: False,
 }
 
 
@@ -152,14 +203,16 @@ def render_item(item: Item, shape: Shape, parent: etree._Element, zone: dt.tzinf
         if f.uri == "item:ItemId":
             etree.SubElement(el, t("ItemId"), Id=item.id, ChangeKey=item.change_key)
         elif shape.wants(f.uri, item.item_type):
-            _render_field(item, f, el, zone, folder_change_key, last_modified_name, shape.body_limit)
+            entries = shape.entries(f.uri) if f.kind in F.DICTIONARY_KINDS else None
+            _render_field(item, f, el, zone, folder_change_key, last_modified_name, shape.body_limit, entries)
         if f.uri == F.EXTENDED_AFTER and item.extended:
             _render_extended(item, ext_keys, el)
     return el
 
 
 def _render_field(item: Item, f: F.FieldDef, el: etree._Element, zone: dt.tzinfo, folder_change_key: str,
-                  last_modified_name: str, body_limit: int | None = None) -> None:
+                  last_modified_name: str, body_limit: int | None = None,
+                  entries: frozenset[tuple[str, str | None]] | None = None) -> None:
     if f.kind == F.FOLDERID:
         etree.SubElement(el, t("ParentFolderId"), Id=item.folder_id, ChangeKey=folder_change_key)
     elif f.kind == F.EFFECTIVE_RIGHTS:
@@ -176,5 +229,29 @@ def _render_field(item: Item, f: F.FieldDef, el: etree._Element, zone: dt.tzinfo
         value = DERIVED[f.uri](item) if f.uri in DERIVED else item.values.get(f.uri)
         if value is not None and body_limit is not None and f.kind == F.BODY:
             value = Body(value.text[:body_limit], value.body_type)
-        if value is not None:
+        if value and f.kind in F.DICTIONARY_KINDS and entries is not None:
+            value = _only(value, entries)
+        if value is not None and not (f.kind in _EMPTY_IS_ABSENT and not value):
             render_value(f, value, el, zone)
+
+
+#: collections and dictionaries are never rendered empty (the schema's NonEmptyArray types forbid it)
+_EMPTY_IS_ABSENT = F.COLLECTION_KINDS | F.DICTIONARY_KINDS
+
+
+def _only(entries_: tuple, wanted: frozenset[tuple[str, str | None]]) -> tuple:
+    """The dictionary entries (physical address members) an AdditionalProperties list names."""
+    out = []
+    for entry in entries_:
+        members = {member for key, member in wanted if key == entry.key}
+        if not members:
+            continue
+        if isinstance(entry, AddressEntry) and None not in members:
+            kept = AddressEntry(entry.key)
+            for member in members:
+                kept = kept.with_member(member, entry.member(member))
+            if kept.empty:
+                continue
+            entry = kept
+        out.append(entry)
+    return tuple(out)

@@ -6,8 +6,11 @@ from dataclasses import dataclass
 
 from lxml import etree
 
+from ..core import fields as F
 from ..core.changes import UNPARSED, Action, ConflictResolution, FieldChange, ItemChange, ItemRef
 from ..core.errors import EwsError, SchemaViolation
+from ..core.paths import IndexedFieldURI
+from .contact_xml import entry_paths
 from .items import decode_property
 from .namespaces import local, m, t
 from .paths import PATH_TAGS, parse_path
@@ -39,10 +42,11 @@ def parse_update_item(el: etree._Element, *, strict: bool) -> UpdateItemRequest:
     )
 
 
-def _target(el: etree._Element) -> ItemRef:
+def item_ref(el: etree._Element) -> ItemRef:
+    """An ItemId, OccurrenceItemId or RecurringMasterItemId element (UpdateItem, GetItem, DeleteItem)."""
     name = local(el.tag)
     if name == "OccurrenceItemId":
-        return ItemRef(el.get("RecurringMasterId", ""), el.get("ChangeKey"), name)
+        return ItemRef(el.get("RecurringMasterId", ""), el.get("ChangeKey"), name, int(el.get("InstanceIndex", "0")))
     if name == "RecurringMasterItemId":
         return ItemRef(el.get("OccurrenceId", ""), el.get("ChangeKey"), name)
     return ItemRef(el.get("Id", ""), el.get("ChangeKey"), name)
@@ -63,13 +67,17 @@ def _field_change(el: etree._Element, zone: dt.tzinfo) -> FieldChange:
         # the engine only needs the count here (ErrorIncorrectUpdatePropertyCount)
         return FieldChange(action, path, UNPARSED, tuple(path for _ in props), wrapper_type)
     found_path, value = decode_property(wrapper_type, props[0], zone, hint=path)
+    f = F.by_element(wrapper_type, local(props[0].tag))
+    if isinstance(path, IndexedFieldURI) and f is not None and f.kind in F.DICTIONARY_KINDS:
+        # a dictionary element holds entries: its "properties" are the entries (members) it carries
+        return FieldChange(action, path, value, entry_paths(f, props[0]), wrapper_type)
     return FieldChange(action, path, value, (found_path,), wrapper_type)
 
 
 def parse_item_change(el: etree._Element, zone: dt.tzinfo) -> ItemChange:
     """Decode one ItemChange; value errors become this ItemChange's EwsError, not a fault."""
     children = [c for c in el if isinstance(c.tag, str)]
-    target = _target(children[0])
+    target = item_ref(children[0])
     updates = el.find(t("Updates"))
     if updates is None:
         raise EwsError("ErrorIncorrectUpdatePropertyCount")

@@ -9,6 +9,7 @@ from typing import Any, Iterable, Mapping
 
 from ..core import fields as F
 from ..core import recurrence as R
+from ..core import values as V
 from ..core.item import Body, ExtendedValue, Item
 from ..core.paths import ExtendedFieldURI
 from ..core.query import index_text
@@ -77,9 +78,98 @@ def extended_from_json(text: str | None) -> dict[str, ExtendedValue]:
     return out
 
 
+# ---- structured values (core.values) as JSON text ------------------------------------------------------------
+
+
+def _plain(value: Any) -> Any:
+    """A JSON-ready rendering: dataclasses as objects without their None members, instants as UTC text."""
+    if dataclasses.is_dataclass(value):
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)
+                if getattr(value, f.name) is not None}
+    if isinstance(value, (tuple, list)):
+        return [_plain(v) for v in value]
+    if isinstance(value, dt.datetime):
+        return value.astimezone(_UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def _instant(text: str | None) -> dt.datetime | None:
+    return dt.datetime.fromisoformat(text.replace("Z", "+00:00")) if text else None
+
+
+def _mailbox(data: dict[str, Any]) -> V.Mailbox:
+    return V.Mailbox(**data)
+
+
+def _attendee(data: dict[str, Any]) -> V.Attendee:
+    return V.Attendee(_mailbox(data["mailbox"]), data.get("response_type"), _instant(data.get("last_response_time")))
+
+
+_ENTRY_TYPES = {F.EMAILS: V.EmailEntry, F.PHONES: V.StringEntry, F.IMS: V.StringEntry, F.ADDRESSES: V.AddressEntry}
+
+
+def _override_value(uri: str, data: Any) -> Any:
+    """An exception's override of ``uri``, typed like the property itself."""
+    f = F.FIELDS[uri]
+    return _structured_from_json(f, data) if f.kind in _JSON_KINDS else _scalar_from_json(f, data)
+
+
+def _scalar_from_json(f: F.FieldDef, data: Any) -> Any:
+    if data is None:
+        return None
+    if f.kind == F.DATETIME:
+        return _instant(data)
+    if f.kind == F.TASKDATE:
+        return dt.date.fromisoformat(data)
+    if f.kind == F.DOUBLE:
+        return Decimal(data)
+    if f.kind == F.BODY:
+        return Body(data["text"], data["body_type"])
+    if f.kind == F.STRINGS:
+        return tuple(data)
+    return data
+
+
+def _exception(data: dict[str, Any]) -> V.Exception_:
+    overrides = tuple((uri, _override_value(uri, value)) for uri, value in data.get("overrides", []))
+    return V.Exception_(data["index"], _instant(data["original_start"]), overrides)
+
+
+def _structured_from_json(f: F.FieldDef, data: Any) -> Any:
+    kind = f.kind
+    if kind == F.RECIPIENT:
+        return _mailbox(data)
+    if kind == F.RECIPIENTS:
+        return tuple(_mailbox(d) for d in data)
+    if kind == F.ATTENDEES:
+        return tuple(_attendee(d) for d in data)
+    if kind in F.DICTIONARY_KINDS:
+        return tuple(_ENTRY_TYPES[kind](**d) for d in data)
+    if kind == F.TIMEZONE:
+        return V.TimeZoneRef(**data)
+    if kind == F.FLAG:
+        return V.Flag(data["status"], _instant(data.get("start")), _instant(data.get("due")),
+                      _instant(data.get("complete")))
+    if kind == F.OCCURRENCES:
+        return tuple(_exception(d) for d in data)
+    if kind == F.DELETED_OCCURRENCES:
+        return tuple(V.DeletedOccurrence(d["index"], _instant(d["original_start"])) for d in data)
+    raise ValueError(f"no JSON form for {kind}")
+
+
+_JSON_KINDS = frozenset({F.RECIPIENT, F.RECIPIENTS, F.ATTENDEES, F.TIMEZONE, F.FLAG, F.OCCURRENCES,
+                         F.DELETED_OCCURRENCES}) | F.DICTIONARY_KINDS
+
+
 def to_column(f: F.FieldDef, value: Any) -> Any:
     if value is None:
         return None
+    if f.kind in _JSON_KINDS:
+        return json.dumps(_plain(value))
     if f.kind == F.STRINGS:
         return json.dumps(list(value))
     if f.kind == F.RECURRENCE:
@@ -95,6 +185,8 @@ def to_column(f: F.FieldDef, value: Any) -> Any:
 
 def from_column(f: F.FieldDef, value: Any, m: Mapping[str, Any]) -> Any:
     """``m`` is the whole row, by column name (a body's type sits in a second column)."""
+    if f.kind in _JSON_KINDS:
+        return _structured_from_json(f, json.loads(value))
     if f.kind == F.STRINGS:
         return tuple(json.loads(value))
     if f.kind == F.RECURRENCE:
@@ -151,14 +243,20 @@ def item_from_row(row: Any) -> Item:
     return item_from_mapping(row._mapping)
 
 
+#: (column, FieldURI, field, kept as read) per stored field: most columns of a row are NULL (a task has no
+#: calendar or contact values), and plain strings, enums, dates and ints need no conversion
+_DECODE = [(f.column, f.uri, f, f.kind in (F.STRING, F.ENUM, F.TASKDATE)) for f in F.stored_fields()]
+
+
 def item_from_mapping(m: Mapping[str, Any]) -> Item:
     item = Item(id=m["id"], mailbox=m["mailbox"], folder_id=m["folder_id"], item_type=m["item_type"],
                 version=m["version"], change_key=m["change_key"], task_request_sent=bool(m["task_request_sent"]),
                 extended=extended_from_json(m["extended"]))
-    for f in F.stored_fields():
-        value = m[f.column]
+    values = item.values
+    for column, uri, f, as_read in _DECODE:
+        value = m[column]
         if value is not None:
-            item.values[f.uri] = from_column(f, value, m)
+            values[uri] = value if as_read else from_column(f, value, m)
     return item
 
 
@@ -198,4 +296,6 @@ def json_value(value: Any) -> Any:
         return json.loads(recurrence_to_json(value))
     if isinstance(value, tuple):
         return [json_value(v) for v in value]
+    if dataclasses.is_dataclass(value):
+        return _plain(value)
     return str(value)

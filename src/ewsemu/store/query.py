@@ -71,11 +71,12 @@ def _bytes(column: ColumnElement) -> ColumnElement:
 _DERIVED: dict[str, Callable[[], ColumnElement]] = {
     "item:Size": lambda: 256 + _bytes(items.c.subject) + _bytes(items.c.body),
     "item:IsSubmitted": lambda: literal(False),
-    "item:IsDraft": lambda: _IS_TASK,
-    "item:IsFromMe": lambda: literal(False),
+    # stored for messages, derived for the other item types (protocol.items.DERIVED)
+    "item:IsDraft": lambda: func.coalesce(items.c.is_draft, _IS_TASK),
+    "item:IsFromMe": lambda: func.coalesce(items.c.is_from_me, literal(False)),
     "item:IsResend": lambda: literal(False),
     "item:IsUnmodified": lambda: literal(False),
-    "item:DateTimeSent": lambda: items.c.date_time_created,
+    "item:DateTimeSent": lambda: func.coalesce(items.c.date_time_sent, items.c.date_time_created),
     "item:HasAttachments": lambda: literal(False),
     "item:LastModifiedName": lambda: select(mailboxes.c.display_name).where(
         mailboxes.c.smtp == items.c.mailbox).scalar_subquery(),
@@ -90,10 +91,10 @@ _DERIVED: dict[str, Callable[[], ColumnElement]] = {
 
 def field_sql(f: F.FieldDef) -> ColumnElement | None:
     """The property's value per item, or None for a property no stored item has."""
-    if f.column is not None:
-        return items.c[f.column]
-    derived = _DERIVED.get(f.uri)
-    return derived() if derived is not None else None
+    derived = _DERIVED.get(f.uri)  # a derived twin wins: it covers the items that store no value
+    if derived is not None:
+        return derived()
+    return items.c[f.column] if f.column is not None else None
 
 
 def _rank(expr: ColumnElement, f: F.FieldDef) -> ColumnElement:

@@ -249,6 +249,14 @@ class Store:
                             .group_by(items.c.folder_id))
         return {folder_id: count for folder_id, count in rows}
 
+    def unread_counts(self, conn: Connection, folder_ids: list[str]) -> dict[str, int]:
+        """UnreadCount per folder: its messages whose IsRead is false (folders without any are absent)."""
+        if not folder_ids:
+            return {}
+        rows = conn.execute(select(items.c.folder_id, func.count()).where(
+            items.c.folder_id.in_(folder_ids), items.c.message_is_read.is_(False)).group_by(items.c.folder_id))
+        return {folder_id: count for folder_id, count in rows}
+
     def child_folder_counts(self, conn: Connection, folder_ids: list[str]) -> dict[str, int]:
         """ChildFolderCount per folder (folders without children are absent from the result)."""
         if not folder_ids:
