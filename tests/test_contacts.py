@@ -240,3 +240,18 @@ def test_exchangelib_updates_an_indexed_email_address(ewsemu_account) -> None:
     again = account.contacts.get(id=person.id)
     assert [(a.street, a.city) for a in again.physical_addresses] == [(None, "Bergen")]
     assert again.complete_name.full_name == "Ann Lee"
+
+
+def test_name_fields_are_cut_to_255_characters(client) -> None:
+    """Like Subject, a contact's given, middle and surname are stored cut to 255 characters."""
+    long_name = "n" * 4000
+    r = client.call('<m:CreateItem><m:Items><t:Contact><t:GivenName>' + long_name + '</t:GivenName>'
+                    '<t:MiddleName>' + long_name + '</t:MiddleName><t:Surname>' + long_name + '</t:Surname>'
+                    '</t:Contact></m:Items></m:CreateItem>')
+    item_id = r.xpath("//t:ItemId")[0].get("Id")
+    got = client.call('<m:GetItem><m:ItemShape><t:BaseShape>IdOnly</t:BaseShape><t:AdditionalProperties>'
+                      '<t:FieldURI FieldURI="contacts:GivenName"/><t:FieldURI FieldURI="contacts:MiddleName"/>'
+                      '<t:FieldURI FieldURI="contacts:Surname"/></t:AdditionalProperties></m:ItemShape>'
+                      f'<m:ItemIds><t:ItemId Id="{item_id}"/></m:ItemIds></m:GetItem>')
+    names = [got.xpath(f"//t:Contact/t:{n}")[0].text for n in ("GivenName", "MiddleName", "Surname")]
+    assert names == ["n" * 255] * 3

@@ -346,7 +346,8 @@ _CHOICES = {
     "contacts:ContactSource": CONTACT_SOURCES,
     "contacts:PostalAddressIndex": POSTAL_ADDRESS_INDEXES,
 }
-_MAX_LENGTH = {"item:Subject": 255}
+#: strings Exchange stores cut to 255 characters (exchangelib's test_text_field_settings reads them back so)
+_MAX_LENGTH = {"item:Subject": 255, "contacts:GivenName": 255, "contacts:MiddleName": 255, "contacts:Surname": 255}
 
 #: owner -> FieldURI prefix
 PREFIX = {"Item": "item", "Task": "task", "Message": "message", "CalendarItem": "calendar", "Contact": "contacts",
