@@ -11,8 +11,10 @@ from typing import Iterator
 
 import pytest
 
+from ewsemu.control import ControlClient
 from ewsemu.core.clock import Clock
 from ewsemu.operations.context import Emulator, Settings
+from ewsemu.server.http import ThreadedServer
 from ewsemu.server.wsgi import make_app
 
 from . import databases
@@ -61,3 +63,15 @@ def emulator(settings: Settings, clock: Clock, database_url: str):
 @pytest.fixture
 def client(emulator: Emulator) -> Client:
     return Client(make_app(emulator))
+
+
+@pytest.fixture
+def server(emulator: Emulator) -> Iterator[ThreadedServer]:
+    """The test's emulator served over real HTTP on a free port."""
+    with ThreadedServer(emulator=emulator) as srv:
+        yield srv
+
+
+@pytest.fixture
+def control(server: ThreadedServer) -> ControlClient:
+    return ControlClient(server.base_url)

@@ -31,17 +31,6 @@ RECURRING = {"mailboxes": [{"smtp": ALICE, "display_name": "Alice", "tasks": [
 
 
 @pytest.fixture
-def server(emulator: Emulator):
-    with ThreadedServer(emulator=emulator) as srv:
-        yield srv
-
-
-@pytest.fixture
-def control(server: ThreadedServer) -> ControlClient:
-    return ControlClient(server.base_url)
-
-
-@pytest.fixture
 def ews(server: ThreadedServer):
     client = EwsHttp(server.url, ALICE)
     yield client

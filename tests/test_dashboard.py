@@ -16,7 +16,6 @@ import pytest
 import requests
 
 from ewsemu.control import ControlClient
-from ewsemu.operations.context import Emulator
 from ewsemu.server.http import ThreadedServer
 
 from .servers import EwsHttp, Ref, item_change, set_field
@@ -34,12 +33,6 @@ FIXTURES = {"mailboxes": [{"smtp": ALICE, "display_name": "Alice", "tasks": [
     {"subject": "Write the report", "status": "InProgress", "percent_complete": 40, "due_date": "2026-01-20"},
     {"subject": HOSTILE, "categories": [HOSTILE]},
 ]}]}
-
-
-@pytest.fixture
-def server(emulator: Emulator):
-    with ThreadedServer(emulator=emulator) as srv:
-        yield srv
 
 
 @pytest.fixture

@@ -23,17 +23,6 @@ GET_TASKS = ('<m:GetFolder><m:FolderShape><t:BaseShape>IdOnly</t:BaseShape></m:F
 
 
 @pytest.fixture
-def server(emulator: Emulator):
-    with ThreadedServer(emulator=emulator) as srv:
-        yield srv
-
-
-@pytest.fixture
-def control(server: ThreadedServer) -> ControlClient:
-    return ControlClient(server.base_url)
-
-
-@pytest.fixture
 def alice(server: ThreadedServer):
     client = EwsHttp(server.url, ALICE)
     yield client

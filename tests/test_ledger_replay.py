@@ -38,17 +38,6 @@ RECURRING_TASK = ("<t:Subject>Water the plants</t:Subject><t:DueDate>2026-01-13T
 
 
 @pytest.fixture
-def server(emulator: Emulator):
-    with ThreadedServer(emulator=emulator) as srv:
-        yield srv
-
-
-@pytest.fixture
-def control(server: ThreadedServer) -> ControlClient:
-    return ControlClient(server.base_url)
-
-
-@pytest.fixture
 def alice(server: ThreadedServer):
     client = EwsHttp(server.url, ALICE)
     yield client
