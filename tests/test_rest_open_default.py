@@ -13,6 +13,7 @@ from typing import Any, Iterator
 
 import pytest
 import requests
+from openapi_spec_validator import validate as validate_openapi
 
 from ewsemu.control import ControlClient
 from ewsemu.core.clock import Clock
@@ -179,6 +180,7 @@ def test_the_anchor_mailbox_is_no_rest_login(client: Client) -> None:
 
 def test_the_openapi_document_declares_both_ways_in(api: Api) -> None:
     doc = api.rest("GET", "/v1/openapi.json", who=None).json()
+    validate_openapi(doc)
     assert doc["security"] == [{"bearer": []}, {"basic": []}]
     assert {k: v["scheme"] for k, v in doc["components"]["securitySchemes"].items()} == {"bearer": "bearer",
                                                                                           "basic": "basic"}
