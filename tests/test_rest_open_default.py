@@ -156,7 +156,7 @@ def test_other_credentials_are_401_saying_what_the_open_default_accepts(
     error = json.loads(r.body)["error"]
     assert error["code"] == code and ("details" in error) == details
     assert "Bearer <smtp address>" in error["message"] and "Basic" in error["message"]
-    bearer_sent = authorization is not None and authorization.startswith("Bearer ") and authorization.strip() != "Bearer"
+    bearer_sent = authorization is not None and authorization.startswith("Bearer ") and authorization != "Bearer "
     if bearer_sent:
         assert error["message"].startswith("The bearer token is not an SMTP address.")
     assert challenges(r) == ['Bearer realm="ewsemu"' + (', error="invalid_token"' if bearer_sent else ""),
@@ -224,8 +224,8 @@ def team_client(database_url: str, clock: Clock) -> Iterator[Client]:
     emulator.close()
 
 
-@pytest.mark.parametrize("path,code,with_token", [("/v1/tasks", "unauthorized", 200),
-                                                  (f"/beta/tasks/{rest_id(UNKNOWN)}", "InvalidAuthenticationToken", 404)])
+@pytest.mark.parametrize("path,code,with_token", [
+    ("/v1/tasks", "unauthorized", 200), (f"/beta/tasks/{rest_id(UNKNOWN)}", "InvalidAuthenticationToken", 404)])
 def test_with_a_users_file_an_smtp_bearer_token_is_just_an_invalid_token(team_client: Client, path: str, code: str,
                                                                          with_token: int) -> None:
     for authorization in (f"Bearer {ALICE}", basic(ALICE, "secret")):

@@ -1,9 +1,10 @@
 """The Graph-style Outlook task face (the deprecated Graph beta shape): ``/beta/tasks``.
 
 Each caller sees the Task items of their own mailbox (Graph's ``/me``): a user's bearer token with a users
-file; in the open default Basic or ``Bearer <smtp address>``, that mailbox (created on first use, as for EWS). The ETag is the ChangeKey (D26);
-``percentComplete`` is PercentComplete with the D5 coupling (D15, D27), so 100 completes the task and, on a
-recurring task, spawns the completed one-off exactly as EWS UpdateItem does: same engine, same write path.
+file; in the open default Basic or ``Bearer <smtp address>``, that mailbox (created on first use, as for EWS).
+The ETag is the ChangeKey (D26); ``percentComplete`` is PercentComplete with the D5 coupling (D15, D27), so 100
+completes the task and, on a recurring task, spawns the completed one-off exactly as EWS UpdateItem does: same
+engine, same write path.
 
 | JSON field | Task store | Notes |
 |---|---|---|
