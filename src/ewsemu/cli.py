@@ -91,8 +91,9 @@ def _serve(args: argparse.Namespace) -> int:
     loaded = fixtures.load_files(emulator, [Path(p) for p in args.fixtures])
     log = logging.getLogger("ewsemu")
     if emulator.settings.users is None:
-        log.warning("open authentication: any Basic credentials are accepted, the user name is the mailbox and "
-                    "every mailbox is open to everyone; use --users FILE to require passwords or tokens")
+        log.warning("open authentication: any Basic credentials (the user name is the mailbox) or a bearer token "
+                    "that is an SMTP address are accepted, on EWS and REST alike, and every mailbox is open to "
+                    "everyone; use --users FILE to require passwords or tokens")
     else:
         log.info("authentication: %d users from %s", len(emulator.settings.users.users), args.users)
     if loaded:

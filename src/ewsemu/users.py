@@ -53,6 +53,12 @@ class User:
         return "*" in self.impersonate
 
 
+def open_default_user(smtp: str) -> User:
+    """The caller in the open default (no users file): the mailbox its credentials name, with every role
+    (the first of :data:`ROLES`) and the right to act as anyone, as the open default grants every caller."""
+    return User(smtp=smtp.lower(), role=ROLES[0], impersonate=("*",))
+
+
 @dataclass
 class UserDirectory:
     users: dict[str, User] = field(default_factory=dict)

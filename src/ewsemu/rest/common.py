@@ -1,4 +1,4 @@
-"""HTTP plumbing both REST faces share: requests, JSON responses, routing, bearer tokens, REST ids, ETags.
+"""HTTP plumbing both REST faces share: requests, JSON responses, routing, 401s, REST ids, ETags.
 
 The faces differ only in their routes, their error bodies and their JSON models; everything they change goes
 through :mod:`ewsemu.operations.item_writes`, the write path EWS UpdateItem uses.
@@ -18,15 +18,13 @@ from ..core.item import Item
 from ..core.paths import ExtendedFieldURI
 from ..core.timezones import UTC
 from ..limits import Limits
-from ..server.auth import REALM, bearer_token
+from ..server.auth import Refusal
 from ..server.limits import Rejected, read_body
-from ..users import User, UserDirectory
+from ..users import User
 
 log = logging.getLogger("ewsemu.rest")
 #: names the completed one-off a PATCH spawned from a recurring task (EWS returns its ItemId)
 SPAWNED_HEADER = "Ewsemu-Spawned-Task-Id"
-NO_USERS = ("ewsemu runs without a users file, so there are no bearer tokens: start it with "
-            "`ewsemu serve --users FILE` (a user's `tokens`) to use the REST endpoints.")
 
 
 # ---- requests and responses --------------------------------------------------------------------------------
@@ -126,7 +124,8 @@ def route(method: str, pattern: str, handler: Handler, public: bool = False) -> 
 
 
 class Face:
-    """One REST face: routes, the users who may call it, and its error body shape.
+    """One REST face: routes and its error body shape. Who is calling is decided before, by the server's one
+    authenticator (:meth:`ewsemu.server.auth.Authenticator.rest_caller`); the face only words a refusal.
 
     A face sets ``codes``, its error code for each plumbing failure (400 body is not JSON, 401, 404 no such
     route, 405, 413), and implements :meth:`error`.
@@ -134,8 +133,7 @@ class Face:
 
     codes: dict[int, str] = {}
 
-    def __init__(self, users: UserDirectory | None) -> None:
-        self.users = users
+    def __init__(self) -> None:
         self.routes: list[Route] = []
 
     def error(self, status: int, code: str, message: str, **extra: Any) -> Response:
@@ -147,22 +145,15 @@ class Face:
     def _plumbing(self, status: int, message: str) -> Response:
         return self.error(status, self.codes[status], message)
 
-    def authenticate(self, request: Request) -> User:
-        token = bearer_token(request.environ)
-        if self.users is None:
-            message = NO_USERS
-        elif token is None:
-            message = "Send `Authorization: Bearer <token>` with a token from the users file."
-        else:
-            user = self.users.by_token(token)
-            if user is not None:
-                return user
-            message = "The bearer token is not valid."
-        response = self._plumbing(401, message)
-        response.headers.append(("WWW-Authenticate", f'Bearer realm="{REALM}"'))
+    def authenticated(self, caller: User | Refusal) -> User:
+        """The caller, or a 401 in this face's error format with the authenticator's message and challenge."""
+        if isinstance(caller, User):
+            return caller
+        response = self._plumbing(401, caller.message)
+        response.headers.extend(caller.challenge)
         raise HttpError(response)
 
-    def handle(self, request: Request) -> Response:
+    def handle(self, request: Request, caller: User | Refusal) -> Response:
         allowed: list[str] = []
         for r in self.routes:
             match = r.pattern.fullmatch(request.path)
@@ -174,7 +165,7 @@ class Face:
             try:
                 if r.public:
                     return r.handler(request, **match.groupdict())
-                return r.handler(request, self.authenticate(request), **match.groupdict())
+                return r.handler(request, self.authenticated(caller), **match.groupdict())
             except HttpError as err:
                 return err.response
             except BadBody as err:

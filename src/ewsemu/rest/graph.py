@@ -1,8 +1,10 @@
 """The Graph-style Outlook task face (the deprecated Graph beta shape): ``/beta/tasks``.
 
-Each caller sees the Task items of their own mailbox (Graph's ``/me``). The ETag is the ChangeKey (D26);
-``percentComplete`` is PercentComplete with the D5 coupling (D15, D27), so 100 completes the task and, on a
-recurring task, spawns the completed one-off exactly as EWS UpdateItem does: same engine, same write path.
+Each caller sees the Task items of their own mailbox (Graph's ``/me``): a user's bearer token with a users
+file; in the open default Basic or ``Bearer <smtp address>``, that mailbox (created on first use, as for EWS).
+The ETag is the ChangeKey (D26); ``percentComplete`` is PercentComplete with the D5 coupling (D15, D27), so 100
+completes the task and, on a recurring task, spawns the completed one-off exactly as EWS UpdateItem does: same
+engine, same write path.
 
 | JSON field | Task store | Notes |
 |---|---|---|
@@ -31,7 +33,7 @@ from ..core.timezones import UTC, task_date_from_wire
 from ..operations.common import check_item_id
 from ..operations.context import Emulator
 from ..operations.item_writes import insert_new_item, update_stored_item
-from ..users import User, UserDirectory
+from ..users import User
 from .common import (
     SPAWNED_HEADER, Face, Request, Response, ews_id, etag, extended, format_date, format_utc, if_match,
     named_property, rest_id, route,
@@ -144,8 +146,8 @@ class GraphFace(Face):
     codes = {400: "BadRequest", 401: "InvalidAuthenticationToken", 404: "ResourceNotFound",
              405: "MethodNotAllowed", 413: "RequestEntityTooLarge", 500: "InternalServerError"}
 
-    def __init__(self, emulator: Emulator, users: UserDirectory | None) -> None:
-        super().__init__(users)
+    def __init__(self, emulator: Emulator) -> None:
+        super().__init__()
         self.emulator = emulator
         self.routes = [
             route("GET", r"/beta/tasks/(?P<task_id>.+)", self.get),

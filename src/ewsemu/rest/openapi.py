@@ -1,7 +1,8 @@
 """The OpenAPI 3.1 document of the JSON task API, generated from the field specs the handlers enforce.
 
 Schemas come from :meth:`JsonField.schema` of the API's own fields and error codes; only the list of
-operations and the statuses each can answer is written out here.
+operations and the statuses each can answer is written out here. Its security follows the server's
+authentication: a users file's bearer tokens, or in the open default ``Bearer <smtp address>`` or Basic.
 """
 from __future__ import annotations
 
@@ -67,7 +68,7 @@ def _response(description: str, schema: str | None = None, headers: Sequence[str
 
 _ERRORS = {
     400: ("The body is not a JSON object.", "Error"),
-    401: ("Missing or invalid bearer token, or no users file.", "Error"),
+    401: ("Missing or refused credentials (the message says what is accepted).", "Error"),
     403: ("The user's role does not allow this.", "Error"),
     404: ("No task with this id.", "Error"),
     409: ("If-Match names an older version.", "VersionConflictError"),
@@ -94,7 +95,26 @@ def _operation(summary: str, ok: dict[str, dict[str, Any]], errors: Sequence[int
     return out
 
 
-def build(fields: Sequence[JsonField], codes: dict[int, str], statuses: Sequence[str]) -> dict[str, Any]:
+def _security(open_default: bool) -> tuple[list[dict[str, list[str]]], dict[str, Any], str]:
+    """(requirements, schemes, the sentence for the description) for a users file or the open default."""
+    if not open_default:
+        return ([{"bearer": []}],
+                {"bearer": {"type": "http", "scheme": "bearer",
+                            "description": "A token listed for the user in the users file."}},
+                "Tasks of every user in the users file. Bearer tokens come from the users file (--users).")
+    return ([{"bearer": []}, {"basic": []}],
+            {"bearer": {"type": "http", "scheme": "bearer",
+                        "description": "The open default (no users file): the token is the caller's SMTP address."},
+             "basic": {"type": "http", "scheme": "basic",
+                       "description": "The open default (no users file): the user name is the caller's SMTP "
+                                      "address; any password."}},
+            "Tasks of the caller's own mailbox: the server runs in the open default (no users file), where every "
+            "caller is an admin of their own mailbox.")
+
+
+def build(fields: Sequence[JsonField], codes: dict[int, str], statuses: Sequence[str], *,
+          open_default: bool = False) -> dict[str, Any]:
+    security, schemes, whose = _security(open_default)
     task_ok = {"200": _response("The task.", "Task", ["ETag"])}
     patched = {"200": _response("The updated task.", "Task", ["ETag", "Ewsemu-Spawned-Task-Id"])}
     return {
@@ -103,11 +123,11 @@ def build(fields: Sequence[JsonField], codes: dict[int, str], statuses: Sequence
         "info": {
             "title": "ewsemu JSON task API",
             "version": __version__,
-            "description": "Tasks of every user in the users file, stored in the creator's EWS Tasks folder and "
-                           "changed through the same write path as EWS UpdateItem. Rulings D24 (field mapping) "
-                           "and D25 (status lifecycle). Bearer tokens come from the users file (--users).",
+            "description": f"{whose} A task is stored in its creator's EWS Tasks folder and changed through the "
+                           "same write path as EWS UpdateItem. Rulings D24 (field mapping) and D25 (status "
+                           "lifecycle).",
         },
-        "security": [{"bearer": []}],
+        "security": security,
         "paths": {
             "/v1/openapi.json": {"get": {"summary": "This document.", "security": [],
                                          "responses": {"200": {"description": "OpenAPI 3.1",
@@ -131,8 +151,7 @@ def build(fields: Sequence[JsonField], codes: dict[int, str], statuses: Sequence
         },
         "components": {
             "schemas": _schemas(fields, codes, statuses),
-            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",
-                                           "description": "A token listed for the user in the users file."}},
+            "securitySchemes": schemes,
             "parameters": {
                 "taskId": {"name": "taskId", "in": "path", "required": True, "schema": {"type": "string"}},
                 "ifMatch": {"name": "If-Match", "in": "header", "required": False, "schema": {"type": "string"},

@@ -4,6 +4,10 @@ A task lives in the Tasks folder of the user who created it, so the creator sees
 the EWS ItemId in URL-safe base64 and its ``ETag`` is the quoted ChangeKey. Every change goes through the
 EWS write path (:func:`ewsemu.operations.item_writes.update_stored_item`).
 
+Without a users file (the open default) every SMTP address is a user and the caller is an admin, but of their
+own mailbox only: the API sees the caller's Tasks folder, as EWS ids stay scoped to the acting mailbox, so
+another mailbox's task is "not found". ``assigneeId`` may then name any SMTP address.
+
 | JSON field | Task store | Notes |
 |---|---|---|
 | ``id`` | ItemId | URL-safe base64; read-only |
@@ -37,6 +41,7 @@ from ..core.timezones import UTC
 from ..operations.common import check_item_id, with_retries
 from ..operations.context import Emulator
 from ..operations.item_writes import insert_new_item, update_stored_item
+from ..server.auth import smtp_address
 from ..store.lookup import item_in_folders, items_in_folders
 from ..users import User, UserDirectory
 from . import openapi
@@ -78,7 +83,7 @@ FIELDS = (
     JsonField("description", STRING, "item:Body as text.", nullable=True),
     JsonField("status", STRING, "Lifecycle state; changes follow the allowed transitions.", enum=STATUSES),
     JsonField("priority", STRING, "item:Importance (URGENT is High plus a marker).", enum=PRIORITIES),
-    JsonField("assigneeId", STRING, "The SMTP address of a user in the users file.", nullable=True),
+    JsonField("assigneeId", STRING, "The SMTP address of a user (of the users file, if there is one).", nullable=True),
     JsonField("dueDate", DATETIME, "When the task is due; must be in the future when set.", nullable=True),
     JsonField("warningOffset", INTEGER, "Hours before dueDate for the reminder.", nullable=True, minimum=0),
     JsonField("tags", STRINGS, "item:Categories.", nullable=True),
@@ -96,7 +101,6 @@ _TARGETS = {SUBJECT: "title", BODY: "description", CATEGORIES: "tags", IMPORTANC
 CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
          409: "version_conflict", 413: "payload_too_large", 422: "validation_error", 500: "internal_error",
          503: "server_busy"}
-OPENAPI = openapi.build(FIELDS, CODES, STATUSES)
 
 
 # ---- reading a task ------------------------------------------------------------------------------------------
@@ -158,8 +162,11 @@ class TasksApi(Face):
     codes = CODES
 
     def __init__(self, emulator: Emulator, users: UserDirectory | None) -> None:
-        super().__init__(users)
+        super().__init__()
         self.emulator = emulator
+        #: the team; None in the open default (each caller is a team of one)
+        self.users = users
+        self.document = openapi.build(FIELDS, CODES, STATUSES, open_default=users is None)
         self.routes = [
             route("GET", r"/v1/openapi\.json", self.openapi_document, public=True),
             route("GET", r"/v1/tasks", self.list_tasks),
@@ -190,32 +197,35 @@ class TasksApi(Face):
 
     # ---- the team's tasks -------------------------------------------------------------------------------------
 
-    @property
-    def _team(self) -> dict[str, User]:
-        assert self.users is not None  # an authenticated request implies a users file
-        return self.users.users
+    def _team(self, caller: User) -> list[User]:
+        """Whose Tasks folders the caller sees: every user in the users file, else the caller alone."""
+        return list(self.users.users.values()) if self.users is not None else [caller]
 
-    def _ensure_team(self) -> None:
-        """Create the mailbox of every user on first use (a write of its own: call it outside transactions)."""
-        store, now = self.emulator.store, self.emulator.clock.now()
-        for user in self._team.values():
+    def _is_user(self, smtp: str) -> bool:
+        return self.users.get(smtp) is not None if self.users is not None else smtp_address(smtp) is not None
+
+    def _ensure_team(self, caller: User) -> list[str]:
+        """The team's mailboxes, each created on first use (a write of its own: call it outside transactions)."""
+        store, now, team = self.emulator.store, self.emulator.clock.now(), self._team(caller)
+        for user in team:
             store.ensure_mailbox(user.smtp, user.display_name, now=now)
+        return [user.smtp for user in team]
 
-    def _team_folders(self, conn: Any) -> list[str]:
-        """The Tasks folder of every user in the users file."""
+    def _team_folders(self, conn: Any, mailboxes: list[str]) -> list[str]:
+        """The Tasks folder of each of the team's mailboxes."""
         store = self.emulator.store
-        return [f.id for f in (store.distinguished_folder(conn, smtp, "tasks") for smtp in self._team)
+        return [f.id for f in (store.distinguished_folder(conn, smtp, "tasks") for smtp in mailboxes)
                 if f is not None]
 
-    def _find(self, task_id: str) -> Item:
+    def _find(self, task_id: str, caller: User) -> Item:
         item_id = ews_id(task_id)
         try:
             check_item_id(item_id)
         except EwsError as err:
             raise self._ews_error(err) from None
-        self._ensure_team()
+        team = self._ensure_team(caller)
         with self.emulator.store.read() as conn:
-            item = item_in_folders(conn, item_id, self._team_folders(conn))
+            item = item_in_folders(conn, item_id, self._team_folders(conn, team))
         if item is None or item.item_type != "Task":
             raise self.fail(404, "not_found", "No task with this id.")
         return item
@@ -242,7 +252,7 @@ class TasksApi(Face):
         if due is not None and due <= self.emulator.clock.now():
             errors.append(FieldError("dueDate", "must be in the future"))
         assignee = values.get("assigneeId")
-        if assignee is not None and assignee.lower() not in self._team:
+        if assignee is not None and not self._is_user(assignee):
             errors.append(FieldError("assigneeId", "is not a user"))
         if errors:
             raise self._invalid(errors)
@@ -326,22 +336,22 @@ class TasksApi(Face):
         return Response(status, represent(item), [("ETag", etag(item.change_key, weak=False))] + (headers or []))
 
     def openapi_document(self, request: Request) -> Response:
-        return Response(200, OPENAPI)
+        return Response(200, self.document)
 
     def list_tasks(self, request: Request, user: User) -> Response:
         status, assignee = request.query.get("status"), request.query.get("assigneeId")
         if status is not None and status not in STATUSES:
             raise self._invalid([FieldError("status", f"must be one of {', '.join(STATUSES)}")])
-        self._ensure_team()
+        team = self._ensure_team(user)
         with self.emulator.store.read() as conn:
-            found = items_in_folders(conn, self._team_folders(conn), "Task")
+            found = items_in_folders(conn, self._team_folders(conn, team), "Task")
         tasks = [represent(i) for i in found]
         tasks = [t for t in tasks if (status is None or t["status"] == status)
                  and (assignee is None or t["assigneeId"] == assignee.lower())]
         return Response(200, {"items": tasks})
 
     def get_task(self, request: Request, user: User, task_id: str) -> Response:
-        return self._task_response(200, self._find(task_id))
+        return self._task_response(200, self._find(task_id, user))
 
     def create_task(self, request: Request, user: User) -> Response:
         values = self._decode(request.json_object(), user, creating=True)
@@ -355,7 +365,7 @@ class TasksApi(Face):
 
     def patch_task(self, request: Request, user: User, task_id: str) -> Response:
         values = self._decode(request.json_object(), user, creating=False)
-        found = self._find(task_id)
+        found = self._find(task_id, user)
 
         def plan(stored: Item) -> list[FieldChange]:
             self._may_change(user, stored)
@@ -373,7 +383,7 @@ class TasksApi(Face):
         return self._task_response(200, outcome.item, headers)
 
     def delete_task(self, request: Request, user: User, task_id: str) -> Response:
-        found = self._find(task_id)
+        found = self._find(task_id, user)
         store = self.emulator.store
 
         def work(conn: Any) -> None:

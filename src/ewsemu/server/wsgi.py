@@ -10,7 +10,8 @@ from ..operations.context import Emulator
 from ..protocol.validation import wsdl_dir
 from ..rest import PREFIXES as REST_PREFIXES, make_rest_app
 from . import request_log
-from .auth import REALM, Authenticator, authenticator_for, bearer_token
+from ..users import User
+from .auth import Authenticator, authenticator_for
 from .control_plane import PREFIX as CONTROL_PREFIX, make_control_app
 from .limits import Rejected, check_content_type, read_body
 from .soap import USER_KEY, build_wsgi
@@ -32,8 +33,8 @@ class Router:
         self.emulator = emulator
         self.authenticator = authenticator or authenticator_for(emulator.settings.users)
         self.soap = build_wsgi(emulator)
-        # the REST faces (issue 8): /beta/… and /v1/… over the same store, bearer tokens from the users file
-        self.rest = make_rest_app(emulator, emulator.settings.users)
+        # the REST faces (issue 8): /beta/… and /v1/… over the same store, the same authenticator
+        self.rest = make_rest_app(emulator, self.authenticator)
         self._static = {path: (wsdl_dir() / name).read_bytes() for path, name in _STATIC.items()
                         if (wsdl_dir() / name).exists()}
         # the test-double control plane and dashboard (issue 9): /_ewsemu/…, same authentication as EWS
@@ -125,15 +126,15 @@ class Router:
         if self.emulator.ledger.enabled:
             tee = ledger.TeeInput(environ.get("wsgi.input"), ledger.MAX_BODY + 1)
             environ["wsgi.input"] = environ[ledger.INPUT_KEY] = tee
-        users, token = self.emulator.settings.users, bearer_token(environ)
-        user = users.by_token(token) if users is not None and token else None
+        caller = self.rest.caller(environ)
+        user = caller if isinstance(caller, User) else None
         if user is not None:
             environ[USER_KEY] = user.smtp
         if self.emulator.faults.armed:
             operation, item_ids = ledger.rest_target(environ.get("REQUEST_METHOD", "GET"),
                                                      environ.get("PATH_INFO", ""))
             injected = faults.inject(self.emulator, environ, "rest", operation, [user.smtp] if user else [],
-                                     item_ids, [("WWW-Authenticate", f'Bearer realm="{REALM}"')])
+                                     item_ids, self.authenticator.rest_challenge(environ))
             if injected is not None:
                 status, headers, data = injected
                 start_response(status, headers + [("Content-Length", str(len(data)))])
