@@ -2,9 +2,11 @@
 PYTHON ?= python3
 # The other supported interpreters, each with its own venv (.venv-3.12, .venv-3.13) for `make test-matrix`
 MATRIX_PYTHONS := 3.12 3.13
-# pyenv's newest installed X.Y, else pythonX.Y on PATH; `make PYTHON_3.12=/path/to/python test-matrix` overrides
+# pyenv's newest installed X.Y (also without pyenv on PATH), else pythonX.Y on PATH;
+# `make PYTHON_3.12=/path/to/python test-matrix` overrides
 find_python = $(or $(PYTHON_$(1)),$(shell { p=$$(pyenv prefix $(1) 2>/dev/null) && test -x "$$p/bin/python" \
-	&& echo "$$p/bin/python"; } || command -v python$(1)))
+	&& echo "$$p/bin/python"; } || ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/$(1).*/bin/python 2>/dev/null \
+	| sort -V | tail -n1 | grep . || command -v python$(1)))
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
