@@ -8,7 +8,7 @@ import signal
 import sys
 from pathlib import Path
 
-from . import fixtures
+from . import __version__, fixtures
 from .core.clock import Clock, apply_spec
 from .limits import Limits, parse_size
 from .operations.context import Emulator, Settings
@@ -172,6 +172,7 @@ def _replay(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="ewsemu", description="Exchange Web Services emulator")
+    parser.add_argument("--version", action="version", version=f"ewsemu {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     serve = sub.add_parser("serve", help="serve EWS over HTTP")
     serve.add_argument("--host", default="127.0.0.1")

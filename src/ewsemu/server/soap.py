@@ -1,4 +1,4 @@
-"""spyne as a thin SOAP 1.1 shell (spec/spyne-notes.md, option B2). The only module that imports spyne.
+"""spyne as a thin SOAP 1.1 shell (spec/spyne-notes.md, option B2); spyne itself comes from spyne_shell.
 
 spyne does the plumbing (dispatch on the body element's QName, fault -> HTTP 500, WSGI); our own lxml code
 parses the envelope, validates it against wsdl/ (D21), runs the operation and writes the whole response
@@ -7,16 +7,8 @@ envelope, so element order, prefixes and fault shapes are exactly EWS's.
 from __future__ import annotations
 
 import logging
-import warnings
 
 from lxml import etree
-
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore")
-    from spyne import AnyXml, Application, ServiceBase, rpc
-    from spyne.model.fault import Fault
-    from spyne.protocol.soap import Soap11
-    from spyne.server.wsgi import WsgiApplication
 
 from .. import ledger
 from ..core.errors import EwsError, SchemaViolation
@@ -29,6 +21,7 @@ from ..protocol.operation_names import EWS_OPERATIONS
 from ..protocol.validation import is_known_header, validate
 from . import request_log
 from .limits import check_tree
+from .spyne_shell import AnyXml, Application, Fault, ServiceBase, Soap11, WsgiApplication, rpc
 
 for _name in ("spyne", "spyne.protocol", "spyne.server", "spyne.application", "spyne.interface"):
     logging.getLogger(_name).setLevel(logging.CRITICAL)
