@@ -17,7 +17,7 @@ from ewsemu.operations.context import Emulator, Settings
 from ewsemu.server.http import ThreadedServer
 from ewsemu.server.wsgi import make_app
 
-from . import databases
+from . import databases, ms_schema
 from .soap import Client
 
 TEST_DATABASE = databases.KIND
@@ -25,8 +25,17 @@ if TEST_DATABASE not in ("sqlite", "postgresql"):
     raise pytest.UsageError(f"EWSEMU_TEST_DATABASE={TEST_DATABASE!r}: use sqlite or postgresql")
 
 
-def pytest_report_header(config: pytest.Config) -> str:
-    return f"ewsemu test database: {TEST_DATABASE}"
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    return [f"ewsemu test database: {TEST_DATABASE}", ms_schema.report_header()]
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+    """Say which checks against Microsoft's schema were left out (tests/ms_schema.py)."""
+    lines = ms_schema.summary()
+    if lines:
+        terminalreporter.write_sep("-", "Microsoft's EWS schema")
+        for line in lines:
+            terminalreporter.write_line(line)
 
 
 @pytest.fixture(scope="session")

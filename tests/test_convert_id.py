@@ -1,6 +1,6 @@
 """ConvertId (issue 5) and exchangelib's two probes: auth type (401 + Basic) and version guess (ConvertId).
 
-Every response body is validated against Microsoft's published schema once the module has run.
+Every response body is validated against our wsdl/ and Microsoft's published schema once the module has run.
 """
 from __future__ import annotations
 
@@ -15,9 +15,8 @@ from hypothesis import given, settings as hsettings, strategies as st
 from ewsemu.core.ids import IdFactory
 from ewsemu.operations.convert_id import decode, encode
 
-from .soap import SHARED, Client, Response, ews_validate
+from .soap import Client, Response, capture, ews_validate
 
-CAPTURES = SHARED / "reference" / "exchangelib-requests" / "probe"
 FORMATS = ("EwsId", "EwsLegacyId", "EntryId", "HexEntryId", "StoreId", "OwaId")
 _RESPONSES: list[bytes] = []
 
@@ -28,10 +27,6 @@ def _validate_every_response() -> Iterator[None]:
     yield
     if _RESPONSES:
         ews_validate(*_RESPONSES)
-
-
-def capture(name: str) -> bytes:
-    return re.sub(rb"^<!--.*?-->\s*", b"", (CAPTURES / name).read_bytes(), flags=re.S)
 
 
 def alternate(id_: str, format_: str = "EwsId", mailbox: str = "alice@example.com", extra: str = "") -> str:
@@ -68,14 +63,15 @@ def task_id(client: Client) -> str:
 
 def test_unauthenticated_probe_gets_a_basic_challenge(client: Client) -> None:
     """probe/01 exactly as exchangelib sends it: no Authorization, no X-AnchorMailbox -> 401 + Basic."""
-    r = client.request("POST", "/EWS/Exchange.asmx", capture("01-ConvertId-authtype-probe-unauthenticated.request.xml"))
+    r = client.request("POST", "/EWS/Exchange.asmx",
+                       capture("probe/01-ConvertId-authtype-probe-unauthenticated.request.xml"))
     assert r.status == 401
     assert re.fullmatch(r'Basic realm="[^"]+"', r.headers["WWW-Authenticate"])
 
 
 def test_version_guess_probe_answers_malformed_id_with_the_version_header(client: Client) -> None:
     """probe/02: HTTP 200, ServerVersionInfo in the header, and the DUMMY id rejected in-band."""
-    r = client.post(capture("02-ConvertId-version-guess.request.xml"))
+    r = client.post(capture("probe/02-ConvertId-version-guess.request.xml"))
     _RESPONSES.append(r.body)
     assert r.status == 200
     (info,) = r.xpath("/s:Envelope/s:Header/t:ServerVersionInfo")

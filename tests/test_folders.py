@@ -1,8 +1,8 @@
 """GetFolder and FindFolder (issue 5): shapes, element kinds, counts, in-band errors, paging, restrictions.
 
-Requests are raw SOAP through the in-process endpoint (real exchangelib captures where there is one); every
-response body is kept and validated against Microsoft's published schema once the module has run. The last
-tests drive exchangelib 5.6.0 itself over real HTTP.
+Requests are raw SOAP through the in-process endpoint (exchangelib's own, from tests/captures/, where there is
+one); every response body is kept and validated against our wsdl/ and Microsoft's published schema once the module
+has run. The last tests drive exchangelib 5.6.0 itself over real HTTP.
 """
 from __future__ import annotations
 
@@ -17,9 +17,8 @@ from ewsemu.core.ids import IdFactory
 from ewsemu.protocol.folders import FolderView, folder_restriction
 from ewsemu.store.repository import DISTINGUISHED, Folder
 
-from .soap import NS, SHARED, Client, Response, ews_validate
+from .soap import NS, Client, Response, capture, ews_validate
 
-CAPTURES = SHARED / "reference" / "exchangelib-requests"
 _RESPONSES: list[bytes] = []
 #: display names under Top of Information Store, as the store creates them
 TOIS_NAMES = sorted((d for d, _, p in DISTINGUISHED.values() if p == "msgfolderroot"), key=str.casefold)
@@ -38,11 +37,6 @@ def call(client: Client, body: str, user: str | None = None) -> Response:
     assert r.status == 200, r.body.decode()
     _RESPONSES.append(r.body)
     return r
-
-
-def capture(name: str) -> bytes:
-    """A captured exchangelib request without its leading comment (the HTTP headers)."""
-    return re.sub(rb"^<!--.*?-->\s*", b"", (CAPTURES / name).read_bytes(), flags=re.S)
 
 
 def distinguished(name: str, mailbox: str | None = None) -> str:
