@@ -47,12 +47,13 @@ class AutodiscoverApp:
 
     def __call__(self, environ: dict, start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "").lower()
-        if environ.get("REQUEST_METHOD", "GET") != "POST":
-            return _respond(start_response, "405 Method Not Allowed", b"POST Autodiscover requests to this URL\n",
-                            "text/plain", [("Allow", "POST")])
+        # authentication first, as IIS does: an NTLM client may open its handshake with a GET
         if self.authenticator.authenticate(environ) is None:
             return _respond(start_response, "401 Unauthorized", b"", "text/plain",
                             challenge_for(self.authenticator, environ))
+        if environ.get("REQUEST_METHOD", "GET") != "POST":
+            return _respond(start_response, "405 Method Not Allowed", b"POST Autodiscover requests to this URL\n",
+                            "text/plain", [("Allow", "POST")])
         try:
             body = read_body(environ, self.emulator.settings.limits)
         except Rejected as err:

@@ -73,6 +73,11 @@ class Router:
                 return _respond(start_response, "200 OK", self._static[path], "text/xml; charset=utf-8")
         if path == EWS_PATH:
             if method != "POST":
+                # an NTLM client may open its handshake with a GET (@ewsjs/xhr does): answer the challenge
+                if environ.get("HTTP_AUTHORIZATION", "").partition(" ")[0].lower() in ("ntlm", "negotiate") \
+                        and self.connect_auth.authenticate(environ) is None:
+                    return _respond(start_response, "401 Unauthorized", b"", "text/plain",
+                                    challenge_for(self.connect_auth, environ))
                 return _respond(start_response, "405 Method Not Allowed", b"POST SOAP requests to this URL\n",
                                 "text/plain", [("Allow", "POST")])
             return self._recorded(environ, start_response, "ews", self._ews)
