@@ -329,3 +329,22 @@ def test_the_server_certificate_names_localhost_and_loopback(tls_server: Threade
             context.wrap_socket(raw, server_hostname="127.0.0.1") as tls:
         names = {value for _, value in tls.getpeercert()["subjectAltName"]}
     assert {"localhost", "127.0.0.1"} <= names
+
+
+# ---- the pytest plugin ---------------------------------------------------------------------------------------
+
+
+def test_the_plugin_offers_an_https_server_and_its_ca(ewsemu_tls_url: str, ewsemu_ca: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    from exchangelib import BASIC, DELEGATE, UTC, Account, Build, Configuration, Credentials, Version
+    from exchangelib.protocol import close_connections
+
+    assert ewsemu_tls_url.startswith("https://")
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(ewsemu_ca))
+    config = Configuration(service_endpoint=ewsemu_tls_url, credentials=Credentials(ALICE, "x"), auth_type=BASIC,
+                           version=Version(build=Build(15, 1, 2507, 6)))
+    try:
+        account = Account(ALICE, config=config, autodiscover=False, access_type=DELEGATE, default_timezone=UTC)
+        assert account.tasks.all().count() == 0  # reset before the test
+    finally:
+        close_connections()
