@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import shutil
 import signal
 import sys
 from pathlib import Path
@@ -92,6 +93,12 @@ def _tls(args: argparse.Namespace):  # noqa: ANN202 - TlsFiles | None, imported 
     return tls.generate(directory, tls.server_names(args.host, tuple(args.tls_name)))
 
 
+def _forget_server_key(tls_files) -> None:  # noqa: ANN001 - TlsFiles | None
+    """A generated server certificate and key live in a private temporary directory for one run."""
+    if tls_files is not None and tls_files.ca is not None and tls_files.cert.parent.name.startswith("ewsemu-tls-"):
+        shutil.rmtree(tls_files.cert.parent, ignore_errors=True)
+
+
 def _serve(args: argparse.Namespace) -> int:
     from .server.http import serve_forever, serve_workers
     from .server.tls import TlsError
@@ -146,6 +153,7 @@ def _serve(args: argparse.Namespace) -> int:
             serve_workers(worker_app, args.host, args.port, args.workers, threads=args.threads, ready=ready,
                           tls=tls_files)
         finally:  # gunicorn's master leaves through SystemExit
+            _forget_server_key(tls_files)
             print("ewsemu stopped", flush=True)
         return 0
 
@@ -159,6 +167,7 @@ def _serve(args: argparse.Namespace) -> int:
         print("ewsemu stopped", flush=True)
     finally:
         emulator.close()
+        _forget_server_key(tls_files)
     return 0
 
 

@@ -19,10 +19,12 @@ retry with the ``NTLM`` scheme, which ewsemu also offers).
 """
 from __future__ import annotations
 
+import atexit
 import base64
 import binascii
 import logging
 import os
+import shutil
 import tempfile
 import threading
 import weakref
@@ -128,7 +130,9 @@ class _CredentialFile:
 
     def _rewrite(self) -> None:
         if self._path is None:
-            self._path = Path(tempfile.mkdtemp(prefix="ewsemu-ntlm-")) / "ntlm_users"
+            folder = tempfile.mkdtemp(prefix="ewsemu-ntlm-")
+            atexit.register(shutil.rmtree, folder, True)
+            self._path = Path(folder) / "ntlm_users"
             os.environ["NTLM_USER_FILE"] = str(self._path)
         hashes: dict[tuple[str, str], set[str]] = {}
         for users in list(self._directories.values()):
@@ -222,7 +226,7 @@ class NtlmAuthenticator:
         if self.users is None:
             try:
                 message = Authenticate.unpack(token)
-            except (ValueError, Exception):  # noqa: BLE001 - pyspnego raises assorted errors on garbage
+            except Exception:  # noqa: BLE001 - pyspnego's parser raises assorted errors on garbage
                 return None
             domain, name = message.domain_name or "", message.user_name or ""
         else:
