@@ -23,22 +23,26 @@ READY = re.compile(r"ewsemu serving EWS at (\S+)")
 
 
 class ServerProcess:
-    def __init__(self, database: str, workers: int = 1, threads: int = 8) -> None:
+    def __init__(self, database: str, workers: int = 1, threads: int = 8, args: tuple[str, ...] = (),
+                 verify: str | bool = True) -> None:
         self.database, self.workers, self.threads = database, workers, threads
+        self.args, self.verify = args, verify  # more ``serve`` options; the CA for an HTTPS /health check
         self.url = ""
         self._proc: subprocess.Popen[str] | None = None
         self._log = tempfile.TemporaryFile(mode="w+")
 
     def start(self, timeout: float = 60) -> "ServerProcess":
         cmd = [sys.executable, "-m", "ewsemu", "serve", "--port", "0", "--database", self.database,
-               "--workers", str(self.workers), "--threads", str(self.threads)]
+               "--workers", str(self.workers), "--threads", str(self.threads), *self.args]
         self._proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=self._log, text=True,
                                       start_new_session=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
         found = threading.Event()
+        self.lines: list[str] = []  # everything the server printed
 
         def read() -> None:
             assert self._proc is not None and self._proc.stdout is not None
             for line in self._proc.stdout:
+                self.lines.append(line)
                 m = READY.search(line)
                 if m and not found.is_set():
                     self.url = m.group(1)
@@ -53,7 +57,7 @@ class ServerProcess:
         deadline = time.monotonic() + timeout
         while True:  # every worker shares the socket; wait until one answers
             try:
-                if requests.get(f"{base}/health", timeout=5).status_code == 200:
+                if requests.get(f"{base}/health", timeout=5, verify=self.verify).status_code == 200:
                     return self
             except requests.ConnectionError:
                 pass

@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import shutil
 import signal
 import sys
 from pathlib import Path
@@ -80,12 +81,39 @@ def _worker_problem(args: argparse.Namespace) -> str | None:
     return None
 
 
+def _tls(args: argparse.Namespace):  # noqa: ANN202 - TlsFiles | None, imported lazily
+    """``--tls`` (a generated certificate) or ``--tls-cert/--tls-key`` (the user's own), else None."""
+    from .server import tls
+
+    if args.tls_cert:
+        return tls.user_files(args.tls_cert, args.tls_key)
+    if not args.tls:
+        return None
+    directory = Path(args.tls_dir) if args.tls_dir else tls.state_dir(args.database)
+    return tls.generate(directory, tls.server_names(args.host, tuple(args.tls_name)))
+
+
+def _forget_server_key(tls_files) -> None:  # noqa: ANN001 - TlsFiles | None
+    """A generated server certificate and key live in a private temporary directory for one run."""
+    if tls_files is not None and tls_files.ca is not None and tls_files.cert.parent.name.startswith("ewsemu-tls-"):
+        shutil.rmtree(tls_files.cert.parent, ignore_errors=True)
+
+
 def _serve(args: argparse.Namespace) -> int:
     from .server.http import serve_forever, serve_workers
+    from .server.tls import TlsError
 
     problem = _worker_problem(args)
     if problem:
         print(f"ewsemu: {problem}", file=sys.stderr)
+        return 2
+    if args.tls_key and not args.tls_cert:
+        print("ewsemu: --tls-key needs --tls-cert", file=sys.stderr)
+        return 2
+    try:
+        tls_files = _tls(args)
+    except (TlsError, OSError) as err:
+        print(f"ewsemu: {err}", file=sys.stderr)
         return 2
     emulator = Emulator(_settings(args))  # migrates the database to head before any worker starts
     loaded = fixtures.load_files(emulator, [Path(p) for p in args.fixtures])
@@ -105,6 +133,11 @@ def _serve(args: argparse.Namespace) -> int:
         print(f"WSDL: {url.rsplit('/', 1)[0]}/Services.wsdl", flush=True)
         if not args.no_control_plane:
             print(f"Dashboard: {url.rsplit('/EWS/', 1)[0]}/_ewsemu/ui (control plane: /_ewsemu/)", flush=True)
+        print(f"Autodiscover: {url.rsplit('/EWS/', 1)[0]}/autodiscover/autodiscover.svc (SOAP), "
+              f"/autodiscover/autodiscover.xml (POX)", flush=True)
+        if tls_files is not None and tls_files.ca is not None:
+            print(f"TLS CA: {tls_files.ca} (also at {url.rsplit('/EWS/', 1)[0]}/_ewsemu/ca.pem; "
+                  f"e.g. REQUESTS_CA_BUNDLE={tls_files.ca})", flush=True)
 
     if args.workers > 1:
         emulator.close()  # no pool may cross the fork: every worker opens its own
@@ -115,11 +148,13 @@ def _serve(args: argparse.Namespace) -> int:
         def worker_app():  # noqa: ANN202 - a WSGI app
             from .server.wsgi import make_app
 
-            return make_app(Emulator(_settings(args)))
+            return make_app(Emulator(_settings(args)), ca_pem=tls_files.ca_pem() if tls_files else None)
 
         try:
-            serve_workers(worker_app, args.host, args.port, args.workers, threads=args.threads, ready=ready)
+            serve_workers(worker_app, args.host, args.port, args.workers, threads=args.threads, ready=ready,
+                          tls=tls_files)
         finally:  # gunicorn's master leaves through SystemExit
+            _forget_server_key(tls_files)
             print("ewsemu stopped", flush=True)
         return 0
 
@@ -128,11 +163,12 @@ def _serve(args: argparse.Namespace) -> int:
 
     signal.signal(signal.SIGTERM, _stop)
     try:
-        serve_forever(emulator, args.host, args.port, threads=args.threads, ready=ready)
+        serve_forever(emulator, args.host, args.port, threads=args.threads, ready=ready, tls=tls_files)
     except KeyboardInterrupt:
         print("ewsemu stopped", flush=True)
     finally:
         emulator.close()
+        _forget_server_key(tls_files)
     return 0
 
 
@@ -206,6 +242,18 @@ def main(argv: list[str] | None = None) -> int:
                        help="do not serve the test-double control plane and dashboard under /_ewsemu/")
     serve.add_argument("--ledger-size", type=_non_negative, default=1000, metavar="N",
                        help="requests the in-memory request ledger keeps (default %(default)s; 0 turns it off)")
+    serve.add_argument("--tls", action="store_true",
+                       help="serve HTTPS with a certificate for localhost/127.0.0.1 from ewsemu's own CA, kept "
+                            "beside the database (else in ~/.local/state/ewsemu); its path is printed")
+    serve.add_argument("--tls-cert", metavar="FILE", default=None,
+                       help="serve HTTPS with this certificate (chain) instead of a generated one")
+    serve.add_argument("--tls-key", metavar="FILE", default=None,
+                       help="the private key of --tls-cert (default: inside the --tls-cert file)")
+    serve.add_argument("--tls-name", action="append", default=[], metavar="NAME",
+                       help="another name for the generated certificate, e.g. autodiscover.example.com "
+                            "(repeatable)")
+    serve.add_argument("--tls-dir", metavar="DIR", default=None,
+                       help="where --tls keeps its CA (default: beside the database)")
     serve.set_defaults(func=_serve)
     load = sub.add_parser("load-fixtures", help="load fixture files into a database")
     load.add_argument("files", nargs="+")

@@ -15,11 +15,15 @@ Fixtures:
 * ``ewsemu_url``: the EWS endpoint URL;
 * ``ewsemu_control``: a :class:`ewsemu.control.ControlClient` for the control plane (seed, state, ledger,
   faults, clock, coverage);
-* ``ewsemu_account``: a factory of exchangelib Accounts (needs exchangelib installed).
+* ``ewsemu_account``: a factory of exchangelib Accounts (needs exchangelib installed);
+* ``ewsemu_tls_server`` / ``ewsemu_tls``: the same over HTTPS (a session-scoped server with a certificate from
+  a throw-away CA; ``ewsemu_tls`` resets it before each test), ``ewsemu_ca``: that CA's PEM file, for
+  ``REQUESTS_CA_BUNDLE`` or ``verify=``; ``ewsemu_tls_url``: its EWS endpoint URL.
 """
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Any, Callable, Iterator
 
 import pytest
@@ -43,6 +47,34 @@ def ewsemu_server() -> Iterator[ThreadedServer]:
     server.start()
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def ewsemu_tls_server() -> Iterator[ThreadedServer]:
+    """Like ``ewsemu_server``, over HTTPS (its own server and database: the two run side by side)."""
+    server = ThreadedServer(host=os.environ.get("EWSEMU_HOST", "127.0.0.1"),
+                            settings=_settings_from_environment(), tls=True)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def ewsemu_tls(ewsemu_tls_server: ThreadedServer) -> ThreadedServer:
+    ewsemu_tls_server.emulator.reset_all()
+    return ewsemu_tls_server
+
+
+@pytest.fixture
+def ewsemu_ca(ewsemu_tls_server: ThreadedServer) -> Path:
+    """The CA certificate (PEM) that the HTTPS server's certificate chains to."""
+    assert ewsemu_tls_server.ca_file is not None
+    return ewsemu_tls_server.ca_file
+
+
+@pytest.fixture
+def ewsemu_tls_url(ewsemu_tls: ThreadedServer) -> str:
+    return ewsemu_tls.url
 
 
 @pytest.fixture

@@ -10,6 +10,12 @@ users:
     display_name: Alice
     sid: S-1-5-21-1-2-3-1001    # optional: matched by ExchangeImpersonation/ConnectingSID/SID
     principal_name: alice@corp.example   # optional UPN for ConnectingSID/PrincipalName (default: smtp)
+    logon_name: CORP\alice      # optional NTLM down-level logon name (default: EXAMPLE\alice and the smtp)
+oauth:                          # optional: who may sign bearer JWTs (server/oauth.py)
+  - issuer: https://login.microsoftonline.com/TENANT/v2.0   # the token's iss
+    key_file: issuer-public.pem   # RS256/ES256 public key (PEM, relative to this file); or key: (inline PEM)
+    # secret: shared-secret       # HS256 instead of a key
+    audience: https://outlook.office365.com   # optional: the aud the token must carry
 ```
 
 One :class:`UserDirectory` serves every face (EWS and REST): it answers "who is this" (password, token) and
@@ -43,6 +49,7 @@ class User:
     display_name: str | None = None
     sid: str | None = None
     principal_name: str | None = None
+    logon_name: str | None = None
 
     def may_act_as(self, smtp: str) -> bool:
         smtp = smtp.lower()
@@ -59,9 +66,22 @@ def open_default_user(smtp: str) -> User:
     return User(smtp=smtp.lower(), role=ROLES[0], impersonate=("*",))
 
 
-@dataclass
+@dataclass(frozen=True)
+class OAuthIssuer:
+    """A signer of bearer JWTs: ``key`` (PEM public key) or ``secret`` (HMAC), optionally pinned to an
+    ``audience``."""
+
+    issuer: str
+    key: str | None = field(default=None, repr=False)
+    secret: str | None = field(default=None, repr=False)
+    audience: str | None = None
+    algorithms: tuple[str, ...] = ()
+
+
+@dataclass(eq=False)
 class UserDirectory:
     users: dict[str, User] = field(default_factory=dict)
+    oauth: tuple[OAuthIssuer, ...] = ()
 
     def get(self, smtp: str) -> User | None:
         return self.users.get(smtp.lower())
@@ -99,7 +119,36 @@ def _strings(entry: dict, key: str, who: str) -> tuple[str, ...]:
     return tuple(str(v) for v in value)
 
 
-def parse_users(data: object) -> UserDirectory:
+def _issuers(entries: object, base: Path | None) -> tuple[OAuthIssuer, ...]:
+    if entries is None:
+        return ()
+    if not isinstance(entries, list):
+        raise UsersFileError("'oauth' must be a list of issuers")
+    issuers = []
+    for number, entry in enumerate(entries, start=1):
+        if not isinstance(entry, dict) or not isinstance(entry.get("issuer"), str):
+            raise UsersFileError(f"oauth issuer #{number} needs an 'issuer'")
+        key, secret = entry.get("key"), entry.get("secret")
+        if entry.get("key_file") is not None:
+            path = Path(str(entry["key_file"]))
+            path = path if path.is_absolute() or base is None else base / path
+            try:
+                key = path.read_text(encoding="utf-8")
+            except OSError as err:
+                raise UsersFileError(f"oauth issuer #{number}: cannot read key_file {path} ({err.strerror})") \
+                    from None
+        if (key is None) == (secret is None):
+            raise UsersFileError(f"oauth issuer #{number}: give exactly one of 'key', 'key_file' or 'secret'")
+        algorithms = _strings(entry, "algorithms", f"oauth issuer #{number}") or (
+            ("HS256",) if secret is not None else ("RS256", "ES256"))
+        issuers.append(OAuthIssuer(issuer=entry["issuer"], key=None if key is None else str(key),
+                                   secret=None if secret is None else str(secret),
+                                   audience=None if entry.get("audience") is None else str(entry["audience"]),
+                                   algorithms=algorithms))
+    return tuple(issuers)
+
+
+def parse_users(data: object, base: Path | None = None) -> UserDirectory:
     if not isinstance(data, dict) or not isinstance(data.get("users"), list):
         raise UsersFileError("expected a mapping with a 'users' list")
     directory = UserDirectory()
@@ -125,8 +174,10 @@ def parse_users(data: object) -> UserDirectory:
                     role=role, impersonate=tuple(s.lower() for s in _strings(entry, "impersonate", smtp)),
                     display_name=entry.get("display_name"),
                     sid=None if entry.get("sid") is None else str(entry["sid"]),
-                    principal_name=None if entry.get("principal_name") is None else str(entry["principal_name"]))
+                    principal_name=None if entry.get("principal_name") is None else str(entry["principal_name"]),
+                    logon_name=None if entry.get("logon_name") is None else str(entry["logon_name"]))
         directory.users[user.smtp] = user
+    directory.oauth = _issuers(data.get("oauth"), base)
     return directory
 
 
@@ -143,6 +194,6 @@ def load_users(path: Path) -> UserDirectory:
         where = f" (line {mark.line + 1})" if mark is not None else ""
         raise UsersFileError(f"{path}: not valid YAML{where}") from None
     try:
-        return parse_users(data)
+        return parse_users(data, Path(path).parent)
     except UsersFileError as err:
         raise UsersFileError(f"{path}: {err}") from None

@@ -1,32 +1,56 @@
-"""Serving over HTTP: waitress in a thread (tests, the pytest plugin) or in the foreground (CLI), gunicorn workers."""
+"""Serving over HTTP or HTTPS: waitress in a thread (tests, the pytest plugin) or in the foreground (CLI),
+gunicorn workers. Both hand every request its TCP connection (server/connections.py), which NTLM needs."""
 from __future__ import annotations
 
+import shutil
 import socket
+import tempfile
 import threading
+from pathlib import Path
 from typing import Any, Callable
 
 from waitress import wasyncore
-from waitress.server import create_server
 
 from ..operations.context import Emulator, Settings
+from . import tls as tls_files
 from .auth import Authenticator
+from .connections import create_server
 from .wsgi import make_app
 
 
 class ThreadedServer:
-    """An in-process ewsemu on a free port: ``start()``, ``url``, ``stop()``, or use it as a context manager."""
+    """An in-process ewsemu on a free port: ``start()``, ``url``, ``stop()``, or use it as a context manager.
+
+    ``tls=True`` serves HTTPS with a certificate from a throw-away CA (``ca_file``: its PEM, for
+    ``REQUESTS_CA_BUNDLE``); ``tls=TlsFiles(...)`` uses given files.
+    """
 
     def __init__(self, port: int = 0, database: str = "sqlite://", host: str = "127.0.0.1", *,
                  settings: Settings | None = None, emulator: Emulator | None = None,
-                 authenticator: Authenticator | None = None, threads: int = 8) -> None:
+                 authenticator: Authenticator | None = None, threads: int = 8,
+                 tls: "bool | tls_files.TlsFiles" = False) -> None:
+        self._tls_dir: Path | None = None
+        if tls is True:
+            self._tls_dir = Path(tempfile.mkdtemp(prefix="ewsemu-ca-"))
+            tls = tls_files.generate(self._tls_dir, tls_files.server_names(host))
+        self.tls: tls_files.TlsFiles | None = tls or None
         self.emulator = emulator or Emulator(settings or Settings(database=database))
-        self.app = make_app(self.emulator, authenticator)
-        self._server: Any = create_server(self.app, host=host, port=port, threads=threads, clear_untrusted_proxy_headers=True)
+        self.app = make_app(self.emulator, authenticator, ca_pem=self.tls.ca_pem() if self.tls else None)
+        self._server: Any = create_server(self.app, host=host, port=port, threads=threads,
+                                          tls_context=self.tls.server_context() if self.tls else None,
+                                          clear_untrusted_proxy_headers=True)
         self._thread: threading.Thread | None = None
 
     @property
+    def ca_file(self) -> Path | None:
+        """The CA certificate clients must trust (HTTPS with a generated certificate), else None."""
+        return self.tls.ca if self.tls is not None else None
+
+    @property
     def base_url(self) -> str:
-        return f"http://{self._server.effective_host}:{self._server.effective_port}"
+        scheme = "https" if self.tls is not None else "http"
+        host = self._server.effective_host
+        return f"{scheme}://{f'[{host}]' if ':' in host else host}:{self._server.effective_port}"
 
     @property
     def url(self) -> str:
@@ -53,6 +77,10 @@ class ThreadedServer:
         else:
             self._server.close()
         self.emulator.close()
+        if self._tls_dir is not None:
+            shutil.rmtree(self._tls_dir, ignore_errors=True)
+        if self.tls is not None and self.tls.cert.parent.name.startswith("ewsemu-tls-"):
+            shutil.rmtree(self.tls.cert.parent, ignore_errors=True)
 
     def __enter__(self) -> "ThreadedServer":
         return self.start()
@@ -62,10 +90,14 @@ class ThreadedServer:
 
 
 def serve_forever(emulator: Emulator, host: str, port: int, threads: int = 8,
-                  authenticator: Authenticator | None = None, ready: Any = None) -> None:
-    server = create_server(make_app(emulator, authenticator), host=host, port=port, threads=threads)
+                  authenticator: Authenticator | None = None, ready: Any = None,
+                  tls: tls_files.TlsFiles | None = None) -> None:
+    app = make_app(emulator, authenticator, ca_pem=tls.ca_pem() if tls else None)
+    server = create_server(app, host=host, port=port, threads=threads,
+                           tls_context=tls.server_context() if tls else None)
     if ready is not None:
-        ready(f"http://{server.effective_host}:{server.effective_port}/EWS/Exchange.asmx")
+        scheme, shown = "https" if tls else "http", server.effective_host
+        ready(f"{scheme}://{f'[{shown}]' if ':' in shown else shown}:{server.effective_port}/EWS/Exchange.asmx")
     try:
         server.run()
     finally:
@@ -73,12 +105,14 @@ def serve_forever(emulator: Emulator, host: str, port: int, threads: int = 8,
 
 
 def serve_workers(app_factory: Callable[[], Any], host: str, port: int, workers: int, threads: int = 8,
-                  ready: Any = None) -> None:
+                  ready: Any = None, tls: tls_files.TlsFiles | None = None) -> None:
     """``--workers N``: N gunicorn worker processes (gthread) sharing the port and the database.
 
     Each worker calls ``app_factory()`` after the fork, so every process has its own engine and connection
     pool (a pool must never cross a fork); the caller migrates the database and loads fixtures beforehand,
     in the master. Runs until SIGINT/SIGTERM, which gunicorn turns into a graceful shutdown.
+
+    With ``tls``, gunicorn itself serves HTTPS (``certfile``/``keyfile``).
 
     Each worker listens on its own SO_REUSEPORT socket, so the kernel spreads connections over the workers.
     With one shared socket, whichever worker wakes first accepts a burst of connections and, since EWS clients
@@ -87,7 +121,7 @@ def serve_workers(app_factory: Callable[[], Any], host: str, port: int, workers:
     from gunicorn.app.base import BaseApplication
 
     reserved, port = _reserve_port(host, port)  # port 0 becomes one port, the same for every worker
-    url = f"http://{f'[{host}]' if ':' in host else host}:{port}/EWS/Exchange.asmx"
+    url = f"{'https' if tls else 'http'}://{f'[{host}]' if ':' in host else host}:{port}/EWS/Exchange.asmx"
 
     def post_worker_init(worker: Any) -> None:
         if ready is not None and worker.age == 1:  # the first worker is accepting: announce the server once
@@ -102,6 +136,8 @@ def serve_workers(app_factory: Callable[[], Any], host: str, port: int, workers:
         "control_socket_disable": True, "post_worker_init": post_worker_init,
         "errorlog": "-", "loglevel": "warning",
     }
+    if tls is not None:
+        options.update({"certfile": str(tls.cert), "keyfile": str(tls.key)})
 
     class _Gunicorn(BaseApplication):  # type: ignore[misc]
         def load_config(self) -> None:

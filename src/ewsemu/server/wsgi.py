@@ -1,4 +1,4 @@
-"""The WSGI router in front of spyne: static WSDL/XSD, health, auth, and the EWS endpoint."""
+"""The WSGI router in front of spyne: static WSDL/XSD, health, auth, Autodiscover and the EWS endpoint."""
 from __future__ import annotations
 
 import json
@@ -6,6 +6,7 @@ import json
 from typing import Callable, Iterable
 
 from .. import faults, ledger
+from ..autodiscover import PATHS as AUTODISCOVER_PATHS, make_autodiscover_app
 from ..operations.context import Emulator
 from ..protocol.validation import wsdl_dir
 from ..rest import PREFIXES as REST_PREFIXES, make_rest_app
@@ -14,7 +15,9 @@ from ..users import User
 from .auth import Authenticator, authenticator_for
 from .control_plane import PREFIX as CONTROL_PREFIX, make_control_app
 from .limits import Rejected, check_content_type, read_body
+from .multiauth import challenge_for, with_connect_schemes
 from .soap import USER_KEY, build_wsgi
+from .tls import CA_PATH
 
 EWS_PATH = "/ews/exchange.asmx"
 _STATIC = {"/ews/services.wsdl": "Services.wsdl", "/ews/messages.xsd": "messages.xsd",
@@ -29,9 +32,16 @@ def _respond(start_response: StartResponse, status: str, body: bytes, content_ty
 
 
 class Router:
-    def __init__(self, emulator: Emulator, authenticator: Authenticator | None = None) -> None:
+    def __init__(self, emulator: Emulator, authenticator: Authenticator | None = None,
+                 ca_pem: bytes | None = None) -> None:
         self.emulator = emulator
         self.authenticator = authenticator or authenticator_for(emulator.settings.users)
+        # EWS and Autodiscover also take NTLM, Negotiate and bearer JWTs (server/multiauth.py)
+        self.connect_auth = with_connect_schemes(self.authenticator, emulator.settings.users, emulator.store)
+        #: the CA of ``--tls`` (server/tls.py), served at /_ewsemu/ca.pem
+        self.ca_pem = ca_pem
+        # Autodiscover (POX and SOAP) is not EWS: its own WSGI app (autodiscover/)
+        self.autodiscover = make_autodiscover_app(emulator, self.connect_auth)
         self.soap = build_wsgi(emulator)
         # the REST faces (issue 8): /beta/… and /v1/… over the same store, the same authenticator
         self.rest = make_rest_app(emulator, self.authenticator)
@@ -44,6 +54,10 @@ class Router:
         path = environ.get("PATH_INFO", "").lower()
         method = environ.get("REQUEST_METHOD", "GET")
         query = environ.get("QUERY_STRING", "").lower()
+        if path == CA_PATH and method == "GET" and self.ca_pem is not None:
+            return _respond(start_response, "200 OK", self.ca_pem, "application/x-pem-file")
+        if path in AUTODISCOVER_PATHS:
+            return self.autodiscover(environ, start_response)
         if path.startswith(CONTROL_PREFIX) or path == CONTROL_PREFIX.rstrip("/"):
             if self.control is not None:
                 return self.control(environ, start_response)
@@ -60,6 +74,11 @@ class Router:
                 return _respond(start_response, "200 OK", self._static[path], "text/xml; charset=utf-8")
         if path == EWS_PATH:
             if method != "POST":
+                # an NTLM client may open its handshake with a GET (@ewsjs/xhr does): answer the challenge
+                if environ.get("HTTP_AUTHORIZATION", "").partition(" ")[0].lower() in ("ntlm", "negotiate") \
+                        and self.connect_auth.authenticate(environ) is None:
+                    return _respond(start_response, "401 Unauthorized", b"", "text/plain",
+                                    challenge_for(self.connect_auth, environ))
                 return _respond(start_response, "405 Method Not Allowed", b"POST SOAP requests to this URL\n",
                                 "text/plain", [("Allow", "POST")])
             return self._recorded(environ, start_response, "ews", self._ews)
@@ -100,9 +119,10 @@ class Router:
     def _ews(self, environ: dict, start_response: StartResponse) -> Iterable[bytes]:
         """Authenticate, check Content-Type and body size (server/limits.py), fire injected faults, run the
         SOAP shell."""
-        user = self.authenticator.authenticate(environ)
+        user = self.connect_auth.authenticate(environ)
         if user is None:
-            return _respond(start_response, "401 Unauthorized", b"", "text/plain", self.authenticator.challenge())
+            return _respond(start_response, "401 Unauthorized", b"", "text/plain",
+                            challenge_for(self.connect_auth, environ))
         environ[USER_KEY] = user
         try:
             check_content_type(environ)
@@ -114,7 +134,7 @@ class Router:
             operation, mailboxes, item_ids = faults.ews_target(body, self.emulator.settings.lenient_namespaces)
             request_log.note(environ, operation=operation)
             injected = faults.inject(self.emulator, environ, "ews", operation, [user, *mailboxes], item_ids,
-                                     self.authenticator.challenge())
+                                     self.connect_auth.challenge())
             if injected is not None:
                 status, headers, data = injected
                 start_response(status, headers + [("Content-Length", str(len(data)))])
@@ -142,8 +162,8 @@ class Router:
         return self.rest(environ, start_response)
 
 
-def make_app(emulator: Emulator, authenticator: Authenticator | None = None) -> Router:
-    return Router(emulator, authenticator)
+def make_app(emulator: Emulator, authenticator: Authenticator | None = None, ca_pem: bytes | None = None) -> Router:
+    return Router(emulator, authenticator, ca_pem)
 
 
 
