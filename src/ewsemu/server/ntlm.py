@@ -114,19 +114,26 @@ class _CredentialFile:
         self._lock = threading.Lock()
         self._directories: "weakref.WeakValueDictionary[int, UserDirectory]" = weakref.WeakValueDictionary()
         self._path: Path | None = None
+        #: a registered directory has gone: the file still names its users until the next :meth:`refresh`
+        self._stale = False
 
     def register(self, users: UserDirectory) -> None:
         with self._lock:
             self._directories[id(users)] = users
-            weakref.finalize(users, self._rewrite_later)
+            weakref.finalize(users, self._mark_stale)
             self._rewrite()
 
-    def _rewrite_later(self) -> None:
-        threading.Thread(target=self._locked_rewrite, daemon=True).start()
+    def _mark_stale(self) -> None:
+        # a finalizer may run at interpreter exit, after the folder is gone: only note it, rewrite on use
+        self._stale = True
 
-    def _locked_rewrite(self) -> None:
-        with self._lock:
-            self._rewrite()
+    def refresh(self) -> None:
+        """Drop the users of directories that have gone, before pyspnego reads the file for a handshake."""
+        if self._stale:
+            with self._lock:
+                if self._stale:
+                    self._stale = False
+                    self._rewrite()
 
     def _rewrite(self) -> None:
         if self._path is None:
@@ -206,6 +213,7 @@ class NtlmAuthenticator:
         if spnego_wrapped and self.users is None:
             environ[CHALLENGE_KEY] = [("WWW-Authenticate", "NTLM")]
             return None
+        _credentials.refresh()
         try:
             context = spnego.server(protocol="negotiate" if spnego_wrapped else "ntlm",
                                     options=spnego.NegotiateOptions.use_ntlm if not spnego_wrapped
