@@ -25,6 +25,10 @@ if TEST_DATABASE not in ("sqlite", "postgresql"):
     raise pytest.UsageError(f"EWSEMU_TEST_DATABASE={TEST_DATABASE!r}: use sqlite or postgresql")
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    ms_schema.folder()  # an EWSEMU_MS_SCHEMA without Microsoft's files stops the run here, before any test
+
+
 def pytest_report_header(config: pytest.Config) -> list[str]:
     return [f"ewsemu test database: {TEST_DATABASE}", ms_schema.report_header()]
 

@@ -81,7 +81,8 @@ class _OfflineResolver(etree.Resolver):
 
 
 @lru_cache(maxsize=None)
-def _compile(directory: Path) -> etree.XMLSchema:
+def compile_schema(directory: Path) -> etree.XMLSchema:
+    """Microsoft's schema in ``directory``, compiled offline (once per folder and session)."""
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
     parser.resolvers.add(_OfflineResolver())
     return etree.XMLSchema(etree.parse(str(directory / "messages.xsd"), parser))
@@ -103,7 +104,7 @@ def require() -> etree.XMLSchema:
     directory = folder()
     if directory is None:
         _missing()
-    return _compile(directory)
+    return compile_schema(directory)
 
 
 def require_file(name: str) -> Path:

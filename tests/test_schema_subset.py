@@ -187,6 +187,17 @@ def test_https_namespace_gets_a_hint():
     assert "not https://" in info.value.violation
 
 
+def test_microsofts_two_files_are_enough(tmp_path):
+    """What an Exchange server serves (/EWS/messages.xsd, /EWS/types.xsd) compiles without an xml.xsd beside it:
+    our wsdl/xml.xsd stands in for the W3C schema types.xsd imports."""
+    ms_schema.require()
+    for name in ms_schema.FILES:
+        (tmp_path / name).write_bytes((ms_schema.folder() / name).read_bytes())
+    schema = ms_schema.compile_schema(tmp_path)
+    assert schema.validate(parse(envelope(UPDATE_ITEM_OK)).getroot()[1][0])
+    assert not schema.validate(parse(envelope(UPDATE_ITEM_OK.replace("task:Status", "task:Progress"))).getroot()[1][0])
+
+
 def test_missing_conflict_resolution_is_accepted_by_ours_only():
     """Decision D2: a missing ConflictResolution means AutoResolve; Microsoft's XSD requires it."""
     tree = parse(envelope(UPDATE_ITEM_OK.replace(' ConflictResolution="AutoResolve"', "")))
