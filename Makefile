@@ -15,7 +15,7 @@ PORT ?= 8000
 DATABASE ?= sqlite:///./ewsemu.db
 WORKERS ?= 1
 
-.PHONY: serve test test-sqlite test-postgresql test-matrix $(MATRIX_PYTHONS:%=test-sqlite-%) browser bench \
+.PHONY: captures serve test test-sqlite test-postgresql test-matrix $(MATRIX_PYTHONS:%=test-sqlite-%) browser bench \
 	migration clean
 
 # src/*.egg-info is what a setuptools-era editable install left; it would be a second, stale ewsemu distribution
@@ -60,6 +60,10 @@ $(MATRIX_PYTHONS:%=test-sqlite-%): test-sqlite-%: .venv-%/.installed
 browser:
 	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
 		{ apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver; }
+
+# Re-record tests/captures/ (exchangelib 5.6.0 against an in-process ewsemu); review the diff and commit it.
+captures: $(STAMP)
+	$(PY) -m tests.captures.regenerate
 
 # Benchmarks (not part of `make test`): writes bench/RESULTS.md and bench/*.png.
 bench: $(STAMP)
