@@ -19,6 +19,7 @@ import sys
 import textwrap
 import threading
 import zipfile
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
@@ -189,7 +190,7 @@ def test_ewsemu_serve_from_the_wheel_answers_update_item(served: tuple[Served, P
         == ("Unpacked", "50")
     code, stderr = server.stop()
     assert code == 0 and "Traceback" not in stderr, stderr
-    with sqlite3.connect(database) as db:  # the Alembic revisions shipped in the wheel made this database
+    with closing(sqlite3.connect(database)) as db:  # the Alembic revisions shipped in the wheel made this database
         assert db.execute("SELECT version_num FROM alembic_version").fetchall() == [(migrations.head(),)]
 
 
