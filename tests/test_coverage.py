@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 
 from ewsemu import cli, coverage
-from ewsemu.operations import COVERAGE, OPERATIONS
+import ewsemu.operations
+from ewsemu.operations import OPERATIONS, REGISTRY
+from ewsemu.operations.base import Operation
 from ewsemu.protocol.operation_names import EWS_OPERATIONS
 
 from .soap import Client, ews_validate
@@ -25,11 +27,25 @@ def test_coverage_md_is_current() -> None:
         "COVERAGE.md is out of date: run `ewsemu coverage --markdown > COVERAGE.md`"
 
 
-def test_every_registered_operation_declares_its_coverage() -> None:
-    assert set(COVERAGE) == set(OPERATIONS)
-    assert set(OPERATIONS) <= EWS_OPERATIONS
-    for name, (status, notes) in COVERAGE.items():
-        assert status in ("implemented", "partial") and notes, name
+def test_every_operation_module_declares_itself_once_and_is_registered() -> None:
+    """The registry is derived from the modules' own declarations: every module with a handler declares an
+    OPERATION and is listed, and the dispatch table is the registry's handlers."""
+    package = Path(ewsemu.operations.__file__).parent
+    declared = {path.stem for path in package.glob("*.py") if "\nOPERATION = Operation(" in path.read_text()}
+    handlers = {path.stem for path in package.glob("*.py") if "\ndef handle(" in path.read_text()}
+    assert declared == handlers and len(declared) == len(REGISTRY)
+    assert {op.handle.__module__.rsplit(".", 1)[1] for op in REGISTRY.values()} == declared
+    assert set(REGISTRY) <= EWS_OPERATIONS
+    assert OPERATIONS == {name: op.handle for name, op in REGISTRY.items()}
+    for name, op in REGISTRY.items():
+        assert op.name == name and op.status in ("implemented", "partial") and op.notes, name
+
+
+def test_a_declaration_with_an_unknown_status_or_no_notes_is_refused() -> None:
+    with pytest.raises(ValueError, match="SyncFolderItems: coverage status 'done'"):
+        Operation("SyncFolderItems", lambda ctx: None, "done", "?")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="SyncFolderItems: an operation says what it covers"):
+        Operation("SyncFolderItems", lambda ctx: None, "partial", " ")
 
 
 def test_the_listing_is_generated_from_the_registry(monkeypatch) -> None:
@@ -40,13 +56,11 @@ def test_the_listing_is_generated_from_the_registry(monkeypatch) -> None:
     counts = coverage.summary()
     assert counts["missing"] == len(EWS_OPERATIONS - set(OPERATIONS))
     assert counts["implemented"] + counts["partial"] == len(OPERATIONS) and counts["total"] == len(EWS_OPERATIONS)
-    # a new operation in the registry shows up at once, with its own status
-    monkeypatch.setitem(OPERATIONS, "SyncFolderItems", lambda ctx: None)
-    monkeypatch.setitem(COVERAGE, "SyncFolderItems", ("partial", "tasks folder only"))
-    assert next(r for r in coverage.operations() if r.operation == "SyncFolderItems").status == "partial"
-    monkeypatch.setitem(COVERAGE, "SyncFolderItems", ("done", "?"))
-    with pytest.raises(ValueError, match="SyncFolderItems"):
-        coverage.operations()
+    # a new operation in the registry shows up at once, with its own status and notes
+    sync = Operation("SyncFolderItems", lambda ctx: None, "partial", "tasks folder only")
+    monkeypatch.setattr(coverage, "REGISTRY", {**REGISTRY, "SyncFolderItems": sync})
+    row = next(r for r in coverage.operations() if r.operation == "SyncFolderItems")
+    assert (row.status, row.notes) == ("partial", "tasks folder only")
 
 
 def test_the_cli_prints_text_json_and_markdown(capsys) -> None:

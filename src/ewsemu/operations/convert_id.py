@@ -27,6 +27,7 @@ from ..core import ids
 from ..core.errors import EwsError
 from ..protocol import responses
 from ..protocol.namespaces import XSI, local, m
+from .base import Operation
 from .context import RequestContext
 
 PROVIDER_UID = uuid.UUID("8a7e3c52-5d0b-4f5e-9c4a-6577736d7531").bytes
@@ -143,3 +144,8 @@ def handle(ctx: RequestContext) -> etree._Element:
         for name, value in converted.items():
             alternate.set(name, value)
     return root
+
+
+OPERATION = Operation("ConvertId", handle, "implemented",
+                      ("all six id formats (EwsId, EwsLegacyId, EntryId, HexEntryId, StoreId, OwaId) for item and "
+                       "folder ids; public folder ids are refused"))

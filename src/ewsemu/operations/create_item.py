@@ -17,6 +17,7 @@ from ..protocol.items import item_properties
 from ..protocol.namespaces import local, m, t
 from . import delivery
 from .common import folder_target, resolve_folder, with_retries
+from .base import Operation
 from .context import RequestContext
 from .get_folder import ensure_named_mailboxes
 
@@ -93,3 +94,9 @@ def handle(ctx: RequestContext) -> etree._Element:
             etree.SubElement(etree.SubElement(items, t(item.item_type)), t("ItemId"), Id=item.id,
                              ChangeKey=item.change_key)
     return root
+
+
+OPERATION = Operation("CreateItem", handle, "partial",
+                      ("tasks, messages (saved, or sent to the server's mailboxes), calendar items (with meeting "
+                       "requests), contacts and generic items into any folder; distribution lists, post items and "
+                       "response objects answer ErrorInvalidItemForOperationCreateItem"))

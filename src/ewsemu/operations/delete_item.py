@@ -11,6 +11,7 @@ from ..protocol import responses
 from ..protocol.namespaces import m
 from ..protocol.update_item import item_ref
 from .common import LostRace, check_item_id, with_retries
+from .base import Operation
 from .context import RequestContext
 from .occurrences import check, locate
 
@@ -64,3 +65,8 @@ def handle(ctx: RequestContext) -> etree._Element:
             continue
         responses.success(messages, "DeleteItem")
     return root
+
+
+OPERATION = Operation("DeleteItem", handle, "implemented",
+                      ("HardDelete, SoftDelete, MoveToDeletedItems; AffectedTaskOccurrences for recurring tasks; one"
+                       " occurrence of a calendar series; no meeting cancellations are sent"))

@@ -16,6 +16,7 @@ from ..protocol.folders import folder_restriction, render_folder, wanted
 from ..protocol.namespaces import m, t
 from ..store.repository import Folder
 from .common import parse_shape, reading, resolve_folder
+from .base import Operation
 from .context import RequestContext
 from .get_folder import ensure_named_mailboxes, folder_views
 
@@ -92,3 +93,8 @@ def handle(ctx: RequestContext) -> etree._Element:
             for v in views[window.start:window.stop]:
                 render_folder(v, uris, folders)
     return root
+
+
+OPERATION = Operation("FindFolder", handle, "implemented",
+                      ("Shallow and Deep traversal, restrictions and paging over the distinguished folders (folders "
+                       "cannot be created, so SoftDeleted finds none)"))

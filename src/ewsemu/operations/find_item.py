@@ -25,6 +25,7 @@ from ..store import views
 from ..store.query import find_items
 from ..store.repository import Folder
 from .common import parse_shape, reading, resolve_folder
+from .base import Operation
 from .context import RequestContext
 from .get_folder import ensure_named_mailboxes
 
@@ -161,3 +162,9 @@ def handle(ctx: RequestContext) -> etree._Element:
             for item in found:
                 render_item(item, shape, container, ctx.zone, folder_change_key, owner)
     return root
+
+
+OPERATION = Operation("FindItem", handle, "partial",
+                      ("restrictions, sort order, indexed and fractional paging in SQL; no GroupBy, "
+                       "DistinguishedGroupBy or QueryString (AQS); CalendarView expands recurring series, "
+                       "ContactsView lists contacts by name"))

@@ -10,6 +10,7 @@ from ..protocol.namespaces import m
 from ..store.repository import Folder
 from .access import check_delegate
 from .common import parse_shape, reading, resolve_folder
+from .base import Operation
 from .context import RequestContext
 
 
@@ -60,3 +61,7 @@ def handle(ctx: RequestContext) -> etree._Element:
             msg = responses.success(messages, "GetFolder")
             render_folder(view, uris, etree.SubElement(msg, m("Folders")))
     return root
+
+
+OPERATION = Operation("GetFolder", handle, "implemented",
+                      ("the distinguished folders of every mailbox, delegate access by t:Mailbox"))

@@ -10,6 +10,7 @@ from ..protocol.items import render_item
 from ..protocol.namespaces import m, t
 from ..protocol.update_item import item_ref
 from .common import check_item_id, parse_shape, reading
+from .base import Operation
 from .context import RequestContext
 from .occurrences import locate, view
 
@@ -39,3 +40,8 @@ def handle(ctx: RequestContext) -> etree._Element:
             render_item(item, shape, etree.SubElement(msg, m("Items")), ctx.zone,
                         IdFactory.change_key(item.folder_id, 1), owner)
     return root
+
+
+OPERATION = Operation("GetItem", handle, "implemented",
+                      ("IdOnly/Default/AllProperties shapes with AdditionalProperties (indexed ones too), occurrence"
+                       " and recurring-master ids; no MIME content or attachments (none are stored)"))

@@ -13,6 +13,7 @@ from ..protocol.namespaces import m, t
 from ..protocol.update_item import UpdateItemRequest, parse_item_change, parse_update_item
 from . import delivery
 from .common import check_item_id, folder_target
+from .base import Operation
 from .context import RequestContext
 from .get_folder import ensure_named_mailboxes
 from .item_writes import update_stored_item
@@ -71,3 +72,10 @@ def handle(ctx: RequestContext) -> etree._Element:
         conflicts = etree.SubElement(msg, m("ConflictResults"))
         etree.SubElement(conflicts, t("Count")).text = str(outcome.conflicts)
     return root
+
+
+OPERATION = Operation("UpdateItem", handle, "partial",
+                      ("tasks, messages, calendar items (occurrences and exceptions), contacts (IndexedFieldURI) and"
+                       " generic items: every Set/Append/Delete rule, ChangeKey conflict resolution, recurring "
+                       "tasks, MessageDisposition sends and meeting requests between the server's mailboxes; no "
+                       "cancellations to removed attendees"))
