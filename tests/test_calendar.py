@@ -23,9 +23,9 @@ from ewsemu.operations.context import Emulator, Settings
 from ewsemu.server.wsgi import make_app
 from ewsemu.users import parse_users
 
-from .items_e2e import (Ews, Ref, append_field, assert_error, assert_updated, attendees, delete_field, ref_of,
+from .harness import (Ews, Ref, append_field, assert_error, assert_updated, attendees, delete_field, ref_of,
                         set_field, tz_header, val, vals)
-from .items_e2e import ews, schema_valid_responses  # noqa: F401 (fixtures)
+from .harness import ews, schema_valid_responses  # noqa: F401 (fixtures)
 from .soap import NS, Client
 
 ALICE, BOB, CAROL, DAVE = "alice@example.com", "bob@example.com", "carol@example.com", "dave@example.com"

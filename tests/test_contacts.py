@@ -11,9 +11,9 @@ from exchangelib import Contact
 from exchangelib.indexed_properties import EmailAddress, PhoneNumber, PhysicalAddress
 from lxml import etree
 
-from .items_e2e import (Ews, Ref, append_field, assert_error, assert_updated, delete_field, indexed, ref_of,
+from .harness import (Ews, Ref, append_field, assert_error, assert_updated, delete_field, indexed, ref_of,
                         set_field, val, vals)
-from .items_e2e import ews, schema_valid_responses  # noqa: F401 (fixtures)
+from .harness import ews, schema_valid_responses  # noqa: F401 (fixtures)
 from .soap import NS, Client
 
 EXAMPLES = Path(__file__).parent / "reference_examples"

@@ -22,8 +22,8 @@ from ewsemu.store.repository import Store
 
 from . import databases
 
-from .items_e2e import (Ews, Ref, assert_error, assert_updated, indexed, names, recipients, set_field, val)
-from .items_e2e import ews, schema_valid_responses  # noqa: F401 (fixtures)
+from .harness import (Ews, Ref, assert_error, assert_updated, indexed, names, recipients, set_field, val)
+from .harness import ews, schema_valid_responses  # noqa: F401 (fixtures)
 
 CREATE = {
     "Message": ("<t:Subject>m</t:Subject>" + recipients("ToRecipients", "bob@example.com"), {"md": "SaveOnly"}),

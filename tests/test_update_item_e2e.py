@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import re
-from dataclasses import dataclass
+from functools import partial
 from typing import Iterator
 
 import pytest
@@ -19,32 +19,16 @@ from ewsemu.core.clock import Clock
 from ewsemu.operations.context import Emulator, Settings
 from ewsemu.server.wsgi import make_app
 
-from .soap import NS, Client, Response, ews_validate
+from . import harness
+from .harness import (RSV, Ews, Ref, append_field, delete_field, message_xml, ref_of,  # noqa: F401
+                      schema_valid_responses, set_field, tz_header)
+from .soap import NS, Client, Response
 
-RSV = '<t:RequestServerVersion Version="Exchange2016"/>'
-_RESPONSES: list[bytes] = []
 SERVER_VERSION = {"MajorVersion": "15", "MinorVersion": "1", "MajorBuildNumber": "2507",
                   "MinorBuildNumber": "6", "Version": "V2017_07_11"}
 
 
-def tz_header(windows_id: str) -> str:
-    return f'{RSV}<t:TimeZoneContext><t:TimeZoneDefinition Id="{windows_id}"/></t:TimeZoneContext>'
-
-
-# ---- request builders -------------------------------------------------------------------------------------------
-
-
-def set_field(uri: str, prop: str, wrapper: str = "Task") -> str:
-    return f'<t:SetItemField><t:FieldURI FieldURI="{uri}"/><t:{wrapper}>{prop}</t:{wrapper}></t:SetItemField>'
-
-
-def append_field(uri: str, prop: str, wrapper: str = "Task") -> str:
-    return (f'<t:AppendToItemField><t:FieldURI FieldURI="{uri}"/><t:{wrapper}>{prop}</t:{wrapper}>'
-            f"</t:AppendToItemField>")
-
-
-def delete_field(uri: str) -> str:
-    return f'<t:DeleteItemField><t:FieldURI FieldURI="{uri}"/></t:DeleteItemField>'
+# ---- request builders (the shared ones are in tests/harness.py) -----------------------------------------------
 
 
 def ext_uri(**attrs: str) -> str:
@@ -55,16 +39,6 @@ def ext_uri(**attrs: str) -> str:
 def set_extended(path: str, value: str) -> str:
     return (f"<t:SetItemField>{path}<t:Task><t:ExtendedProperty>{path}<t:Value>{value}</t:Value>"
             f"</t:ExtendedProperty></t:Task></t:SetItemField>")
-
-
-@dataclass(frozen=True)
-class Ref:
-    id: str
-    ck: str | None
-
-    def xml(self, tag: str = "ItemId") -> str:
-        ck = f' ChangeKey="{self.ck}"' if self.ck is not None else ""
-        return f'<t:{tag} Id="{self.id}"{ck}/>'
 
 
 def item_change(ref: Ref | str, *updates: str) -> str:
@@ -81,52 +55,44 @@ def unknown_item_id() -> str:
     return base64.b64encode(b"\x00\x03\x24\x00" + b"\x5a" * 16).decode()
 
 
-# ---- the endpoint as a test sees it -----------------------------------------------------------------------------
+# ---- the endpoint as a task test sees it ------------------------------------------------------------------------
 
 
-class Ews:
-    """Calls the endpoint and records every response for the module's schema validation."""
+class TaskEws(Ews):
+    """The shared endpoint, task-first: items are Tasks, ids plain strings, every answer carries the server
+    version header (D19)."""
 
-    def __init__(self, client: Client) -> None:
-        self.client = client
-
-    def call(self, body: str, headers: str | None = None) -> Response:
-        r = self.client.call(body, headers)
-        _RESPONSES.append(r.body)
+    def call(self, body: str, headers: str | None = None, user: str | None = None) -> Response:
+        r = super().call(body, headers, user)
         if r.status == 200:  # D19: every answer carries the server version header
             svi = r.xpath("/s:Envelope/s:Header/t:ServerVersionInfo")
             assert len(svi) == 1 and dict(svi[0].attrib) == SERVER_VERSION
         return r
 
-    def create(self, props: str = "<t:Subject>Task</t:Subject>", headers: str | None = None) -> Ref:
-        r = self.call(f"<m:CreateItem><m:Items><t:Task>{props}</t:Task></m:Items></m:CreateItem>", headers)
-        assert r.codes() == ["NoError"], r.body
-        el = r.xpath("//m:Items/t:Task/t:ItemId")[0]
-        return Ref(el.get("Id"), el.get("ChangeKey"))
+    def create(self, props: str = "<t:Subject>Task</t:Subject>",  # type: ignore[override]
+               headers: str | None = None) -> Ref:
+        return super().create("Task", props, headers=headers)
 
-    def update(self, ref: Ref | str, *updates: str, cr: str | None = "AutoResolve", md: str | None = "SaveOnly",
-               headers: str | None = None) -> Response:
+    def update(self, ref: Ref | str, *updates: str, cr: str | None = "AutoResolve",  # type: ignore[override]
+               md: str | None = "SaveOnly", headers: str | None = None) -> Response:
         return self.call(update_item(item_change(ref, *updates), cr=cr, md=md), headers)
 
-    def get_response(self, *ids: str, shape: str = "AllProperties", additional: str = "",
+    def get_response(self, *ids: str, shape: str = "AllProperties", additional: str = "",  # type: ignore[override]
                      headers: str | None = None) -> Response:
-        extra = f"<t:AdditionalProperties>{additional}</t:AdditionalProperties>" if additional else ""
-        item_ids = "".join(f'<t:ItemId Id="{i}"/>' for i in ids)
-        return self.call(f"<m:GetItem><m:ItemShape><t:BaseShape>{shape}</t:BaseShape>{extra}</m:ItemShape>"
-                         f"<m:ItemIds>{item_ids}</m:ItemIds></m:GetItem>", headers)
+        return super().get_response(*(Ref(i).xml() for i in ids), shape=shape, additional=additional,
+                                    headers=headers)
 
-    def get(self, item_id: str, **kw) -> etree._Element:
+    def get(self, item_id: str, **kw) -> etree._Element:  # type: ignore[override]
         r = self.get_response(item_id, **kw)
         assert r.codes() == ["NoError"], r.body
         return r.xpath("//m:Items/t:Task")[0]
 
-    def snapshot(self, item_id: str) -> bytes:
+    def snapshot(self, item_id: str) -> bytes:  # type: ignore[override]
         """The whole stored item as GetItem shows it (ChangeKey included)."""
         return etree.tostring(self.get(item_id, additional=ALL_EXTENDED), method="c14n")
 
     def ref(self, item_id: str) -> Ref:
-        el = self.get(item_id, shape="IdOnly").find("t:ItemId", NS)
-        return Ref(el.get("Id"), el.get("ChangeKey"))
+        return ref_of(self.get(item_id, shape="IdOnly"))
 
 
 ALL_EXTENDED = ext_uri(DistinguishedPropertySetId="PublicStrings", PropertyName="X-Tag")
@@ -137,26 +103,12 @@ def val(task: etree._Element, name: str) -> str | None:
 
 
 def returned(r: Response) -> Ref:
-    el = r.xpath("//m:Items/t:Task/t:ItemId")[0]
-    return Ref(el.get("Id"), el.get("ChangeKey"))
-
-
-def message_xml_paths(r: Response) -> list[tuple[str, dict[str, str]]]:
-    return [(etree.QName(el).localname, dict(el.attrib)) for el in r.xpath("//m:MessageXml/*")]
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _schema_valid_responses() -> Iterator[None]:
-    """After the module: every response body it received validates against Microsoft's schema."""
-    _RESPONSES.clear()
-    yield
-    if _RESPONSES:
-        ews_validate(*_RESPONSES)
+    return ref_of(r.xpath("//m:Items/t:Task")[0])
 
 
 @pytest.fixture
-def ews(client: Client) -> Ews:
-    return Ews(client)
+def ews(client: Client) -> TaskEws:
+    return TaskEws(client)
 
 
 @pytest.fixture
@@ -164,28 +116,17 @@ def make_ews(clock: Clock) -> Iterator:
     """An endpoint with other Settings (strict, …) on its own in-memory database."""
     emulators: list[Emulator] = []
 
-    def make(**settings) -> Ews:
+    def make(**settings) -> TaskEws:
         emulators.append(Emulator(Settings(database="sqlite://", seed=11, **settings), clock))
-        return Ews(Client(make_app(emulators[-1])))
+        return TaskEws(Client(make_app(emulators[-1])))
 
     yield make
     for emu in emulators:
         emu.close()
 
 
-def assert_error(r: Response, code: str, path: dict[str, str] | None = None, *, kind: str = "FieldURI") -> None:
-    """One Error message with the EWS error layout (spec §3.2) and, when given, the path in MessageXml."""
-    assert r.status == 200, r.body
-    msgs = r.xpath("//m:ResponseMessages/*")
-    assert len(msgs) == 1
-    assert msgs[0].get("ResponseClass") == "Error"
-    names = [etree.QName(c).localname for c in msgs[0]]
-    expected = ["MessageText", "ResponseCode", "DescriptiveLinkKey"] + (["MessageXml"] if path else []) + ["Items"]
-    assert names == expected, (names, r.body)
-    assert r.codes() == [code]
-    assert len(msgs[0].find("m:Items", NS)) == 0
-    if path is not None:
-        assert message_xml_paths(r) == [(kind, path)]
+#: an UpdateItem error: exactly the EWS error layout with an empty Items container
+assert_error = partial(harness.assert_error, container="Items")
 
 
 def assert_success(r: Response, ref: Ref, *, same_ck: bool = False, conflicts: int = 0) -> Ref:
@@ -202,14 +143,14 @@ def assert_success(r: Response, ref: Ref, *, same_ck: bool = False, conflicts: i
     return new
 
 
-def assert_unchanged(ews: Ews, before: bytes, item_id: str) -> None:
+def assert_unchanged(ews: TaskEws, before: bytes, item_id: str) -> None:
     assert ews.snapshot(item_id) == before
 
 
 # ---- E1–E3: the documented successes --------------------------------------------------------------------------
 
 
-def test_e1_complete_task(ews: Ews) -> None:
+def test_e1_complete_task(ews: TaskEws) -> None:
     ref = ews.create("<t:Subject>Report</t:Subject><t:DueDate>2026-01-20T00:00:00Z</t:DueDate>")
     r = ews.update(ref, set_field("task:Status", "<t:Status>Completed</t:Status>"))
     new = assert_success(r, ref)
@@ -224,7 +165,7 @@ def test_e1_complete_task(ews: Ews) -> None:
     (("percent", "date", "status"), ("NotStarted", "0", None, "false")),
     (("status", "percent", "date"), ("Completed", "100", "2007-01-01T00:00:00Z", "true")),
 ])
-def test_e2_ordered_updates_last_wins(ews: Ews, order, expected) -> None:
+def test_e2_ordered_updates_last_wins(ews: TaskEws, order, expected) -> None:
     updates = {
         "percent": set_field("task:PercentComplete", "<t:PercentComplete>100</t:PercentComplete>"),
         "date": set_field("task:CompleteDate", "<t:CompleteDate>2007-01-01T00:00:00Z</t:CompleteDate>"),
@@ -237,7 +178,7 @@ def test_e2_ordered_updates_last_wins(ews: Ews, order, expected) -> None:
             val(task, "IsComplete")) == expected
 
 
-def test_e3_append_body_then_delete(ews: Ews) -> None:
+def test_e3_append_body_then_delete(ews: TaskEws) -> None:
     ref = ews.create('<t:Subject>S</t:Subject><t:Body BodyType="Text">Start.</t:Body><t:Mileage>12 km</t:Mileage>')
     r = ews.update(ref, append_field("item:Body", '<t:Body BodyType="Text"> Extra note appended.</t:Body>'),
                    delete_field("task:Mileage"))
@@ -248,7 +189,7 @@ def test_e3_append_body_then_delete(ews: Ews) -> None:
     assert val(task, "Mileage") is None
 
 
-def test_append_to_absent_body_creates_it(ews: Ews) -> None:
+def test_append_to_absent_body_creates_it(ews: TaskEws) -> None:
     ref = ews.create()
     assert_success(ews.update(ref, append_field("item:Body", '<t:Body BodyType="HTML">&lt;b&gt;x&lt;/b&gt;</t:Body>')),
                    ref)
@@ -259,7 +200,7 @@ def test_append_to_absent_body_creates_it(ews: Ews) -> None:
 # ---- E4/E5 and the §2.2 error mapping -------------------------------------------------------------------------
 
 
-def test_e4_two_properties_in_one_set(ews: Ews) -> None:
+def test_e4_two_properties_in_one_set(ews: TaskEws) -> None:
     ref = ews.create()
     before = ews.snapshot(ref.id)
     r = ews.update(ref, set_field("item:Subject", '<t:Subject>New</t:Subject><t:Body BodyType="Text">b</t:Body>'))
@@ -269,14 +210,14 @@ def test_e4_two_properties_in_one_set(ews: Ews) -> None:
     assert_unchanged(ews, before, ref.id)
 
 
-def test_e4_zero_properties_in_one_set(ews: Ews) -> None:
+def test_e4_zero_properties_in_one_set(ews: TaskEws) -> None:
     ref = ews.create()
     before = ews.snapshot(ref.id)
     assert_error(ews.update(ref, set_field("item:Subject", "")), "ErrorIncorrectUpdatePropertyCount")
     assert_unchanged(ews, before, ref.id)
 
 
-def test_e4_property_mismatch_echoes_path(ews: Ews) -> None:
+def test_e4_property_mismatch_echoes_path(ews: TaskEws) -> None:
     ref = ews.create()
     before = ews.snapshot(ref.id)
     r = ews.update(ref, set_field("item:Subject", "<t:Importance>High</t:Importance>"))
@@ -296,7 +237,7 @@ def test_e4_property_mismatch_echoes_path(ews: Ews) -> None:
     ("item:Size", "<t:Size>1</t:Size>"),
     ("item:IsAssociated", "<t:IsAssociated>true</t:IsAssociated>"),
 ])
-def test_e5_set_read_only_property(ews: Ews, uri: str, prop: str) -> None:
+def test_e5_set_read_only_property(ews: TaskEws, uri: str, prop: str) -> None:
     ref = ews.create()
     before = ews.snapshot(ref.id)
     r = ews.update(ref, set_field(uri, prop))
@@ -307,7 +248,7 @@ def test_e5_set_read_only_property(ews: Ews, uri: str, prop: str) -> None:
 
 @pytest.mark.parametrize("uri", ["task:Status", "task:PercentComplete", "item:Importance", "item:Sensitivity",
                                  "item:ItemClass", "task:IsComplete", "item:ItemId"])
-def test_delete_of_non_deletable_property(ews: Ews, uri: str) -> None:
+def test_delete_of_non_deletable_property(ews: TaskEws, uri: str) -> None:
     ref = ews.create()
     before = ews.snapshot(ref.id)
     assert_error(ews.update(ref, delete_field(uri)), "ErrorInvalidPropertyDelete", {"FieldURI": uri})
@@ -320,7 +261,7 @@ def test_delete_of_non_deletable_property(ews: Ews, uri: str) -> None:
     ("item:Subject", "<t:Subject>more</t:Subject>"),
     ("item:Body", '<t:Body BodyType="HTML">&lt;p&gt;html&lt;/p&gt;</t:Body>'),  # stored body is Text
 ])
-def test_invalid_append(ews: Ews, uri: str, prop: str) -> None:
+def test_invalid_append(ews: TaskEws, uri: str, prop: str) -> None:
     ref = ews.create('<t:Subject>S</t:Subject><t:Body BodyType="Text">text</t:Body>'
                      "<t:Categories><t:String>a</t:String></t:Categories>")
     before = ews.snapshot(ref.id)
@@ -328,7 +269,7 @@ def test_invalid_append(ews: Ews, uri: str, prop: str) -> None:
     assert_unchanged(ews, before, ref.id)
 
 
-def test_property_of_another_item_type(ews: Ews) -> None:
+def test_property_of_another_item_type(ews: TaskEws) -> None:
     """calendar:Start is schema-valid inside t:CalendarItem, but tasks have no such property."""
     ref = ews.create()
     before = ews.snapshot(ref.id)
@@ -347,7 +288,7 @@ def test_property_of_another_item_type(ews: Ews) -> None:
 
 
 @pytest.mark.parametrize("value", ["101", "-1", "100.5"])
-def test_percent_complete_out_of_range(ews: Ews, value: str) -> None:
+def test_percent_complete_out_of_range(ews: TaskEws, value: str) -> None:
     ref = ews.create()
     before = ews.snapshot(ref.id)
     r = ews.update(ref, set_field("task:PercentComplete", f"<t:PercentComplete>{value}</t:PercentComplete>"))
@@ -355,7 +296,7 @@ def test_percent_complete_out_of_range(ews: Ews, value: str) -> None:
     assert_unchanged(ews, before, ref.id)
 
 
-def test_item_class_change_to_another_type(ews: Ews) -> None:
+def test_item_class_change_to_another_type(ews: TaskEws) -> None:
     ref = ews.create()
     before = ews.snapshot(ref.id)
     r = ews.update(ref, set_field("item:ItemClass", "<t:ItemClass>IPM.Note</t:ItemClass>"))
@@ -365,7 +306,7 @@ def test_item_class_change_to_another_type(ews: Ews) -> None:
     assert val(ews.get(ref.id), "ItemClass") == "IPM.Task.Custom"
 
 
-def test_item_change_is_atomic(ews: Ews) -> None:
+def test_item_change_is_atomic(ews: TaskEws) -> None:
     """A failing update late in an ItemChange undoes the earlier ones (D22)."""
     ref = ews.create()
     before = ews.snapshot(ref.id)
@@ -379,14 +320,14 @@ def test_item_change_is_atomic(ews: Ews) -> None:
 # ---- E6 / D3: stale ChangeKeys --------------------------------------------------------------------------------
 
 
-def _two_versions(ews: Ews) -> tuple[Ref, Ref]:
+def _two_versions(ews: TaskEws) -> tuple[Ref, Ref]:
     """A task, and the same task after someone else changed its Subject."""
     old = ews.create("<t:Subject>Original</t:Subject>")
     new = returned(ews.update(old, set_field("item:Subject", "<t:Subject>Theirs</t:Subject>")))
     return old, new
 
 
-def test_e6_stale_change_key_never_overwrite(ews: Ews) -> None:
+def test_e6_stale_change_key_never_overwrite(ews: TaskEws) -> None:
     old, _ = _two_versions(ews)
     before = ews.snapshot(old.id)
     for prop in ("item:Subject", "item:Importance"):  # overlapping or not: NeverOverwrite always fails
@@ -399,7 +340,7 @@ def test_e6_stale_change_key_never_overwrite(ews: Ews) -> None:
         assert_unchanged(ews, before, old.id)
 
 
-def test_d3_auto_resolve_applies_when_touched_properties_are_untouched_since(ews: Ews) -> None:
+def test_d3_auto_resolve_applies_when_touched_properties_are_untouched_since(ews: TaskEws) -> None:
     old, new = _two_versions(ews)
     r = ews.update(old, set_field("item:Importance", "<t:Importance>High</t:Importance>"))
     latest = assert_success(r, new)
@@ -408,7 +349,7 @@ def test_d3_auto_resolve_applies_when_touched_properties_are_untouched_since(ews
     assert latest.ck not in (old.ck, new.ck)
 
 
-def test_d3_auto_resolve_conflicts_when_touched_property_changed_since(ews: Ews) -> None:
+def test_d3_auto_resolve_conflicts_when_touched_property_changed_since(ews: TaskEws) -> None:
     old, _ = _two_versions(ews)
     before = ews.snapshot(old.id)
     r = ews.update(old, set_field("item:Importance", "<t:Importance>High</t:Importance>"),
@@ -417,7 +358,7 @@ def test_d3_auto_resolve_conflicts_when_touched_property_changed_since(ews: Ews)
     assert_unchanged(ews, before, old.id)
 
 
-def test_d3_always_overwrite_counts_conflicts(ews: Ews) -> None:
+def test_d3_always_overwrite_counts_conflicts(ews: TaskEws) -> None:
     old, new = _two_versions(ews)
     newer = returned(ews.update(new, set_field("item:Sensitivity", "<t:Sensitivity>Private</t:Sensitivity>")))
     r = ews.update(old, set_field("item:Subject", "<t:Subject>Mine</t:Subject>"),
@@ -428,21 +369,21 @@ def test_d3_always_overwrite_counts_conflicts(ews: Ews) -> None:
     assert (val(task, "Subject"), val(task, "Sensitivity"), val(task, "Importance")) == ("Mine", "Personal", "Low")
 
 
-def test_d3_always_overwrite_without_overlap_counts_zero(ews: Ews) -> None:
+def test_d3_always_overwrite_without_overlap_counts_zero(ews: TaskEws) -> None:
     old, new = _two_versions(ews)
     assert_success(ews.update(old, set_field("item:Importance", "<t:Importance>Low</t:Importance>"),
                               cr="AlwaysOverwrite"), new, conflicts=0)
 
 
 @pytest.mark.parametrize("cr", ["NeverOverwrite", "AutoResolve", "AlwaysOverwrite"])
-def test_d3_current_change_key_never_conflicts(ews: Ews, cr: str) -> None:
+def test_d3_current_change_key_never_conflicts(ews: TaskEws, cr: str) -> None:
     _, new = _two_versions(ews)
     assert_success(ews.update(new, set_field("item:Subject", "<t:Subject>Mine</t:Subject>"), cr=cr), new)
     assert val(ews.get(new.id), "Subject") == "Mine"
 
 
 @pytest.mark.parametrize("cr", ["NeverOverwrite", "AutoResolve", "AlwaysOverwrite"])
-def test_d1_missing_change_key_is_never_stale(ews: Ews, cr: str) -> None:
+def test_d1_missing_change_key_is_never_stale(ews: TaskEws, cr: str) -> None:
     old, new = _two_versions(ews)
     r = ews.update(Ref(old.id, None), set_field("item:Subject", "<t:Subject>Mine</t:Subject>"), cr=cr)
     assert_success(r, new)
@@ -466,7 +407,7 @@ def test_d1_strict_still_checks_the_id_first(make_ews) -> None:
     assert r.codes() == ["ErrorInvalidIdEmpty", "ErrorChangeKeyRequiredForWriteOperations"]
 
 
-def test_d2_missing_conflict_resolution_is_auto_resolve(ews: Ews) -> None:
+def test_d2_missing_conflict_resolution_is_auto_resolve(ews: TaskEws) -> None:
     old, new = _two_versions(ews)
     # AutoResolve semantics: a non-overlapping stale update applies …
     latest = assert_success(ews.update(old, set_field("item:Importance", "<t:Importance>High</t:Importance>"),
@@ -499,12 +440,12 @@ def test_d2_strict_missing_conflict_resolution_is_a_schema_fault(make_ews) -> No
     ("A" * 516, "ErrorInvalidIdMonikerTooLong"),
     (unknown_item_id(), "ErrorItemNotFound"),
 ])
-def test_id_checks(ews: Ews, bad_id: str, code: str) -> None:
+def test_id_checks(ews: TaskEws, bad_id: str, code: str) -> None:
     r = ews.update(Ref(bad_id, None), set_field("item:Subject", "<t:Subject>x</t:Subject>"))
     assert_error(r, code)
 
 
-def test_folder_id_as_item_id(ews: Ews) -> None:
+def test_folder_id_as_item_id(ews: TaskEws) -> None:
     ref = ews.create()
     folder_id = ews.get(ref.id).find("t:ParentFolderId", NS).get("Id")
     assert_error(ews.update(Ref(folder_id, None), set_field("item:Subject", "<t:Subject>x</t:Subject>")),
@@ -512,7 +453,7 @@ def test_folder_id_as_item_id(ews: Ews) -> None:
 
 
 @pytest.mark.parametrize("change_key", ["", "%%%", "AAAA", base64.b64encode(b"\x01" * 24).decode()])
-def test_malformed_change_key(ews: Ews, change_key: str) -> None:
+def test_malformed_change_key(ews: TaskEws, change_key: str) -> None:
     ref = ews.create()
     before = ews.snapshot(ref.id)
     r = ews.update(Ref(ref.id, change_key), set_field("item:Subject", "<t:Subject>x</t:Subject>"))
@@ -520,11 +461,10 @@ def test_malformed_change_key(ews: Ews, change_key: str) -> None:
     assert_unchanged(ews, before, ref.id)
 
 
-def test_another_mailbox_item_is_not_found(ews: Ews, client: Client) -> None:
+def test_another_mailbox_item_is_not_found(ews: TaskEws) -> None:
     ref = ews.create()
-    r = client.call(update_item(item_change(ref, set_field("item:Subject", "<t:Subject>x</t:Subject>"))),
-                    user="bob@example.com")
-    _RESPONSES.append(r.body)
+    r = ews.call(update_item(item_change(ref, set_field("item:Subject", "<t:Subject>x</t:Subject>"))),
+                 user="bob@example.com")
     assert_error(r, "ErrorItemNotFound")
     assert val(ews.get(ref.id), "Subject") == "Task"
 
@@ -532,7 +472,7 @@ def test_another_mailbox_item_is_not_found(ews: Ews, client: Client) -> None:
 # ---- E7 / D22: batches ----------------------------------------------------------------------------------------
 
 
-def test_e7_batch_with_a_deleted_item(ews: Ews) -> None:
+def test_e7_batch_with_a_deleted_item(ews: TaskEws) -> None:
     keep, gone, other = ews.create(), ews.create(), ews.create()
     r = ews.call('<m:DeleteItem DeleteType="HardDelete"><m:ItemIds>'
                  f'<t:ItemId Id="{gone.id}"/></m:ItemIds></m:DeleteItem>')
@@ -546,7 +486,7 @@ def test_e7_batch_with_a_deleted_item(ews: Ews) -> None:
     assert val(ews.get(keep.id), "Subject") == val(ews.get(other.id), "Subject") == "Batch"
 
 
-def test_batch_failing_item_change_does_not_roll_back_others(ews: Ews) -> None:
+def test_batch_failing_item_change_does_not_roll_back_others(ews: TaskEws) -> None:
     a, b = ews.create(), ews.create()
     before_b = ews.snapshot(b.id)
     r = ews.call(update_item(
@@ -561,7 +501,7 @@ def test_batch_failing_item_change_does_not_roll_back_others(ews: Ews) -> None:
     assert (val(task, "Subject"), val(task, "Importance")) == ("A", "High")
 
 
-def test_same_item_twice_in_one_batch(ews: Ews) -> None:
+def test_same_item_twice_in_one_batch(ews: TaskEws) -> None:
     ref = ews.create()
     r = ews.call(update_item(
         item_change(ref, set_field("item:Subject", "<t:Subject>First</t:Subject>")),
@@ -579,7 +519,7 @@ def test_same_item_twice_in_one_batch(ews: Ews) -> None:
     assert task.find("t:ItemId", NS).get("ChangeKey") == keys[-1]
 
 
-def test_same_item_twice_never_overwrite_second_is_stale(ews: Ews) -> None:
+def test_same_item_twice_never_overwrite_second_is_stale(ews: TaskEws) -> None:
     ref = ews.create()
     r = ews.call(update_item(
         item_change(ref, set_field("item:Subject", "<t:Subject>First</t:Subject>")),
@@ -592,7 +532,7 @@ def test_same_item_twice_never_overwrite_second_is_stale(ews: Ews) -> None:
 # ---- D4–D6: task dates and the Status coupling ----------------------------------------------------------------
 
 
-def test_d4_start_after_due_fails(ews: Ews) -> None:
+def test_d4_start_after_due_fails(ews: TaskEws) -> None:
     ref = ews.create("<t:Subject>S</t:Subject><t:DueDate>2026-01-20T00:00:00Z</t:DueDate>"
                      "<t:StartDate>2026-01-15T00:00:00Z</t:StartDate>")
     before = ews.snapshot(ref.id)
@@ -601,7 +541,7 @@ def test_d4_start_after_due_fails(ews: Ews) -> None:
     assert_unchanged(ews, before, ref.id)
 
 
-def test_d4_is_checked_after_all_updates(ews: Ews) -> None:
+def test_d4_is_checked_after_all_updates(ews: TaskEws) -> None:
     """Moving both dates forward, start first, is fine: the rule looks at the final state only."""
     ref = ews.create("<t:Subject>S</t:Subject><t:DueDate>2026-01-20T00:00:00Z</t:DueDate>"
                      "<t:StartDate>2026-01-15T00:00:00Z</t:StartDate>")
@@ -611,7 +551,7 @@ def test_d4_is_checked_after_all_updates(ews: Ews) -> None:
     assert (val(task, "StartDate"), val(task, "DueDate")) == ("2026-02-10T00:00:00Z", "2026-02-12T00:00:00Z")
 
 
-def test_start_date_without_due_date_gets_one(ews: Ews) -> None:
+def test_start_date_without_due_date_gets_one(ews: TaskEws) -> None:
     ref = ews.create()
     assert_success(ews.update(ref, set_field("task:StartDate", "<t:StartDate>2026-02-10T00:00:00Z</t:StartDate>")),
                    ref)
@@ -659,7 +599,7 @@ TODAY = "2026-01-13T00:00:00Z"
     ("NotStarted", [_PERCENT("0"), _STATUS("Completed")], ("Completed", "100", TODAY)),
     ("NotStarted", [_PERCENT("100"), _STATUS("Completed")], ("Completed", "100", TODAY)),
 ])
-def test_d5_coupling(ews: Ews, start: str, updates: list[str], expected: tuple) -> None:
+def test_d5_coupling(ews: TaskEws, start: str, updates: list[str], expected: tuple) -> None:
     ref = ews.create("<t:Subject>S</t:Subject>" + _CREATE[start])
     before = ews.get(ref.id)
     unchanged = (val(before, "Status"), val(before, "PercentComplete"), val(before, "CompleteDate")) == expected
@@ -669,7 +609,7 @@ def test_d5_coupling(ews: Ews, start: str, updates: list[str], expected: tuple) 
     assert val(task, "IsComplete") == ("true" if expected[0] == "Completed" else "false")
 
 
-def test_d6_future_complete_date(ews: Ews) -> None:
+def test_d6_future_complete_date(ews: TaskEws) -> None:
     ref = ews.create()
     before = ews.snapshot(ref.id)
     r = ews.update(ref, set_field("task:CompleteDate", "<t:CompleteDate>2026-01-14T00:00:00Z</t:CompleteDate>"))
@@ -677,7 +617,7 @@ def test_d6_future_complete_date(ews: Ews) -> None:
     assert_unchanged(ews, before, ref.id)
 
 
-def test_d6_today_is_the_request_zone_s(ews: Ews, clock: Clock) -> None:
+def test_d6_today_is_the_request_zone_s(ews: TaskEws, clock: Clock) -> None:
     """At 09:00Z on the 13th it is still the 12th in Honolulu: the 13th is in the future there."""
     ref = ews.create()
     before = ews.snapshot(ref.id)
@@ -696,7 +636,7 @@ def test_d6_today_is_the_request_zone_s(ews: Ews, clock: Clock) -> None:
     assert val(ews.get(ref.id), "CompleteDate") == "2026-01-14T00:00:00Z"
 
 
-def test_completing_stamps_today_in_the_request_zone(ews: Ews) -> None:
+def test_completing_stamps_today_in_the_request_zone(ews: TaskEws) -> None:
     ref = ews.create()
     hawaii = tz_header("Hawaiian Standard Time")
     assert_success(ews.update(ref, _STATUS("Completed"), headers=hawaii), ref)
@@ -708,7 +648,7 @@ def test_completing_stamps_today_in_the_request_zone(ews: Ews) -> None:
 
 
 @pytest.mark.parametrize("md", ["SendOnly", "SendAndSaveCopy"])
-def test_d13_send_dispositions_on_a_task(ews: Ews, md: str) -> None:
+def test_d13_send_dispositions_on_a_task(ews: TaskEws, md: str) -> None:
     ref = ews.create()
     before = ews.snapshot(ref.id)
     assert_error(ews.update(ref, set_field("item:Subject", "<t:Subject>x</t:Subject>"), md=md),
@@ -716,7 +656,7 @@ def test_d13_send_dispositions_on_a_task(ews: Ews, md: str) -> None:
     assert_unchanged(ews, before, ref.id)
 
 
-def test_d13_no_disposition_is_save_only(ews: Ews) -> None:
+def test_d13_no_disposition_is_save_only(ews: TaskEws) -> None:
     ref = ews.create()
     assert_success(ews.update(ref, set_field("item:Subject", "<t:Subject>x</t:Subject>"), md=None), ref)
 
@@ -725,7 +665,7 @@ def test_d13_no_disposition_is_save_only(ews: Ews) -> None:
     ("OccurrenceItemId", 'RecurringMasterId="{id}" InstanceIndex="1"', "ErrorCalendarCannotUseIdForOccurrenceId"),
     ("RecurringMasterItemId", 'OccurrenceId="{id}"', "ErrorCalendarCannotUseIdForRecurringMasterId"),
 ])
-def test_d14_occurrence_ids_on_a_task(ews: Ews, tag: str, attrs: str, code: str) -> None:
+def test_d14_occurrence_ids_on_a_task(ews: TaskEws, tag: str, attrs: str, code: str) -> None:
     ref = ews.create()
     before = ews.snapshot(ref.id)
     target = f"<t:{tag} {attrs.format(id=ref.id)}/>"
@@ -734,7 +674,7 @@ def test_d14_occurrence_ids_on_a_task(ews: Ews, tag: str, attrs: str, code: str)
 
 
 @pytest.mark.parametrize("wrapper", ["Message", "Item", "Task", "PostItem"])
-def test_d28_item_properties_through_any_wrapper(ews: Ews, wrapper: str) -> None:
+def test_d28_item_properties_through_any_wrapper(ews: TaskEws, wrapper: str) -> None:
     ref = ews.create()
     r = ews.update(ref, set_field("item:Subject", f"<t:Subject>Via {wrapper}</t:Subject>", wrapper),
                    set_field("item:Sensitivity", "<t:Sensitivity>Private</t:Sensitivity>", wrapper),
@@ -745,7 +685,7 @@ def test_d28_item_properties_through_any_wrapper(ews: Ews, wrapper: str) -> None
         f"Via {wrapper}", "Private", "appended")
 
 
-def test_d28_task_property_in_a_message_wrapper_is_a_schema_fault(ews: Ews) -> None:
+def test_d28_task_property_in_a_message_wrapper_is_a_schema_fault(ews: TaskEws) -> None:
     ref = ews.create()
     before = ews.snapshot(ref.id)
     r = ews.update(ref, set_field("task:Status", "<t:Status>Completed</t:Status>", "Message"))
@@ -756,7 +696,7 @@ def test_d28_task_property_in_a_message_wrapper_is_a_schema_fault(ews: Ews) -> N
 # ---- extended properties ----------------------------------------------------------------------------------------
 
 
-def test_extended_property_set_replace_delete(ews: Ews) -> None:
+def test_extended_property_set_replace_delete(ews: TaskEws) -> None:
     path = ext_uri(DistinguishedPropertySetId="PublicStrings", PropertyName="X-Tag")
     ref = ews.create()
     ref = assert_success(ews.update(ref, set_extended(path, "one")), ref)
@@ -771,7 +711,7 @@ def test_extended_property_set_replace_delete(ews: Ews) -> None:
     assert_success(ews.update(ref, f"<t:DeleteItemField>{path}</t:DeleteItemField>"), ref, same_ck=True)
 
 
-def test_extended_array_and_tagged_properties(ews: Ews) -> None:
+def test_extended_array_and_tagged_properties(ews: TaskEws) -> None:
     array = ext_uri(PropertySetId="c11ff724-aa03-4555-9952-8fa248a11c3e", PropertyName="Tags",
                     PropertyType="StringArray")
     tagged = ext_uri(PropertyTag="0x3a45", PropertyType="String")
@@ -797,7 +737,7 @@ def test_extended_array_and_tagged_properties(ews: Ews) -> None:
     ({"DistinguishedPropertySetId": "PublicStrings", "PropertyName": "B", "PropertyType": "Boolean"}, "yes",
      "ErrorInvalidExtendedPropertyValue"),
 ])
-def test_extended_property_errors(ews: Ews, attrs: dict[str, str], value: str, code: str) -> None:
+def test_extended_property_errors(ews: TaskEws, attrs: dict[str, str], value: str, code: str) -> None:
     ref = ews.create()
     before = ews.snapshot(ref.id)
     r = ews.update(ref, set_extended(ext_uri(**attrs), value))
@@ -805,7 +745,7 @@ def test_extended_property_errors(ews: Ews, attrs: dict[str, str], value: str, c
     assert_unchanged(ews, before, ref.id)
 
 
-def test_extended_property_set_with_mismatched_path(ews: Ews) -> None:
+def test_extended_property_set_with_mismatched_path(ews: TaskEws) -> None:
     a = ext_uri(DistinguishedPropertySetId="PublicStrings", PropertyName="A")
     b = ext_uri(DistinguishedPropertySetId="PublicStrings", PropertyName="B")
     ref = ews.create()
@@ -819,7 +759,7 @@ def test_extended_property_set_with_mismatched_path(ews: Ews) -> None:
 # ---- no-ops: deletes of absent properties, unchanged re-sends --------------------------------------------------
 
 
-def test_delete_of_absent_properties_succeeds_and_changes_nothing(ews: Ews) -> None:
+def test_delete_of_absent_properties_succeeds_and_changes_nothing(ews: TaskEws) -> None:
     ref = ews.create()
     before = ews.snapshot(ref.id)
     r = ews.update(ref, *(delete_field(u) for u in (
@@ -830,7 +770,7 @@ def test_delete_of_absent_properties_succeeds_and_changes_nothing(ews: Ews) -> N
     assert_unchanged(ews, before, ref.id)
 
 
-def test_unchanged_resend_keeps_the_change_key(ews: Ews) -> None:
+def test_unchanged_resend_keeps_the_change_key(ews: TaskEws) -> None:
     ref = ews.create('<t:Subject>Same</t:Subject><t:Body BodyType="Text">b</t:Body>'
                      "<t:Categories><t:String>a</t:String></t:Categories><t:DueDate>2026-01-20T00:00:00Z</t:DueDate>"
                      "<t:PercentComplete>0</t:PercentComplete><t:Status>NotStarted</t:Status>")
@@ -847,7 +787,7 @@ def test_unchanged_resend_keeps_the_change_key(ews: Ews) -> None:
     assert_unchanged(ews, before, ref.id)
 
 
-def test_every_writable_property_round_trips(ews: Ews) -> None:
+def test_every_writable_property_round_trips(ews: TaskEws) -> None:
     ref = ews.create()
     values = [
         ("item:Subject", "<t:Subject>All</t:Subject>", "Subject", "All"),
@@ -891,7 +831,7 @@ def test_every_writable_property_round_trips(ews: Ews) -> None:
 # ---- D23 / D29: time zones --------------------------------------------------------------------------------------
 
 
-def test_d23_unknown_time_zone_is_a_fault(ews: Ews) -> None:
+def test_d23_unknown_time_zone_is_a_fault(ews: TaskEws) -> None:
     ref = ews.create()
     before = ews.snapshot(ref.id)
     r = ews.update(ref, set_field("item:Subject", "<t:Subject>x</t:Subject>"), headers=tz_header("Mars Standard Time"))
@@ -900,7 +840,7 @@ def test_d23_unknown_time_zone_is_a_fault(ews: Ews) -> None:
     assert_unchanged(ews, before, ref.id)
 
 
-def test_d29_dates_rendered_at_local_midnight(ews: Ews) -> None:
+def test_d29_dates_rendered_at_local_midnight(ews: TaskEws) -> None:
     ref = ews.create("<t:Subject>S</t:Subject><t:DueDate>2026-01-20T00:00:00Z</t:DueDate>")
     romance = tz_header("Romance Standard Time")
     assert val(ews.get(ref.id, headers=romance), "DueDate") == "2026-01-20T00:00:00+01:00"
@@ -921,7 +861,7 @@ def test_d29_dates_rendered_at_local_midnight(ews: Ews) -> None:
     ("2026-01-20T23:30:00Z", "2026-01-21"),        # 00:30 on the 21st in Paris
     ("2026-01-20T00:00:00", "2026-01-20"),         # no offset: the request's zone
 ])
-def test_d29_date_input(ews: Ews, sent: str, stored: str) -> None:
+def test_d29_date_input(ews: TaskEws, sent: str, stored: str) -> None:
     romance = tz_header("Romance Standard Time")
     ref = ews.create()
     assert_success(ews.update(ref, set_field("task:DueDate", f"<t:DueDate>{sent}</t:DueDate>"), headers=romance), ref)
@@ -929,7 +869,7 @@ def test_d29_date_input(ews: Ews, sent: str, stored: str) -> None:
     assert val(ews.get(ref.id, headers=romance), "DueDate") == f"{stored}T00:00:00+01:00"
 
 
-def test_other_date_times_follow_the_request_zone(ews: Ews) -> None:
+def test_other_date_times_follow_the_request_zone(ews: TaskEws) -> None:
     ref = ews.create("<t:Subject>S</t:Subject><t:ReminderDueBy>2026-01-19T08:30:00Z</t:ReminderDueBy>")
     assert val(ews.get(ref.id), "ReminderDueBy") == "2026-01-19T08:30:00Z"
     local = val(ews.get(ref.id, headers=tz_header("Romance Standard Time")), "ReminderDueBy")
@@ -939,7 +879,7 @@ def test_other_date_times_follow_the_request_zone(ews: Ews) -> None:
 # ---- D18 / D19 wire formats ---------------------------------------------------------------------------------------
 
 
-def test_d18_wire_formats(ews: Ews, clock: Clock) -> None:
+def test_d18_wire_formats(ews: TaskEws, clock: Clock) -> None:
     clock.freeze(dt.datetime(2026, 1, 13, 9, 0, 0, 654321, tzinfo=dt.timezone.utc))
     ref = ews.create("<t:Subject>" + "s" * 300 + "</t:Subject><t:Body BodyType=\"Text\">b</t:Body>"
                      "<t:ReminderIsSet>0</t:ReminderIsSet>")
@@ -957,7 +897,7 @@ def test_d18_wire_formats(ews: Ews, clock: Clock) -> None:
     assert val(ews.get(ref.id), "Subject") == "u" * 255
 
 
-def test_d19_server_version_on_every_operation(ews: Ews) -> None:
+def test_d19_server_version_on_every_operation(ews: TaskEws) -> None:
     """Ews.call checks the header on every 200; here each operation and an error answer go through it."""
     ref = ews.create()
     ews.update(ref, set_field("task:IsComplete", "<t:IsComplete>true</t:IsComplete>"))
@@ -986,7 +926,7 @@ def test_d19_server_version_is_configurable(clock: Clock) -> None:
             svi.get("MinorBuildNumber")) == ("15", "2", "1118", "7")
 
 
-def test_requests_without_any_soap_header_are_answered(ews: Ews) -> None:
+def test_requests_without_any_soap_header_are_answered(ews: TaskEws) -> None:
     ref = ews.create(headers="")
     assert_success(ews.update(ref, set_field("item:Subject", "<t:Subject>x</t:Subject>"), headers=""), ref)
 
@@ -994,7 +934,7 @@ def test_requests_without_any_soap_header_are_answered(ews: Ews) -> None:
 # ---- D16 / D21: faults ----------------------------------------------------------------------------------------------
 
 
-def test_d16_schema_fault_format_and_nothing_applied(ews: Ews) -> None:
+def test_d16_schema_fault_format_and_nothing_applied(ews: TaskEws) -> None:
     ref = ews.create()
     before = ews.snapshot(ref.id)
     r = ews.update(ref, set_field("item:Subject", "<t:Subject>Changed</t:Subject>"),
@@ -1037,7 +977,7 @@ def test_d16_schema_fault_format_and_nothing_applied(ews: Ews) -> None:
     "</t:ItemChange></m:ItemChanges></m:UpdateItem>",
     "<m:Frobnicate/>",  # no such operation
 ])
-def test_d21_schema_invalid_requests_fault(ews: Ews, body: str) -> None:
+def test_d21_schema_invalid_requests_fault(ews: TaskEws, body: str) -> None:
     r = ews.call(body)
     assert r.status == 500 and r.fault_code() == "ErrorSchemaValidation", r.body
     assert r.body.startswith(b"<?xml")
@@ -1049,7 +989,7 @@ def test_malformed_xml_is_a_fault(client: Client) -> None:
     assert r.body.startswith(b"<?xml")
 
 
-def test_unknown_header_is_ignored(ews: Ews) -> None:
+def test_unknown_header_is_ignored(ews: TaskEws) -> None:
     ref = ews.create()
     r = ews.update(ref, set_field("item:Subject", "<t:Subject>x</t:Subject>"),
                    headers=RSV + '<x:Custom xmlns:x="urn:example">whatever</x:Custom>'
@@ -1057,7 +997,7 @@ def test_unknown_header_is_ignored(ews: Ews) -> None:
     assert_success(r, ref)
 
 
-def test_exchange_impersonation_header_is_accepted(ews: Ews) -> None:
+def test_exchange_impersonation_header_is_accepted(ews: TaskEws) -> None:
     ref = ews.create()
     imp = ("<t:ExchangeImpersonation><t:ConnectingSID><t:PrimarySmtpAddress>alice@example.com"
            "</t:PrimarySmtpAddress></t:ConnectingSID></t:ExchangeImpersonation>")
@@ -1067,7 +1007,7 @@ def test_exchange_impersonation_header_is_accepted(ews: Ews) -> None:
 # ---- CreateItem -------------------------------------------------------------------------------------------------
 
 
-def test_create_item_returns_the_key_get_item_shows(ews: Ews) -> None:
+def test_create_item_returns_the_key_get_item_shows(ews: TaskEws) -> None:
     ref = ews.create('<t:Subject>New</t:Subject><t:Body BodyType="HTML">&lt;p&gt;x&lt;/p&gt;</t:Body>'
                      "<t:Categories><t:String>a</t:String><t:String>b</t:String></t:Categories>"
                      "<t:Importance>High</t:Importance><t:DueDate>2026-01-20T00:00:00Z</t:DueDate>"
@@ -1082,7 +1022,7 @@ def test_create_item_returns_the_key_get_item_shows(ews: Ews) -> None:
     assert [s.text for s in task.findall("t:Categories/t:String", NS)] == ["a", "b"]
 
 
-def test_create_several_items_one_message_each(ews: Ews) -> None:
+def test_create_several_items_one_message_each(ews: TaskEws) -> None:
     r = ews.call('<m:CreateItem><m:SavedItemFolderId><t:DistinguishedFolderId Id="tasks"/></m:SavedItemFolderId>'
                  "<m:Items><t:Task><t:Subject>one</t:Subject></t:Task>"
                  "<t:Task><t:Subject>bad</t:Subject><t:IsComplete>true</t:IsComplete></t:Task>"
@@ -1093,7 +1033,7 @@ def test_create_several_items_one_message_each(ews: Ews) -> None:
     assert [val(ews.get(i), "Subject") for i in ids] == ["one", "three"]
 
 
-def test_create_item_rejects_invalid_values(ews: Ews) -> None:
+def test_create_item_rejects_invalid_values(ews: TaskEws) -> None:
     r = ews.call("<m:CreateItem><m:Items><t:Task><t:Subject>x</t:Subject><t:PercentComplete>300</t:PercentComplete>"
                  "</t:Task><t:Task><t:CompleteDate>2030-01-01T00:00:00Z</t:CompleteDate></t:Task></m:Items>"
                  "</m:CreateItem>")
@@ -1104,14 +1044,14 @@ def test_create_item_rejects_invalid_values(ews: Ews) -> None:
 # ---- GetItem -----------------------------------------------------------------------------------------------------
 
 
-def test_get_item_id_only(ews: Ews) -> None:
+def test_get_item_id_only(ews: TaskEws) -> None:
     ref = ews.create()
     task = ews.get(ref.id, shape="IdOnly")
     assert [etree.QName(c).localname for c in task] == ["ItemId"]
     assert task[0].get("ChangeKey") == ref.ck
 
 
-def test_get_item_default_and_all_properties(ews: Ews) -> None:
+def test_get_item_default_and_all_properties(ews: TaskEws) -> None:
     ref = ews.create('<t:Subject>S</t:Subject><t:Body BodyType="Text">b</t:Body><t:Culture>en-US</t:Culture>'
                      "<t:DueDate>2026-01-20T00:00:00Z</t:DueDate><t:Mileage>3</t:Mileage>")
     default = [etree.QName(c).localname for c in ews.get(ref.id, shape="Default")]
@@ -1126,7 +1066,7 @@ def test_get_item_default_and_all_properties(ews: Ews) -> None:
     assert val(with_mileage, "Mileage") == "3"
 
 
-def test_get_item_ignores_unknown_additional_properties(ews: Ews) -> None:
+def test_get_item_ignores_unknown_additional_properties(ews: TaskEws) -> None:
     ref = ews.create()
     task = ews.get(ref.id, shape="IdOnly",
                    additional='<t:FieldURI FieldURI="calendar:Start"/><t:FieldURI FieldURI="message:IsRead"/>'
@@ -1135,7 +1075,7 @@ def test_get_item_ignores_unknown_additional_properties(ews: Ews) -> None:
     assert [etree.QName(c).localname for c in task] == ["ItemId", "Subject"]
 
 
-def test_get_item_request_order_and_in_band_errors(ews: Ews) -> None:
+def test_get_item_request_order_and_in_band_errors(ews: TaskEws) -> None:
     a = ews.create("<t:Subject>a</t:Subject>")
     b = ews.create("<t:Subject>b</t:Subject>")
     r = ews.get_response(b.id, unknown_item_id(), a.id, "bad*id", b.id, shape="Default")
@@ -1147,7 +1087,7 @@ def test_get_item_request_order_and_in_band_errors(ews: Ews) -> None:
     assert all(len(m.find("m:Items", NS)) == 0 for m in msgs if m.get("ResponseClass") == "Error")
 
 
-def test_get_item_with_and_without_change_key(ews: Ews) -> None:
+def test_get_item_with_and_without_change_key(ews: TaskEws) -> None:
     ref = ews.create()
     r = ews.call('<m:GetItem><m:ItemShape><t:BaseShape>IdOnly</t:BaseShape></m:ItemShape><m:ItemIds>'
                  f"{ref.xml()}{Ref(ref.id, None).xml()}</m:ItemIds></m:GetItem>")
@@ -1158,12 +1098,12 @@ def test_get_item_with_and_without_change_key(ews: Ews) -> None:
 # ---- DeleteItem --------------------------------------------------------------------------------------------------
 
 
-def _delete(ews: Ews, delete_type: str, *ids: str) -> Response:
+def _delete(ews: TaskEws, delete_type: str, *ids: str) -> Response:
     items = "".join(f'<t:ItemId Id="{i}"/>' for i in ids)
     return ews.call(f'<m:DeleteItem DeleteType="{delete_type}"><m:ItemIds>{items}</m:ItemIds></m:DeleteItem>')
 
 
-def test_hard_delete(ews: Ews) -> None:
+def test_hard_delete(ews: TaskEws) -> None:
     ref = ews.create()
     r = _delete(ews, "HardDelete", ref.id)
     assert r.codes() == ["NoError"] and r.xpath("//m:DeleteItemResponseMessage/@ResponseClass") == ["Success"]
@@ -1173,7 +1113,7 @@ def test_hard_delete(ews: Ews) -> None:
 
 @pytest.mark.parametrize("delete_type, folder", [("SoftDelete", "recoverableitemsdeletions"),
                                                  ("MoveToDeletedItems", "deleteditems")])
-def test_soft_delete_and_move_keep_identity(ews: Ews, emulator: Emulator, delete_type: str, folder: str) -> None:
+def test_soft_delete_and_move_keep_identity(ews: TaskEws, emulator: Emulator, delete_type: str, folder: str) -> None:
     ref = ews.create()
     tasks_folder = ews.get(ref.id).find("t:ParentFolderId", NS).get("Id")
     assert _delete(ews, delete_type, ref.id).codes() == ["NoError"]
@@ -1185,7 +1125,7 @@ def test_soft_delete_and_move_keep_identity(ews: Ews, emulator: Emulator, delete
     assert task.find("t:ItemId", NS).get("ChangeKey") == ref.ck  # moving does not change the ChangeKey
 
 
-def test_delete_several_ids_one_message_each(ews: Ews) -> None:
+def test_delete_several_ids_one_message_each(ews: TaskEws) -> None:
     a, b = ews.create(), ews.create()
     r = _delete(ews, "HardDelete", a.id, unknown_item_id(), "", b.id)
     assert r.codes() == ["NoError", "ErrorItemNotFound", "ErrorInvalidIdEmpty", "NoError"]

@@ -1,5 +1,6 @@
-"""Raw-SOAP helpers for the message, calendar and contact tests: requests by item type, responses recorded
-for Microsoft-schema validation, and the assertions every module shares.
+"""The one raw-SOAP harness of the item tests (tasks, messages, calendar items, contacts): request builders,
+:class:`Ews` (the in-process endpoint, every response recorded for Microsoft-schema validation) and the
+assertions every module shares.
 
 Each test module that imports :func:`schema_valid_responses` validates every response body it received,
 once, after its last test.
@@ -35,11 +36,11 @@ def attendees(element: str, *emails: str) -> str:
     return f"<t:{element}>{''.join(f'<t:Attendee>{mailbox(e)}</t:Attendee>' for e in emails)}</t:{element}>"
 
 
-def set_field(uri: str, prop: str, wrapper: str) -> str:
+def set_field(uri: str, prop: str, wrapper: str = "Task") -> str:
     return f'<t:SetItemField><t:FieldURI FieldURI="{uri}"/><t:{wrapper}>{prop}</t:{wrapper}></t:SetItemField>'
 
 
-def append_field(uri: str, prop: str, wrapper: str) -> str:
+def append_field(uri: str, prop: str, wrapper: str = "Task") -> str:
     return (f'<t:AppendToItemField><t:FieldURI FieldURI="{uri}"/><t:{wrapper}>{prop}</t:{wrapper}>'
             "</t:AppendToItemField>")
 
@@ -158,13 +159,20 @@ def message_xml(r: Response) -> list[tuple[str, dict[str, str]]]:
     return [(etree.QName(el).localname, dict(el.attrib)) for el in r.xpath("//m:MessageXml/*")]
 
 
-def assert_error(r: Response, code: str, path: dict[str, str] | None = None, *, kind: str = "FieldURI") -> None:
-    """One Error message in the EWS error layout (spec §3.2), with ``path`` in MessageXml when given."""
+def assert_error(r: Response, code: str, path: dict[str, str] | None = None, *, kind: str = "FieldURI",
+                 container: str | None = None) -> None:
+    """One Error message in the EWS error layout (spec §3.2), with ``path`` in MessageXml when given. With
+    ``container`` (e.g. "Items") the message is exactly that layout: MessageXml only with a path, then the
+    operation's container, empty."""
     assert r.status == 200, r.body
     msgs = r.xpath("//m:ResponseMessages/*")
     assert len(msgs) == 1 and msgs[0].get("ResponseClass") == "Error", r.body
     assert r.codes() == [code], r.body
     assert names(msgs[0])[:3] == ["MessageText", "ResponseCode", "DescriptiveLinkKey"]
+    if container is not None:
+        expected = ["MessageText", "ResponseCode", "DescriptiveLinkKey"] + (["MessageXml"] if path else [])
+        assert names(msgs[0]) == expected + [container], (names(msgs[0]), r.body)
+        assert len(msgs[0].find(f"m:{container}", NS)) == 0
     if path is not None:
         assert message_xml(r) == [(kind, path)]
 
