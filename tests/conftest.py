@@ -88,3 +88,11 @@ def server(emulator: Emulator) -> Iterator[ThreadedServer]:
 @pytest.fixture
 def control(server: ThreadedServer) -> ControlClient:
     return ControlClient(server.base_url)
+
+
+@pytest.fixture(scope="module")
+def tls_server(database_url: str) -> Iterator[ThreadedServer]:
+    """ewsemu over HTTPS (``--tls``: a certificate from its own CA, ``ca_file``), in process, open default."""
+    with ThreadedServer(settings=Settings(database=database_url), tls=True) as server:
+        server.emulator.reset()
+        yield server

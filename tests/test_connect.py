@@ -56,13 +56,6 @@ def token(claims: dict, key: rsa.RSAPrivateKey = SIGNER, **extra: object) -> str
 
 
 @pytest.fixture(scope="module")
-def tls_server(database_url: str) -> Iterator[ThreadedServer]:
-    with ThreadedServer(settings=Settings(database=database_url), tls=True) as server:
-        server.emulator.reset()
-        yield server
-
-
-@pytest.fixture(scope="module")
 def users_server(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ThreadedServer]:
     folder = tmp_path_factory.mktemp("users")
     (folder / "issuer.pem").write_text(_pem_public(SIGNER))

@@ -52,13 +52,6 @@ def run_client(node: str, server: ThreadedServer, email: str, user: str, passwor
 
 
 @pytest.fixture(scope="module")
-def tls_server(database_url: str) -> Iterator[ThreadedServer]:
-    with ThreadedServer(settings=Settings(database=database_url), tls=True) as server:
-        server.emulator.reset()
-        yield server
-
-
-@pytest.fixture(scope="module")
 def users_server(database_url: str) -> Iterator[ThreadedServer]:
     users = parse_users({"users": [{"smtp": ALICE, "password": "alice-pw", "display_name": "Alice Liddell"}]})
     with ThreadedServer(settings=Settings(database=database_url, users=users)) as server:
