@@ -42,7 +42,9 @@ serve: $(STAMP)
 # The whole suite twice: on in-memory SQLite, then on a throw-away PostgreSQL database (127.0.0.1:5432).
 test: test-sqlite test-postgresql
 
+# lint-imports: the layer contracts in pyproject.toml ([tool.importlinter])
 test-sqlite: $(STAMP)
+	$(VENV)/bin/lint-imports
 	EWSEMU_TEST_DATABASE=sqlite $(PY) -m pytest
 
 test-postgresql: $(STAMP)

@@ -15,7 +15,7 @@ from lxml import etree
 
 from ewsemu.core.ids import IdFactory
 from ewsemu.protocol.folders import FolderView, folder_restriction
-from ewsemu.store.repository import DISTINGUISHED, Folder
+from ewsemu.core.folders import DISTINGUISHED, Folder
 
 from .soap import NS, Client, Response, capture, ews_validate
 

@@ -27,7 +27,7 @@ from lxml import etree
 from ewsemu import fixtures
 from ewsemu.core.ids import IdFactory
 from ewsemu.operations.context import Emulator
-from ewsemu.store.repository import DISTINGUISHED
+from ewsemu.core.folders import DISTINGUISHED
 
 from .soap import NS, Client, ews_validate
 

@@ -9,10 +9,11 @@ from sqlalchemy.exc import OperationalError
 
 from ..core import ids
 from ..core.errors import EwsError
+from ..core.folders import Folder
 from ..protocol.items import Shape
 from ..protocol.namespaces import local, t
 from ..protocol.paths import PATH_TAGS, parse_path
-from ..store.repository import Folder, Store
+from ..store.repository import Store
 from .access import check_delegate
 from .context import RequestContext
 

@@ -19,9 +19,9 @@ from ..core import calendar, messages
 from ..core.apply import ApplyContext, Outcome, apply_item_change, apply_occurrence_change
 from ..core.errors import EwsError
 from ..core.fields import MESSAGE_TYPES
+from ..core.folders import Folder
 from ..core.item import Item
 from ..core.values import Mailbox
-from ..store.repository import Folder
 from .common import resolve_folder
 from .context import RequestContext
 

@@ -11,10 +11,10 @@ from lxml import etree
 
 from ..core import query as Q
 from ..core.errors import EwsError
+from ..core.folders import Folder
 from ..protocol import responses
 from ..protocol.folders import folder_restriction, render_folder, wanted
 from ..protocol.namespaces import m, t
-from ..store.repository import Folder
 from .common import parse_shape, reading, resolve_folder
 from .base import Operation
 from .context import RequestContext

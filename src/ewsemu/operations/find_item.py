@@ -13,6 +13,7 @@ from lxml import etree
 
 from ..core import query as Q
 from ..core.errors import EwsError
+from ..core.folders import Folder
 from ..core.ids import IdFactory
 from ..core.item import Item
 from ..core.paths import FieldURI
@@ -23,7 +24,6 @@ from ..protocol.namespaces import m, t
 from ..protocol.restrictions import parse_find_query, parse_view
 from ..store import views
 from ..store.query import find_items
-from ..store.repository import Folder
 from .common import parse_shape, reading, resolve_folder
 from .base import Operation
 from .context import RequestContext

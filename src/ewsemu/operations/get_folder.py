@@ -4,10 +4,10 @@ from __future__ import annotations
 from lxml import etree
 
 from ..core.errors import EwsError
+from ..core.folders import Folder
 from ..protocol import responses
 from ..protocol.folders import FolderView, named_mailbox, render_folder, wanted
 from ..protocol.namespaces import m
-from ..store.repository import Folder
 from .access import check_delegate
 from .common import parse_shape, reading, resolve_folder
 from .base import Operation

@@ -17,8 +17,8 @@ from typing import Callable
 from lxml import etree
 
 from ..core.errors import EwsError
+from ..core.folders import Folder
 from ..core.paths import FieldURI
-from ..store.repository import Folder
 from .items import Shape
 from .namespaces import local, t
 from .paths import parse_path

@@ -35,11 +35,11 @@ from sqlalchemy import select
 
 from .. import coverage, fixtures
 from ..core.clock import parse_duration, parse_instant
+from ..core.folders import Folder
 from ..faults import FaultSpecError, bump_item
 from ..ledger import Entry, request_headers
 from ..operations.context import Emulator
 from ..store import codec
-from ..store.repository import Folder
 from ..store.schema import items as items_table, mailboxes as mailboxes_table
 from . import dashboard
 from .auth import Authenticator, auth_scheme

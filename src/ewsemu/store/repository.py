@@ -9,7 +9,6 @@ import datetime as dt
 import json
 import threading
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Any, Iterator
 
 from sqlalchemy import and_, bindparam, delete, func, insert, select, update
@@ -17,6 +16,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
 from ..core.fields import STRINGS, stored_fields
+from ..core.folders import DISTINGUISHED, Folder
 from ..core.ids import IdFactory
 from ..core.item import Item
 from . import codec, migrations
@@ -25,41 +25,6 @@ from .fastsql import Prepared
 from .schema import folders, item_values, item_versions, items, mailboxes, metadata
 
 _MULTI = frozenset(f.uri for f in stored_fields() if f.kind == STRINGS)
-
-#: distinguished folders every mailbox gets: name -> (display name, folder class, parent)
-DISTINGUISHED: dict[str, tuple[str, str | None, str | None]] = {
-    "root": ("Root", None, None),
-    "msgfolderroot": ("Top of Information Store", None, "root"),
-    "inbox": ("Inbox", "IPF.Note", "msgfolderroot"),
-    "drafts": ("Drafts", "IPF.Note", "msgfolderroot"),
-    "sentitems": ("Sent Items", "IPF.Note", "msgfolderroot"),
-    "deleteditems": ("Deleted Items", "IPF.Note", "msgfolderroot"),
-    "outbox": ("Outbox", "IPF.Note", "msgfolderroot"),
-    "junkemail": ("Junk Email", "IPF.Note", "msgfolderroot"),
-    "tasks": ("Tasks", "IPF.Task", "msgfolderroot"),
-    "calendar": ("Calendar", "IPF.Appointment", "msgfolderroot"),
-    "contacts": ("Contacts", "IPF.Contact", "msgfolderroot"),
-    "notes": ("Notes", "IPF.StickyNote", "msgfolderroot"),
-    "journal": ("Journal", "IPF.Journal", "msgfolderroot"),
-    "recoverableitemsroot": ("Recoverable Items", None, "root"),
-    "recoverableitemsdeletions": ("Deletions", None, "recoverableitemsroot"),
-}
-
-
-@dataclass(frozen=True)
-class Folder:
-    id: str
-    mailbox: str
-    parent_id: str | None
-    distinguished: str | None
-    display_name: str
-    folder_class: str | None
-    version: int
-
-    @property
-    def change_key(self) -> str:
-        return IdFactory.change_key(self.id, self.version)
-
 
 def _folder(row: Any) -> Folder:
     m = row._mapping
