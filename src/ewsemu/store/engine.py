@@ -2,6 +2,9 @@
 checked pool and asynchronous commit. Both are durable against a crash of ewsemu itself."""
 from __future__ import annotations
 
+import sqlite3
+import time
+
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.pool import StaticPool
@@ -19,9 +22,9 @@ def make_engine(url: str) -> Engine:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn, _record):  # type: ignore[no-untyped-def]
         dbapi_conn.isolation_level = None  # we issue BEGIN ourselves (pysqlite's own handling is broken)
-        cur = dbapi_conn.cursor()
         if not memory:
-            cur.execute("PRAGMA journal_mode=WAL")
+            _enable_wal(dbapi_conn)
+        cur = dbapi_conn.cursor()
         cur.execute("PRAGMA synchronous=NORMAL" if not memory else "PRAGMA synchronous=OFF")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA busy_timeout=30000")
@@ -35,6 +38,21 @@ def make_engine(url: str) -> Engine:
             "BEGIN IMMEDIATE" if conn.get_execution_options().get("write") else "BEGIN")
 
     return engine
+
+
+def _enable_wal(dbapi_conn: sqlite3.Connection, patience: float = 30.0) -> None:
+    """Switch the file to WAL (a no-op once it is). The switch needs an exclusive lock and SQLite answers
+    "database is locked" at once instead of waiting out the busy timeout, so several workers opening a fresh
+    file together (tests/test_migrations.py) retry for as long as the busy timeout would have waited."""
+    deadline = time.monotonic() + patience
+    while True:
+        try:
+            dbapi_conn.execute("PRAGMA journal_mode=WAL").close()
+            return
+        except sqlite3.OperationalError as err:
+            if "locked" not in str(err) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.005)
 
 
 def _server_engine(url: str) -> Engine:
