@@ -2,6 +2,7 @@
 revisions run both ways (on this run's engine: SQLite file or PostgreSQL)."""
 from __future__ import annotations
 
+import sqlite3
 import threading
 from typing import Iterator
 
@@ -12,6 +13,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, select
 
 from ewsemu.store import migrations
+from ewsemu.store.engine import make_engine
 from ewsemu.store.repository import Store
 from ewsemu.store.schema import mailboxes, metadata
 
@@ -91,3 +93,22 @@ def test_workers_starting_together_migrate_once(url: str) -> None:
         s.dispose()
     assert errors == []
     assert sorted(ran) == [False, False, False, True]
+
+
+def test_a_fresh_sqlite_file_locked_by_another_process_is_waited_for(tmp_path) -> None:  # noqa: ANN001
+    """Switching a new file to WAL needs an exclusive lock that SQLite does not wait for: a worker opening the
+    file while another one holds it waits (up to the busy timeout) instead of failing 'database is locked'."""
+    path = tmp_path / "fresh.db"
+    holder = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    holder.execute("BEGIN IMMEDIATE")  # still in rollback-journal mode, writing: SQLite's "locked" at once
+    holder.execute("CREATE TABLE other_process (x)")
+    release = threading.Timer(0.3, holder.rollback)
+    release.start()
+    engine = make_engine(f"sqlite:///{path}")
+    try:
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+    finally:
+        release.join()
+        engine.dispose()
+        holder.close()
