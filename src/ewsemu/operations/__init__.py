@@ -5,15 +5,10 @@ COVERAGE.md) are both derived from :data:`REGISTRY`, so they cannot drift apart.
 from __future__ import annotations
 
 from types import MappingProxyType
-from typing import Callable, Mapping
-
-from lxml import etree
+from typing import Mapping
 
 from . import convert_id, create_item, delete_item, find_folder, find_item, get_folder, get_item, update_item
-from .base import Operation
-from .context import RequestContext
-
-Handler = Callable[[RequestContext], etree._Element]
+from .base import Handler, Operation
 
 #: every operation ewsemu serves, by its EWS name (the body element's local name)
 REGISTRY: Mapping[str, Operation] = MappingProxyType({
