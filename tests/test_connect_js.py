@@ -7,6 +7,7 @@ node or npm it skips, except with CI=true, where it fails.
 """
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
@@ -31,10 +32,14 @@ def node() -> str:
         if os.environ.get("CI", "").lower() == "true":
             pytest.fail("node and npm are needed for the ews-javascript-api tests (CI=true)")
         pytest.skip("node or npm is not installed")
-    if not (JS / "node_modules" / "ews-javascript-api").exists():
-        done = subprocess.run([npm, "ci", "--no-audit", "--no-fund", "--prefix", str(JS)], capture_output=True,
-                              text=True, timeout=600)
-        assert done.returncode == 0, f"npm ci failed:\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}"
+    # several test runs share the checkout (the matrix legs run in parallel): one installs, the others wait for
+    # it, since `npm ci` starts by deleting node_modules
+    with open(JS / ".install.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (JS / "node_modules" / "ews-javascript-api").exists():
+            done = subprocess.run([npm, "ci", "--no-audit", "--no-fund", "--prefix", str(JS)],
+                                  capture_output=True, text=True, timeout=600)
+            assert done.returncode == 0, f"npm ci failed:\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}"
     return node
 
 
