@@ -16,8 +16,8 @@ import statistics
 import time
 from typing import Any, Callable
 
+from ewsemu.emulator import Emulator
 from ewsemu.operations import OPERATIONS
-from ewsemu.operations.context import Emulator, request_context
 from ewsemu.protocol import responses
 from ewsemu.protocol.envelope import parse_envelope
 from ewsemu.protocol.update_item import parse_item_change, parse_update_item
@@ -26,7 +26,6 @@ from ewsemu.protocol.validation import is_known_header, validate
 from .workload import USER
 
 _UTC = dt.timezone.utc
-
 
 def _median_us(fn: Callable[[Any], Any], args: list[Any]) -> float:
     for a in args[:200]:
@@ -37,7 +36,6 @@ def _median_us(fn: Callable[[Any], Any], args: list[Any]) -> float:
         fn(a)
         times.append(time.perf_counter() - t)
     return statistics.median(times) * 1e6
-
 
 class Layers:
     def __init__(self, emulator: Emulator, item_id: str) -> None:
@@ -50,7 +48,7 @@ class Layers:
         for header in envelope.headers:
             if is_known_header(header.tag):
                 validate(header)
-        ctx = request_context(self.emulator, envelope, USER)
+        ctx = self.emulator.request_context(envelope, USER)
         return responses.envelope(OPERATIONS[envelope.operation](ctx), self.emulator.settings.server_version)
 
     @staticmethod

@@ -8,7 +8,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from ewsemu.operations.context import Emulator, Settings
+from ewsemu.emulator import Emulator, Settings
 from ewsemu.server.wsgi import make_app
 
 USER = "alice@example.com"

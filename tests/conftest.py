@@ -13,7 +13,7 @@ import pytest
 
 from ewsemu.control import ControlClient
 from ewsemu.core.clock import Clock
-from ewsemu.operations.context import Emulator, Settings
+from ewsemu.emulator import Emulator, Settings
 from ewsemu.server.http import ThreadedServer
 from ewsemu.server.wsgi import make_app
 

@@ -11,7 +11,7 @@ import io
 
 import yaml
 
-from ewsemu.users import UserDirectory, parse_users
+from ewsemu.core.users import UserDirectory, parse_users
 
 from .soap import Client, Response
 

@@ -14,7 +14,7 @@ from lxml import etree
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from ewsemu.users import UserDirectory, parse_users
+from ewsemu.core.users import UserDirectory, parse_users
 
 from .soap import NS, Client, envelope
 

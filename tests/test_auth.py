@@ -15,10 +15,10 @@ import yaml
 
 from ewsemu import cli
 from ewsemu.core.clock import Clock
-from ewsemu.operations.context import Emulator, Settings
+from ewsemu.emulator import Emulator, Settings
 from ewsemu.server.auth import OpenAuthenticator, UsersAuthenticator
 from ewsemu.server.wsgi import make_app
-from ewsemu.users import User, UsersFileError, load_users, parse_users
+from ewsemu.core.users import User, UsersFileError, load_users, parse_users
 
 from .hostile import USERS_YAML, UsersClient, basic, create_task, directory, get_item_xml, impersonation, raw
 from .soap import Client, envelope, ews_validate

@@ -12,9 +12,9 @@ import requests
 from lxml import etree
 
 from ewsemu.autodiscover.pox import MOBILESYNC, OUTLOOK
-from ewsemu.operations.context import Settings
+from ewsemu.emulator import Settings
 from ewsemu.server.http import ThreadedServer
-from ewsemu.users import parse_users
+from ewsemu.core.users import parse_users
 
 ALICE = "alice@example.com"
 AUTH = (ALICE, "alice-pw")

@@ -19,9 +19,9 @@ from exchangelib.items.calendar_item import EXCEPTION, OCCURRENCE, RECURRING_MAS
 from exchangelib.recurrence import DailyPattern, Recurrence
 
 from ewsemu.core.clock import Clock
-from ewsemu.operations.context import Emulator, Settings
+from ewsemu.emulator import Emulator, Settings
 from ewsemu.server.wsgi import make_app
-from ewsemu.users import parse_users
+from ewsemu.core.users import parse_users
 
 from .harness import (Ews, Ref, append_field, assert_error, assert_updated, attendees, delete_field, ref_of,
                         set_field, tz_header, val, vals)

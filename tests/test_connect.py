@@ -22,9 +22,9 @@ import yaml
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from ewsemu.operations.context import Settings
+from ewsemu.emulator import Settings
 from ewsemu.server.http import ThreadedServer
-from ewsemu.users import load_users
+from ewsemu.core.users import load_users
 
 from .soap import NS, envelope
 

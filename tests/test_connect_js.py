@@ -17,9 +17,9 @@ from typing import Iterator
 
 import pytest
 
-from ewsemu.operations.context import Settings
+from ewsemu.emulator import Settings
 from ewsemu.server.http import ThreadedServer
-from ewsemu.users import parse_users
+from ewsemu.core.users import parse_users
 
 JS = Path(__file__).parent / "js"
 ALICE = "alice@example.com"

@@ -15,7 +15,7 @@ import yaml
 from ewsemu import cli, coverage
 from ewsemu.control import ControlClient, ControlError
 from ewsemu.core.clock import Clock
-from ewsemu.operations.context import Emulator, Settings
+from ewsemu.emulator import Emulator, Settings
 from ewsemu.server.http import ThreadedServer
 
 from .rest import TEAM, team

@@ -17,8 +17,8 @@ import yaml
 from lxml import etree
 
 from ewsemu.core.clock import Clock
-from ewsemu.limits import Limits
-from ewsemu.operations.context import Emulator, Settings
+from ewsemu.core.limits import Limits
+from ewsemu.emulator import Emulator, Settings
 from ewsemu.server.wsgi import make_app
 
 from .hostile import UsersClient, basic, create_task, directory, get_item_xml, raw

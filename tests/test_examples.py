@@ -9,7 +9,7 @@ from lxml import etree
 
 from ewsemu import fixtures
 from ewsemu.core.clock import Clock
-from ewsemu.operations.context import Emulator, Settings
+from ewsemu.emulator import Emulator, Settings
 from ewsemu.server.wsgi import make_app
 
 from .soap import NS, Client, Response, ews_validate

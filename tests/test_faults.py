@@ -10,7 +10,7 @@ import requests
 
 from ewsemu.control import ControlClient, ControlError
 from ewsemu.core.clock import Clock
-from ewsemu.operations.context import Emulator, Settings
+from ewsemu.emulator import Emulator, Settings
 from ewsemu.server.http import ThreadedServer
 
 from .rest import team

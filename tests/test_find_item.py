@@ -18,7 +18,7 @@ import pytest
 from lxml import etree
 
 from ewsemu.core.clock import Clock
-from ewsemu.operations.context import Settings
+from ewsemu.emulator import Settings
 
 from .soap import NS, Client, Response, capture, ews_validate
 

@@ -9,7 +9,7 @@ from lxml import etree
 
 from ewsemu import fixtures
 from ewsemu.core.recurrence import NumberedRecurrence, Recurrence, WeeklyRecurrence
-from ewsemu.operations.context import Emulator
+from ewsemu.emulator import Emulator
 from ewsemu.store.repository import Store
 
 from .soap import NS, Client
@@ -183,7 +183,7 @@ def test_a_bad_item_loads_nothing_of_itself(tmp_path: Path, emulator: Emulator) 
 
 
 def test_load_into_a_file_database_persists(tmp_path: Path, clock) -> None:
-    from ewsemu.operations.context import Settings
+    from ewsemu.emulator import Settings
 
     url = f"sqlite:///{tmp_path}/f.db"
     first = Emulator(Settings(database=url), clock)

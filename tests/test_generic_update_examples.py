@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from ewsemu.operations.context import Settings
+from ewsemu.emulator import Settings
 
 from .soap import NS, Client, Response, ews_validate
 

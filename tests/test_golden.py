@@ -26,7 +26,7 @@ from lxml import etree
 
 from ewsemu import fixtures
 from ewsemu.core.ids import IdFactory
-from ewsemu.operations.context import Emulator
+from ewsemu.emulator import Emulator
 from ewsemu.core.folders import DISTINGUISHED
 
 from .soap import NS, Client, ews_validate

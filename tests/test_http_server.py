@@ -9,7 +9,7 @@ import pytest
 import requests
 from lxml import etree
 
-from ewsemu.operations.context import Settings
+from ewsemu.emulator import Settings
 from ewsemu.server.http import ThreadedServer
 
 from .soap import NS, envelope, ews_validate

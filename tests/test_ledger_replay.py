@@ -15,7 +15,7 @@ from ewsemu import cli
 from ewsemu.control import ControlClient
 from ewsemu.core.clock import Clock
 from ewsemu.ledger import MAX_BODY, Ledger
-from ewsemu.operations.context import Emulator, Settings
+from ewsemu.emulator import Emulator, Settings
 from ewsemu.replay import Normaliser, SessionError, load
 from ewsemu.server.http import ThreadedServer
 

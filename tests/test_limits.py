@@ -11,9 +11,9 @@ import requests
 
 from ewsemu import cli
 from ewsemu.core.clock import Clock
-from ewsemu.limits import Limits, parse_size
+from ewsemu.core.limits import Limits, parse_size
 from ewsemu.operations import OPERATIONS
-from ewsemu.operations.context import Emulator, Settings
+from ewsemu.emulator import Emulator, Settings
 from ewsemu.protocol.operation_names import EWS_OPERATIONS
 from ewsemu.server.http import ThreadedServer
 from ewsemu.server.wsgi import make_app

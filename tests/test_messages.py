@@ -11,9 +11,9 @@ from exchangelib import Mailbox as XlMailbox
 from exchangelib import Message
 
 from ewsemu.core.clock import Clock
-from ewsemu.operations.context import Emulator, Settings
+from ewsemu.emulator import Emulator, Settings
 from ewsemu.server.wsgi import make_app
-from ewsemu.users import parse_users
+from ewsemu.core.users import parse_users
 
 from .harness import (Ews, Ref, append_field, assert_error, assert_sent, assert_updated, delete_field, mailbox,
                         recipients, ref_of, set_field, val, vals)

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from ewsemu.operations.context import Settings
+from ewsemu.emulator import Settings
 from ewsemu.rest.common import ews_id as rest_to_ews
 from ewsemu.rest.common import rest_id as ews_to_rest
 

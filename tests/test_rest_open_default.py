@@ -17,7 +17,7 @@ from openapi_spec_validator import validate as validate_openapi
 
 from ewsemu.control import ControlClient
 from ewsemu.core.clock import Clock
-from ewsemu.operations.context import Emulator, Settings
+from ewsemu.emulator import Emulator, Settings
 from ewsemu.server.http import ThreadedServer
 from ewsemu.server.wsgi import make_app
 

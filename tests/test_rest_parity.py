@@ -13,7 +13,7 @@ import pytest
 import requests
 from lxml import etree
 
-from ewsemu.operations.context import Emulator, Settings
+from ewsemu.emulator import Emulator, Settings
 from ewsemu.server.http import ThreadedServer
 
 from .rest import (

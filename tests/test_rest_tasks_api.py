@@ -13,7 +13,7 @@ import pytest
 from openapi_spec_validator import validate as validate_openapi
 
 from ewsemu.core import ids
-from ewsemu.operations.context import Emulator, Settings
+from ewsemu.emulator import Emulator, Settings
 from ewsemu.rest import tasks_api
 
 from .rest import (

@@ -16,7 +16,7 @@ import pytest
 from lxml import etree
 
 from ewsemu.core.clock import Clock
-from ewsemu.operations.context import Emulator, Settings
+from ewsemu.emulator import Emulator, Settings
 from ewsemu.server.wsgi import make_app
 
 from . import harness

@@ -118,7 +118,7 @@ CHILD = textwrap.dedent("""
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     sys.path.insert(0, sys.argv[3])
     from tests.hostile import raw, basic
-    from ewsemu.operations.context import Emulator, Settings
+    from ewsemu.emulator import Emulator, Settings
     from ewsemu.server.wsgi import make_app
     payloads = json.load(open(sys.argv[1]))
     app = make_app(Emulator(Settings(database="sqlite://")))

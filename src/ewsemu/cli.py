@@ -11,9 +11,9 @@ from pathlib import Path
 
 from . import __version__, fixtures
 from .core.clock import Clock, apply_spec
-from .limits import Limits, parse_size
-from .operations.context import Emulator, Settings
-from .users import UserDirectory, UsersFileError, load_users
+from .core.limits import Limits, parse_size
+from .emulator import Emulator, Settings
+from .core.users import UserDirectory, UsersFileError, load_users
 
 DEFAULT_DATABASE = "sqlite:///./ewsemu.db"
 

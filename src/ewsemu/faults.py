@@ -218,13 +218,23 @@ def record(environ: dict, fired: Iterable[Fault]) -> None:
     environ.setdefault(FAULTS_KEY, []).extend(f.describe() for f in fired)
 
 
-def item_fault(engine: FaultEngine, fired_log: list[dict[str, Any]], operation: str, mailbox: str,
-               item_id: str) -> None:
-    """Raise the in-band error of a ``conflict`` rule matching this ItemChange (UpdateItem calls this)."""
-    fired = engine.fire(ITEM_KINDS, "ews", operation, [mailbox], [item_id])
-    if fired:
-        fired_log.extend(f.describe() for f in fired)
-        raise EwsError("ErrorIrresolvableConflict")
+class RequestFaults:
+    """The operations' fault hook (:class:`ewsemu.operations.context.FaultHook`) for one request: a
+    ``conflict`` rule matching an element answers it in-band, and every rule that fires is listed in ``fired``
+    (the request's ledger entry)."""
+
+    def __init__(self, engine: FaultEngine, fired: list[dict[str, Any]]) -> None:
+        self.engine = engine
+        self.fired = fired
+
+    def element_fault(self, operation: str, mailbox: str, item_id: str) -> EwsError | None:
+        if not self.engine.armed:
+            return None
+        fired = self.engine.fire(ITEM_KINDS, "ews", operation, [mailbox], [item_id])
+        if not fired:
+            return None
+        self.fired.extend(f.describe() for f in fired)
+        return EwsError("ErrorIrresolvableConflict")
 
 
 def pass_through(emulator: Any, fired: Iterable[Fault]) -> None:

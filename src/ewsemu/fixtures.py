@@ -24,7 +24,7 @@ from .core.extended import check_path, check_value
 from .core.item import Body, ExtendedValue, Item
 from .core.paths import ExtendedFieldURI, FieldURI
 from .core.timezones import UTC
-from .operations.context import Emulator
+from .emulator import Emulator
 from .store.codec import recurrence_to_json
 
 

@@ -29,7 +29,7 @@ from typing import Any, Callable, Iterator
 import pytest
 
 from .control import ControlClient
-from .operations.context import Settings
+from .emulator import Settings
 from .server.http import ThreadedServer
 
 

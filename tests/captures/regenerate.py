@@ -34,7 +34,7 @@ from typing import Callable
 import requests
 from lxml import etree
 
-from ewsemu.operations.context import Emulator, Settings
+from ewsemu.emulator import Emulator, Settings
 from ewsemu.server.http import ThreadedServer
 
 HERE = Path(__file__).resolve().parent

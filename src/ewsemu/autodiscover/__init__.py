@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Callable, Iterable
 
-from ..operations.context import Emulator
+from ..emulator import Emulator
 from ..server.auth import Authenticator
 from ..server.limits import Rejected, read_body
 from ..server.multiauth import challenge_for

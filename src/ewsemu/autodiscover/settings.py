@@ -10,7 +10,7 @@ import uuid
 from dataclasses import dataclass
 
 from ..protocol.responses import ServerVersion
-from ..users import UserDirectory
+from ..core.users import UserDirectory
 
 EWS_PATH = "/EWS/Exchange.asmx"
 #: a fixed deployment id: one ewsemu organisation

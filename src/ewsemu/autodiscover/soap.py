@@ -14,7 +14,7 @@ from lxml import etree
 
 from ..protocol.responses import ServerVersion
 from .settings import (AUTODISCOVER_VERSION, MailboxInfo, Site, domain_settings, known_domain, user_settings)
-from ..users import UserDirectory
+from ..core.users import UserDirectory
 
 SOAP = "http://schemas.xmlsoap.org/soap/envelope/"
 A = "http://schemas.microsoft.com/exchange/2010/Autodiscover"

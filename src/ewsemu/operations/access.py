@@ -18,7 +18,7 @@ from lxml import etree
 
 from ..core.errors import EwsError
 from ..protocol.namespaces import local, t
-from ..users import User, UserDirectory
+from ..core.users import User, UserDirectory
 
 _SMTP_FORMS = ("PrimarySmtpAddress", "SmtpAddress")
 

@@ -46,7 +46,7 @@ def _create_one(ctx: RequestContext, wrapper: etree._Element, target: etree._Ele
     delivery.check_attributes(item_type, disposition, invitations, create=True)
     props = item_properties(wrapper, ctx.zone)
     sends = delivery.sends(disposition, invitations)
-    actx = ApplyContext(now=ctx.now, zone=ctx.zone, new_item_id=ctx.emulator.ids.item_id,
+    actx = ApplyContext(now=ctx.now, zone=ctx.zone, new_item_id=ctx.ids.item_id,
                         strict=ctx.settings.strict, message_disposition=disposition,
                         send_meeting_invitations=invitations, sender=delivery.sender(ctx) if sends else None)
     if sends:  # the recipients' mailboxes must exist before the transaction that delivers to them

@@ -47,7 +47,7 @@ def send_message(ctx: RequestContext, conn, sent: Item, *, keep_copy_in: Folder 
                  draft_id: str | None) -> None:
     """Deliver the sent message ``sent`` to its local recipients; keep the sender's copy in ``keep_copy_in``
     (SendAndSaveCopy) and remove the stored draft ``draft_id`` (an UpdateItem that sends it)."""
-    store, ids = ctx.store, ctx.emulator.ids
+    store, ids = ctx.store, ctx.ids
     for smtp, recipient in messages.delivery_targets(sent, lambda a: is_local(ctx, a)):
         inbox = _inbox(ctx, conn, smtp)
         if inbox is not None:
@@ -64,7 +64,7 @@ def send_meeting_requests(ctx: RequestContext, conn, calendar_item: Item,
                           invitations: tuple[calendar.Invitation, ...], mode: str | None) -> None:
     """A ``t:MeetingRequest`` in the Inbox of each invited local attendee; with ``…AndSaveCopy`` one more in
     the organizer's Sent Items."""
-    store, ids = ctx.store, ctx.emulator.ids
+    store, ids = ctx.store, ctx.ids
     for invitation in invitations:
         smtp = invitation.attendee.smtp
         inbox = _inbox(ctx, conn, smtp) if smtp is not None and is_local(ctx, smtp) else None

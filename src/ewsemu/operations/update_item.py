@@ -7,7 +7,6 @@ from ..core.apply import ApplyContext, Outcome, apply_item_change, apply_occurre
 from ..core.changes import FieldChange, ItemChange, ItemRef
 from ..core.errors import EwsError
 from ..core.item import Item
-from ..faults import item_fault
 from ..protocol import responses
 from ..protocol.namespaces import m, t
 from ..protocol.update_item import UpdateItemRequest, parse_item_change, parse_update_item
@@ -22,12 +21,13 @@ from .occurrences import check, locate
 
 def _apply_one(ctx: RequestContext, req: UpdateItemRequest, change: ItemChange) -> Outcome:
     target = change.target
-    if ctx.emulator.faults.armed:  # an injected "conflict" fault answers this ItemChange in-band
-        item_fault(ctx.emulator.faults, ctx.fired_faults, "UpdateItem", ctx.mailbox, target.id)
+    injected = ctx.faults.element_fault("UpdateItem", ctx.mailbox, target.id)  # a "conflict" rule, in-band
+    if injected is not None:
+        raise injected
     check_item_id(target.id)
     where = locate(target)  # an occurrence is changed through its master (core.calendar)
     sends = delivery.sends(req.message_disposition, req.send_meeting_invitations)
-    actx = ApplyContext(now=ctx.now, zone=ctx.zone, new_item_id=ctx.emulator.ids.item_id,
+    actx = ApplyContext(now=ctx.now, zone=ctx.zone, new_item_id=ctx.ids.item_id,
                         conflict_resolution=req.conflict_resolution,
                         message_disposition=req.message_disposition, strict=ctx.settings.strict,
                         send_meeting_invitations=req.send_meeting_invitations,

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from typing import Callable, Iterable
 
-from ..operations.context import Emulator
+from ..emulator import Emulator
 from ..server.auth import Authenticator, Refusal
-from ..users import User
+from ..core.users import User
 from .common import Request
 from .graph import GraphFace
 from .tasks_api import TasksApi

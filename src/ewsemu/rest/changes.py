@@ -13,7 +13,7 @@ from ..core.changes import Action, ConflictResolution, FieldChange
 from ..core.errors import EwsError
 from ..core.paths import ExtendedFieldURI, FieldURI, Path
 from ..core.timezones import UTC
-from ..operations.context import Emulator
+from ..emulator import Emulator
 
 
 def _path(target: str | ExtendedFieldURI) -> Path:

@@ -17,10 +17,10 @@ from urllib.parse import parse_qsl
 from ..core.item import Item
 from ..core.paths import ExtendedFieldURI
 from ..core.timezones import UTC
-from ..limits import Limits
+from ..core.limits import Limits
 from ..server.auth import Refusal
 from ..server.limits import Rejected, read_body
-from ..users import User
+from ..core.users import User
 
 log = logging.getLogger("ewsemu.rest")
 #: names the completed one-off a PATCH spawned from a recurring task (EWS returns its ItemId)

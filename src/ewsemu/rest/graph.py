@@ -31,9 +31,9 @@ from ..core.errors import MESSAGES, EwsError
 from ..core.item import Item
 from ..core.timezones import UTC, task_date_from_wire
 from ..operations.common import check_item_id
-from ..operations.context import Emulator
+from ..emulator import Emulator
 from ..operations.item_writes import insert_new_item, update_stored_item
-from ..users import User
+from ..core.users import User
 from .common import (
     SPAWNED_HEADER, Face, Request, Response, ews_id, etag, extended, format_date, format_utc, if_match,
     named_property, rest_id, route,

@@ -39,11 +39,11 @@ from ..core.errors import EwsError
 from ..core.item import Body, Item
 from ..core.timezones import UTC
 from ..operations.common import check_item_id, with_retries
-from ..operations.context import Emulator
+from ..emulator import Emulator
 from ..operations.item_writes import insert_new_item, update_stored_item
 from ..server.auth import smtp_address
 from ..store.lookup import item_in_folders, items_in_folders
-from ..users import User, UserDirectory
+from ..core.users import User, UserDirectory
 from . import openapi
 from .changes import apply_context, delete, ews_failure_field, set_
 from .common import (

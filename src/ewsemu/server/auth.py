@@ -1,7 +1,7 @@
 """Who is calling. Pluggable: the router asks one :class:`Authenticator` for every face.
 
 EWS (and the control plane) ask :meth:`Authenticator.authenticate` for the caller's SMTP address; the REST
-faces ask :meth:`Authenticator.rest_caller` for the calling :class:`~ewsemu.users.User` (the JSON task API
+faces ask :meth:`Authenticator.rest_caller` for the calling :class:`~ewsemu.core.users.User` (the JSON task API
 needs a role), or a :class:`Refusal` saying what would have been accepted.
 
 The open default (issue 3) accepts any Basic credentials and uses the user name as the mailbox, or a bearer
@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 from typing import Protocol
 
-from ..users import User, UserDirectory, open_default_user
+from ..core.users import User, UserDirectory, open_default_user
 
 REALM = "ewsemu"
 #: one address: no second ``@``, no white space or control character (it becomes a mailbox name)

@@ -38,7 +38,7 @@ from ..core.clock import parse_duration, parse_instant
 from ..core.folders import Folder
 from ..faults import FaultSpecError, bump_item
 from ..ledger import Entry, request_headers
-from ..operations.context import Emulator
+from ..emulator import Emulator
 from ..store import codec
 from ..store.schema import items as items_table, mailboxes as mailboxes_table
 from . import dashboard

@@ -15,7 +15,7 @@ import json
 from typing import Any
 from urllib.parse import quote
 
-from ..operations.context import Emulator
+from ..emulator import Emulator
 
 UI = "/_ewsemu/ui"
 LEDGER_ROWS = 50

@@ -11,7 +11,7 @@ from typing import Any, Callable
 
 from waitress import wasyncore
 
-from ..operations.context import Emulator, Settings
+from ..emulator import Emulator, Settings
 from . import tls as tls_files
 from .auth import Authenticator
 from .connections import create_server

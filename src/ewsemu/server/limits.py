@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from lxml import etree
 
 from ..core.errors import EwsError, SchemaViolation
-from ..limits import Limits
+from ..core.limits import Limits
 
 EWS_CONTENT_TYPE = "text/xml"
 _READ_BLOCK = 64 * 1024

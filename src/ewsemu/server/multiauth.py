@@ -15,7 +15,7 @@ from typing import Callable
 from sqlalchemy import select
 
 from ..store.schema import mailboxes
-from ..users import UserDirectory
+from ..core.users import UserDirectory
 from . import oauth
 from .auth import Authenticator
 from .ntlm import CHALLENGE_KEY, NtlmAuthenticator

@@ -37,7 +37,7 @@ from spnego._ntlm_raw.crypto import ntowfv1
 from spnego._ntlm_raw.messages import Authenticate
 from spnego.exceptions import SpnegoError
 
-from ..users import User, UserDirectory
+from ..core.users import User, UserDirectory
 from .connections import connection_of
 
 log = logging.getLogger("ewsemu.ntlm")

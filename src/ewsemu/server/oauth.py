@@ -19,7 +19,7 @@ import logging
 
 import jwt
 
-from ..users import OAuthIssuer, UserDirectory
+from ..core.users import OAuthIssuer, UserDirectory
 
 log = logging.getLogger("ewsemu.oauth")
 USER_CLAIMS = ("smtp", "upn", "unique_name", "preferred_username", "email")

@@ -13,7 +13,7 @@ from lxml import etree
 from .. import ledger
 from ..core.errors import EwsError, SchemaViolation
 from ..operations import OPERATIONS
-from ..operations.context import Emulator, request_context
+from ..emulator import Emulator
 from ..protocol import responses
 from ..protocol.envelope import Envelope, parse_envelope
 from ..protocol.namespaces import M, local
@@ -117,9 +117,9 @@ def _run(ctx) -> etree._Element:  # noqa: ANN001
     environ = ctx.transport.req_env
     user = environ.get(USER_KEY, "")
     try:
-        rctx = request_context(emulator, envelope, user)
+        # in-band faults (UpdateItem's conflict rule) are listed on the request's ledger entry
+        rctx = emulator.request_context(envelope, user, environ.setdefault(ledger.FAULTS_KEY, []))
         environ[ledger.MAILBOX_KEY] = rctx.mailbox
-        rctx.fired_faults = environ.setdefault(ledger.FAULTS_KEY, [])  # in-band faults (UpdateItem) land here
         return OPERATIONS[envelope.operation](rctx)
     except (SchemaViolation, EwsError) as err:
         raise EwsFault(err) from None

@@ -7,11 +7,11 @@ from typing import Callable, Iterable
 
 from .. import faults, ledger
 from ..autodiscover import PATHS as AUTODISCOVER_PATHS, make_autodiscover_app
-from ..operations.context import Emulator
+from ..emulator import Emulator
 from ..protocol.validation import wsdl_dir
 from ..rest import PREFIXES as REST_PREFIXES, make_rest_app
 from . import request_log
-from ..users import User
+from ..core.users import User
 from .auth import Authenticator, authenticator_for
 from .control_plane import PREFIX as CONTROL_PREFIX, make_control_app
 from .limits import Rejected, check_content_type, read_body
