@@ -20,6 +20,7 @@ from ewsemu.emulator import Emulator
 from ewsemu.operations import OPERATIONS
 from ewsemu.protocol import responses
 from ewsemu.protocol.envelope import parse_envelope
+from ewsemu.protocol.headers import parse_headers
 from ewsemu.protocol.update_item import parse_item_change, parse_update_item
 from ewsemu.protocol.validation import is_known_header, validate
 
@@ -48,8 +49,9 @@ class Layers:
         for header in envelope.headers:
             if is_known_header(header.tag):
                 validate(header)
-        ctx = self.emulator.request_context(envelope, USER)
-        return responses.envelope(OPERATIONS[envelope.operation](ctx), self.emulator.settings.server_version)
+        ctx = self.emulator.request_context(parse_headers(envelope), USER)
+        return responses.envelope(OPERATIONS[envelope.operation](ctx, envelope.body),
+                                  self.emulator.settings.server_version)
 
     @staticmethod
     def xml_in(data: bytes) -> list[Any]:

@@ -13,7 +13,7 @@ from .core.users import UserDirectory
 from .faults import FaultEngine, RequestFaults
 from .ledger import Ledger
 from .operations.context import RequestContext, request_context
-from .protocol.envelope import Envelope
+from .protocol.headers import RequestHeaders
 from .protocol.responses import ServerVersion
 from .store.repository import Store
 
@@ -73,9 +73,10 @@ class Emulator:
     def close(self) -> None:
         self.store.dispose()
 
-    def request_context(self, envelope: Envelope, user: str, fired: list[dict] | None = None) -> RequestContext:
+    def request_context(self, headers: RequestHeaders, user: str,
+                        fired: list[dict] | None = None) -> RequestContext:
         """What one EWS request runs with: the acting mailbox, its time zone, the time now, and the fault hook
         that records the faults firing inside the operation in ``fired`` (the request's ledger entry)."""
         faults = RequestFaults(self.faults, fired if fired is not None else [])
-        return request_context(envelope, user, store=self.store, ids=self.ids, settings=self.settings,
+        return request_context(headers, user, store=self.store, ids=self.ids, settings=self.settings,
                                now=self.clock.now(), faults=faults)

@@ -14,11 +14,9 @@ Only mailboxes in the directory exist: a shared mailbox is a user without passwo
 """
 from __future__ import annotations
 
-from lxml import etree
-
 from ..core.errors import EwsError
-from ..protocol.namespaces import local, t
 from ..core.users import User, UserDirectory
+from ..protocol.headers import Impersonation
 
 _SMTP_FORMS = ("PrimarySmtpAddress", "SmtpAddress")
 
@@ -35,14 +33,12 @@ def _target(users: UserDirectory, form: str, value: str) -> User | None:
     return users.get(value)
 
 
-def impersonated_mailbox(users: UserDirectory | None, caller: str, header: etree._Element) -> str:
+def impersonated_mailbox(users: UserDirectory | None, caller: str, header: Impersonation) -> str:
     """The mailbox an ``ExchangeImpersonation`` header names, if ``caller`` may act as it; else a fault."""
-    sid = header.find(t("ConnectingSID"))
-    named = next((c for c in sid if isinstance(c.tag, str)), None) if sid is not None else None
-    if named is None:
+    if header.form is None:
         raise EwsError("ErrorInvalidExchangeImpersonationHeaderData",
                        message="The ExchangeImpersonation header names no account.")
-    form, value = local(named.tag), (named.text or "").strip()
+    form, value = header.form, header.value
     if users is None:
         if form == "SID" or "@" not in value:
             raise _no_mailbox(value)  # open mode has no directory to resolve SIDs or bare names in

@@ -9,12 +9,10 @@ from sqlalchemy.exc import OperationalError
 
 from ..core import ids
 from ..core.errors import EwsError
-from ..core.folders import Folder
 from ..protocol.items import Shape
-from ..protocol.namespaces import local, t
+from ..protocol.namespaces import t
 from ..protocol.paths import PATH_TAGS, parse_path
 from ..store.repository import Store
-from .access import check_delegate
 from .context import RequestContext
 
 R = TypeVar("R")
@@ -58,30 +56,6 @@ def parse_shape(el: etree._Element | None) -> Shape:
     additional = el.find(t("AdditionalProperties"))
     paths = tuple(parse_path(p) for p in additional if p.tag in PATH_TAGS) if additional is not None else ()
     return Shape(el.findtext(t("BaseShape")) or "IdOnly", paths, el.findtext(t("BodyType")))
-
-
-def resolve_folder(conn, ctx: RequestContext, el: etree._Element) -> Folder:
-    """A ``t:FolderId`` or ``t:DistinguishedFolderId`` (optionally naming another mailbox) -> Folder."""
-    if local(el.tag) == "DistinguishedFolderId":
-        named = el.findtext(f"{t('Mailbox')}/{t('EmailAddress')}")
-        mailbox = check_delegate(ctx.settings.users, ctx.mailbox, named) if named else ctx.mailbox
-        ctx.store.ensure_mailbox(mailbox, now=ctx.now)
-        folder = ctx.store.distinguished_folder(conn, mailbox, el.get("Id", ""))
-    else:
-        value = el.get("Id", "")
-        if ids.classify_id(value) != "folder":
-            raise EwsError("ErrorCannotUseItemIdForFolderId")
-        folder = ctx.store.folder(conn, value, ctx.mailbox)
-    if folder is None:
-        raise EwsError("ErrorFolderNotFound")
-    return folder
-
-
-def folder_target(container: etree._Element | None) -> etree._Element | None:
-    """The single FolderId/DistinguishedFolderId inside a TargetFolderIdType container."""
-    if container is None:
-        return None
-    return next((c for c in container if isinstance(c.tag, str)), None)
 
 
 @contextmanager

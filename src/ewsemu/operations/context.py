@@ -13,8 +13,7 @@ from ..core.errors import EwsError
 from ..core.ids import IdFactory
 from ..core.timezones import zone_for_windows_id
 from ..core.users import UserDirectory
-from ..protocol.envelope import Envelope
-from ..protocol.namespaces import t
+from ..protocol.headers import RequestHeaders
 from ..store.repository import Store
 from . import access
 
@@ -51,7 +50,6 @@ class RequestContext:
     store: Store
     ids: IdFactory
     settings: OperationSettings
-    envelope: Envelope
     mailbox: str
     zone: dt.tzinfo
     now: dt.datetime
@@ -60,21 +58,15 @@ class RequestContext:
     faults: FaultHook = NO_FAULTS
 
 
-def request_context(envelope: Envelope, user: str, *, store: Store, ids: IdFactory, settings: OperationSettings,
-                    now: dt.datetime, faults: FaultHook = NO_FAULTS) -> RequestContext:
+def request_context(headers: RequestHeaders, user: str, *, store: Store, ids: IdFactory,
+                    settings: OperationSettings, now: dt.datetime, faults: FaultHook = NO_FAULTS) -> RequestContext:
     """Resolve the acting mailbox and the request's time zone (D23) from the SOAP headers."""
-    tz_header = envelope.header("TimeZoneContext")
-    windows_id = None
-    if tz_header is not None:
-        definition = tz_header.find(t("TimeZoneDefinition"))
-        windows_id = definition.get("Id") if definition is not None else None
-    zone = zone_for_windows_id(windows_id)
+    zone = zone_for_windows_id(headers.time_zone_id)
     mailbox = user.lower()
     if not mailbox or "@" not in mailbox:
         raise EwsError("ErrorNonExistentMailbox", message="The user name must be an SMTP address.")
     principal = mailbox
-    impersonation = envelope.header("ExchangeImpersonation")
-    if impersonation is not None:
-        mailbox = access.impersonated_mailbox(settings.users, principal, impersonation)
+    if headers.impersonation is not None:
+        mailbox = access.impersonated_mailbox(settings.users, principal, headers.impersonation)
     store.ensure_mailbox(mailbox, now=now)
-    return RequestContext(store, ids, settings, envelope, mailbox, zone, now, principal, faults)
+    return RequestContext(store, ids, settings, mailbox, zone, now, principal, faults)

@@ -27,7 +27,7 @@ from ..core import ids
 from ..core.errors import EwsError
 from ..protocol import responses
 from ..protocol.namespaces import XSI, local, m
-from .base import Operation
+from .base import unconverted
 from .context import RequestContext
 
 PROVIDER_UID = uuid.UUID("8a7e3c52-5d0b-4f5e-9c4a-6577736d7531").bytes
@@ -126,8 +126,7 @@ def _convert(source: etree._Element, destination: str) -> dict[str, str]:
     return converted
 
 
-def handle(ctx: RequestContext) -> etree._Element:
-    body = ctx.envelope.body
+def handle(ctx: RequestContext, body: etree._Element) -> etree._Element:
     destination = body.get("DestinationFormat", "EwsId")
     root, messages = responses.response_root("ConvertId")
     for source in body.find(m("SourceIds")):
@@ -146,6 +145,6 @@ def handle(ctx: RequestContext) -> etree._Element:
     return root
 
 
-OPERATION = Operation("ConvertId", handle, "implemented",
+OPERATION = unconverted("ConvertId", handle, "implemented",
                       ("all six id formats (EwsId, EwsLegacyId, EntryId, HexEntryId, StoreId, OwaId) for item and "
                        "folder ids; public folder ids are refused"))

@@ -13,13 +13,14 @@ from ..core.errors import EwsError
 from ..core.fields import MESSAGE_TYPES
 from ..core.values import Mailbox
 from ..protocol import responses
+from ..protocol.folders import FolderRef, target_folder
 from ..protocol.items import item_properties
 from ..protocol.namespaces import local, m, t
 from . import delivery
-from .common import folder_target, resolve_folder, with_retries
-from .base import Operation
+from .common import with_retries
+from .base import unconverted
 from .context import RequestContext
-from .get_folder import ensure_named_mailboxes
+from .folders import ensure_named_mailboxes, resolve_folder
 
 #: where an item type goes when the request names no SavedItemFolderId (a message sent with a copy:
 #: Sent Items); the item types CreateItem stores
@@ -35,12 +36,12 @@ def _addresses(props) -> list[Mailbox]:
             if getattr(p.path, "uri", None) in _ADDRESSES and isinstance(p.value, tuple) for v in p.value]
 
 
-def _create_one(ctx: RequestContext, wrapper: etree._Element, target: etree._Element | None):
+def _create_one(ctx: RequestContext, body: etree._Element, wrapper: etree._Element,
+                target: FolderRef | None):
     item_type = local(wrapper.tag)
     if item_type not in DEFAULT_FOLDER:
         raise EwsError("ErrorInvalidItemForOperationCreateItem",
                        message=f"ewsemu does not store {item_type} items yet.")
-    body = ctx.envelope.body
     disposition = body.get("MessageDisposition") if item_type in MESSAGE_TYPES else None
     invitations = body.get("SendMeetingInvitations") if item_type == "CalendarItem" else None
     delivery.check_attributes(item_type, disposition, invitations, create=True)
@@ -73,9 +74,8 @@ def _create_one(ctx: RequestContext, wrapper: etree._Element, target: etree._Ele
     return with_retries(ctx, work)
 
 
-def handle(ctx: RequestContext) -> etree._Element:
-    body = ctx.envelope.body
-    target = folder_target(body.find(m("SavedItemFolderId")))
+def handle(ctx: RequestContext, body: etree._Element) -> etree._Element:
+    target = target_folder(body.find(m("SavedItemFolderId")))
     if target is not None:
         ensure_named_mailboxes(ctx, [target])  # creating a mailbox writes: not inside the item's transaction
     items_el = body.find(m("Items"))
@@ -84,7 +84,7 @@ def handle(ctx: RequestContext) -> etree._Element:
         if not isinstance(wrapper.tag, str):
             continue
         try:
-            item = _create_one(ctx, wrapper, target)
+            item = _create_one(ctx, body, wrapper, target)
         except EwsError as err:
             responses.error(messages_el, "CreateItem", err, "Items")
             continue
@@ -96,7 +96,7 @@ def handle(ctx: RequestContext) -> etree._Element:
     return root
 
 
-OPERATION = Operation("CreateItem", handle, "partial",
+OPERATION = unconverted("CreateItem", handle, "partial",
                       ("tasks, messages (saved, or sent to the server's mailboxes), calendar items (with meeting "
                        "requests), contacts and generic items into any folder; distribution lists, post items and "
                        "response objects answer ErrorInvalidItemForOperationCreateItem"))

@@ -11,7 +11,7 @@ from ..protocol import responses
 from ..protocol.namespaces import m
 from ..protocol.update_item import item_ref
 from .common import LostRace, check_item_id, with_retries
-from .base import Operation
+from .base import unconverted
 from .context import RequestContext
 from .occurrences import check, locate
 
@@ -48,8 +48,7 @@ def _delete_one(ctx: RequestContext, ref: ItemRef, delete_type: str, occurrences
     with_retries(ctx, work)
 
 
-def handle(ctx: RequestContext) -> etree._Element:
-    body = ctx.envelope.body
+def handle(ctx: RequestContext, body: etree._Element) -> etree._Element:
     delete_type = body.get("DeleteType", "HardDelete")
     occurrences = body.get("AffectedTaskOccurrences")
     cancellations = body.get("SendMeetingCancellations")
@@ -67,6 +66,6 @@ def handle(ctx: RequestContext) -> etree._Element:
     return root
 
 
-OPERATION = Operation("DeleteItem", handle, "implemented",
+OPERATION = unconverted("DeleteItem", handle, "implemented",
                       ("HardDelete, SoftDelete, MoveToDeletedItems; AffectedTaskOccurrences for recurring tasks; one"
                        " occurrence of a calendar series; no meeting cancellations are sent"))

@@ -13,8 +13,6 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Callable, Iterable
 
-from lxml import etree
-
 from ..core import calendar, messages
 from ..core.apply import ApplyContext, Outcome, apply_item_change, apply_occurrence_change
 from ..core.errors import EwsError
@@ -22,7 +20,8 @@ from ..core.fields import MESSAGE_TYPES
 from ..core.folders import Folder
 from ..core.item import Item
 from ..core.values import Mailbox
-from .common import resolve_folder
+from ..protocol.folders import FolderRef
+from .folders import resolve_folder
 from .context import RequestContext
 
 
@@ -124,7 +123,7 @@ def prepare_update(ctx: RequestContext, item_id: str, index: int | None, changes
 
 
 def after_update(ctx: RequestContext, message_disposition: str | None, invitations: str | None,
-                 saved_folder: etree._Element | None) -> Callable[[object, Outcome], None]:
+                 saved_folder: FolderRef | None) -> Callable[[object, Outcome], None]:
     """UpdateItem's writes after the change is saved, in its transaction: the sent message's copies (the
     draft itself is gone; its copy goes to SavedItemFolderId, else Sent Items) and the meeting requests."""
 

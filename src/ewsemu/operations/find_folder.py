@@ -13,12 +13,12 @@ from ..core import query as Q
 from ..core.errors import EwsError
 from ..core.folders import Folder
 from ..protocol import responses
-from ..protocol.folders import folder_restriction, render_folder, wanted
+from ..protocol.folders import folder_refs, folder_restriction, render_folder, wanted
 from ..protocol.namespaces import m, t
-from .common import parse_shape, reading, resolve_folder
-from .base import Operation
+from .common import parse_shape, reading
+from .base import unconverted
 from .context import RequestContext
-from .get_folder import ensure_named_mailboxes, folder_views
+from .folders import ensure_named_mailboxes, folder_views, resolve_folder
 
 
 def _paging(body: etree._Element) -> Q.View:
@@ -63,13 +63,12 @@ def _below(parent: Folder, everything: list[Folder], traversal: str) -> list[Fol
     return found
 
 
-def handle(ctx: RequestContext) -> etree._Element:
-    body = ctx.envelope.body
+def handle(ctx: RequestContext, body: etree._Element) -> etree._Element:
     traversal = body.get("Traversal", "Shallow")
     uris = wanted(parse_shape(body.find(m("FolderShape"))))
     paging = _paging(body)
     restriction = body.find(m("Restriction"))
-    parents = [el for el in body.find(m("ParentFolderIds")) if isinstance(el.tag, str)]
+    parents = folder_refs(body.find(m("ParentFolderIds")))
     ensure_named_mailboxes(ctx, parents)
     root, messages = responses.response_root("FindFolder")
     with reading(ctx) as conn:
@@ -95,6 +94,6 @@ def handle(ctx: RequestContext) -> etree._Element:
     return root
 
 
-OPERATION = Operation("FindFolder", handle, "implemented",
+OPERATION = unconverted("FindFolder", handle, "implemented",
                       ("Shallow and Deep traversal, restrictions and paging over the distinguished folders (folders "
                        "cannot be created, so SoftDeleted finds none)"))

@@ -19,15 +19,16 @@ from ..core.item import Item
 from ..core.paths import FieldURI
 from ..protocol import responses
 from ..protocol.codecs import parse_datetime
+from ..protocol.folders import folder_refs
 from ..protocol.items import Shape, render_item
 from ..protocol.namespaces import m, t
 from ..protocol.restrictions import parse_find_query, parse_view
 from ..store import views
 from ..store.query import find_items
-from .common import parse_shape, reading, resolve_folder
-from .base import Operation
+from .common import parse_shape, reading
+from .base import unconverted
 from .context import RequestContext
-from .get_folder import ensure_named_mailboxes
+from .folders import ensure_named_mailboxes, resolve_folder
 
 #: the Default and AllProperties shapes of FindItem leave the body formats out
 BODY_FORMATS = frozenset({"item:Body", "item:TextBody", "item:UniqueBody", "item:NormalizedBody",
@@ -127,9 +128,8 @@ def _expanded_view(body: etree._Element, zone: dt.tzinfo, query: Q.FindQuery) ->
     return None
 
 
-def handle(ctx: RequestContext) -> etree._Element:
-    body = ctx.envelope.body
-    parents = [el for el in body.find(m("ParentFolderIds")) if isinstance(el.tag, str)]
+def handle(ctx: RequestContext, body: etree._Element) -> etree._Element:
+    parents = folder_refs(body.find(m("ParentFolderIds")))
     root, messages = responses.response_root("FindItem")
     try:
         _check_supported(body)
@@ -164,7 +164,7 @@ def handle(ctx: RequestContext) -> etree._Element:
     return root
 
 
-OPERATION = Operation("FindItem", handle, "partial",
+OPERATION = unconverted("FindItem", handle, "partial",
                       ("restrictions, sort order, indexed and fractional paging in SQL; no GroupBy, "
                        "DistinguishedGroupBy or QueryString (AQS); CalendarView expands recurring series, "
                        "ContactsView lists contacts by name"))

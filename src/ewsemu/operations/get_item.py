@@ -10,13 +10,12 @@ from ..protocol.items import render_item
 from ..protocol.namespaces import m, t
 from ..protocol.update_item import item_ref
 from .common import check_item_id, parse_shape, reading
-from .base import Operation
+from .base import unconverted
 from .context import RequestContext
 from .occurrences import locate, view
 
 
-def handle(ctx: RequestContext) -> etree._Element:
-    body = ctx.envelope.body
+def handle(ctx: RequestContext, body: etree._Element) -> etree._Element:
     shape = parse_shape(body.find(m("ItemShape")))
     ids_el = body.find(m("ItemIds"))
     root, messages = responses.response_root("GetItem")
@@ -42,6 +41,6 @@ def handle(ctx: RequestContext) -> etree._Element:
     return root
 
 
-OPERATION = Operation("GetItem", handle, "implemented",
+OPERATION = unconverted("GetItem", handle, "implemented",
                       ("IdOnly/Default/AllProperties shapes with AdditionalProperties (indexed ones too), occurrence"
                        " and recurring-master ids; no MIME content or attachments (none are stored)"))

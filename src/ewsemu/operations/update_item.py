@@ -9,17 +9,19 @@ from ..core.errors import EwsError
 from ..core.item import Item
 from ..protocol import responses
 from ..protocol.namespaces import m, t
+from ..protocol.folders import FolderRef, target_folder
 from ..protocol.update_item import UpdateItemRequest, parse_item_change, parse_update_item
 from . import delivery
-from .common import check_item_id, folder_target
-from .base import Operation
+from .common import check_item_id
+from .base import unconverted
 from .context import RequestContext
-from .get_folder import ensure_named_mailboxes
+from .folders import ensure_named_mailboxes
 from .item_writes import update_stored_item
 from .occurrences import check, locate
 
 
-def _apply_one(ctx: RequestContext, req: UpdateItemRequest, change: ItemChange) -> Outcome:
+def _apply_one(ctx: RequestContext, req: UpdateItemRequest, change: ItemChange,
+               saved: FolderRef | None) -> Outcome:
     target = change.target
     injected = ctx.faults.element_fault("UpdateItem", ctx.mailbox, target.id)  # a "conflict" rule, in-band
     if injected is not None:
@@ -46,20 +48,20 @@ def _apply_one(ctx: RequestContext, req: UpdateItemRequest, change: ItemChange) 
         return apply_occurrence_change(stored, where.index, changes, actx, changed_since)
 
     after = delivery.after_update(ctx, req.message_disposition, req.send_meeting_invitations,
-                                  folder_target(ctx.envelope.body.find(m("SavedItemFolderId")))) if sends else None
+                                  saved) if sends else None
     return update_stored_item(ctx, ctx.mailbox, ItemRef(where.item_id, target.change_key), plan, actx,
                               require_change_key=ctx.settings.strict, apply=apply, after=after)
 
 
-def handle(ctx: RequestContext) -> etree._Element:
-    req = parse_update_item(ctx.envelope.body, strict=ctx.settings.strict)
-    saved = folder_target(ctx.envelope.body.find(m("SavedItemFolderId")))
+def handle(ctx: RequestContext, body: etree._Element) -> etree._Element:
+    req = parse_update_item(body, strict=ctx.settings.strict)
+    saved = target_folder(body.find(m("SavedItemFolderId")))
     if saved is not None:
         ensure_named_mailboxes(ctx, [saved])  # creating a mailbox writes: not inside an ItemChange's transaction
     root, messages = responses.response_root("UpdateItem")
     for el in req.item_changes:
         try:
-            outcome = _apply_one(ctx, req, parse_item_change(el, ctx.zone))
+            outcome = _apply_one(ctx, req, parse_item_change(el, ctx.zone), saved)
         except EwsError as err:
             responses.error(messages, "UpdateItem", err, "Items")
             continue
@@ -74,7 +76,7 @@ def handle(ctx: RequestContext) -> etree._Element:
     return root
 
 
-OPERATION = Operation("UpdateItem", handle, "partial",
+OPERATION = unconverted("UpdateItem", handle, "partial",
                       ("tasks, messages, calendar items (occurrences and exceptions), contacts (IndexedFieldURI) and"
                        " generic items: every Set/Append/Delete rule, ChangeKey conflict resolution, recurring "
                        "tasks, MessageDisposition sends and meeting requests between the server's mailboxes; no "

@@ -149,11 +149,36 @@ def render_folder(view: FolderView, uris: frozenset[str], parent: etree._Element
     return el
 
 
-def named_mailbox(folder_id: etree._Element) -> str | None:
-    """The SMTP address a ``t:DistinguishedFolderId`` names in its ``t:Mailbox``, if any."""
-    if local(folder_id.tag) != "DistinguishedFolderId":
+# ---- folder ids in requests ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FolderRef:
+    """A ``t:FolderId`` (``distinguished`` False) or a ``t:DistinguishedFolderId``, which may name another
+    mailbox in its ``t:Mailbox`` (delegate access)."""
+
+    id: str
+    distinguished: bool = False
+    mailbox: str | None = None
+
+
+def folder_ref(el: etree._Element) -> FolderRef:
+    if local(el.tag) == "DistinguishedFolderId":
+        return FolderRef(el.get("Id", ""), True, el.findtext(f"{t('Mailbox')}/{t('EmailAddress')}") or None)
+    return FolderRef(el.get("Id", ""))
+
+
+def folder_refs(container: etree._Element | None) -> list[FolderRef]:
+    """The folder ids inside a NonEmptyArrayOfBaseFolderIdsType container (FolderIds, ParentFolderIds)."""
+    return [folder_ref(el) for el in container if isinstance(el.tag, str)] if container is not None else []
+
+
+def target_folder(container: etree._Element | None) -> FolderRef | None:
+    """The single folder id inside a TargetFolderIdType container (SavedItemFolderId, ToFolderId)."""
+    if container is None:
         return None
-    return folder_id.findtext(f"{t('Mailbox')}/{t('EmailAddress')}") or None
+    el = next((c for c in container if isinstance(c.tag, str)), None)
+    return folder_ref(el) if el is not None else None
 
 
 # ---- FindFolder restrictions ------------------------------------------------------------------------------

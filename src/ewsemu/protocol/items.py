@@ -17,7 +17,7 @@ from ..core.task_rules import STATUS_DESCRIPTIONS
 from ..core.values import AddressEntry
 from .codecs import parse_value, render_value
 from .namespaces import local, t
-from .paths import parse_path, render_path
+from .paths import PATH_TAGS, parse_path, render_path
 
 _EXTENDED_PROPERTY = t("ExtendedProperty")
 
@@ -110,6 +110,15 @@ class Shape:
     @property
     def extended_keys(self) -> frozenset[str]:
         return frozenset(p.key for p in self.additional if isinstance(p, ExtendedFieldURI))
+
+
+def parse_shape(el: etree._Element | None) -> Shape:
+    """``m:ItemShape`` / ``m:FolderShape``; none is IdOnly."""
+    if el is None:
+        return Shape("IdOnly")
+    additional = el.find(t("AdditionalProperties"))
+    paths = tuple(parse_path(p) for p in additional if p.tag in PATH_TAGS) if additional is not None else ()
+    return Shape(el.findtext(t("BaseShape")) or "IdOnly", paths, el.findtext(t("BodyType")))
 
 
 _ITEM_DEFAULT = {"item:ItemId", "item:ParentFolderId", "item:ItemClass", "item:Subject", "item:Sensitivity",

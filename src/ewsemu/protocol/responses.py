@@ -2,12 +2,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable, Iterable, TypeVar
 
 from lxml import etree
 
 from ..core.errors import EwsError, SchemaViolation
 from .namespaces import E, M, SOAP, T, XML, m, s, t
 from .paths import render_path
+
+S = TypeVar("S")
 
 XML_DECLARATION = b'<?xml version="1.0" encoding="utf-8"?>\n'
 _NSMAP = {"m": M, "t": T}
@@ -57,6 +60,20 @@ def error(messages: etree._Element, operation: str, err: EwsError, container: st
     if container is not None:
         etree.SubElement(msg, m(container))
     return msg
+
+
+def element_responses(operation: str, outcomes: Iterable[S | EwsError], container: str | None,
+                      render_success: Callable[[S, etree._Element], None]) -> etree._Element:
+    """``m:<Op>Response`` for a per-element operation: one message per outcome, in request order; an
+    :class:`EwsError` is that element's Error message (with ``container``, the empty element the schema
+    requires), any other outcome a Success message whose content ``render_success`` adds."""
+    root, messages = response_root(operation)
+    for outcome in outcomes:
+        if isinstance(outcome, EwsError):
+            error(messages, operation, outcome, container)
+        else:
+            render_success(outcome, success(messages, operation))
+    return root
 
 
 def envelope(payload: etree._Element, version: ServerVersion) -> bytes:

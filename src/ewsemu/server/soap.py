@@ -16,6 +16,7 @@ from ..operations import OPERATIONS
 from ..emulator import Emulator
 from ..protocol import responses
 from ..protocol.envelope import Envelope, parse_envelope
+from ..protocol.headers import parse_headers
 from ..protocol.namespaces import M, local
 from ..protocol.operation_names import EWS_OPERATIONS
 from ..protocol.validation import is_known_header, validate
@@ -118,9 +119,9 @@ def _run(ctx) -> etree._Element:  # noqa: ANN001
     user = environ.get(USER_KEY, "")
     try:
         # in-band faults (UpdateItem's conflict rule) are listed on the request's ledger entry
-        rctx = emulator.request_context(envelope, user, environ.setdefault(ledger.FAULTS_KEY, []))
+        rctx = emulator.request_context(parse_headers(envelope), user, environ.setdefault(ledger.FAULTS_KEY, []))
         environ[ledger.MAILBOX_KEY] = rctx.mailbox
-        return OPERATIONS[envelope.operation](rctx)
+        return OPERATIONS[envelope.operation](rctx, envelope.body)
     except (SchemaViolation, EwsError) as err:
         raise EwsFault(err) from None
 

@@ -1,0 +1,57 @@
+"""The folders a request names: resolving a folder id (with delegate access to another mailbox), creating the
+mailboxes the request names before its transaction, and the counted views GetFolder and FindFolder render."""
+from __future__ import annotations
+
+from typing import Iterable
+
+from ..core import ids
+from ..core.errors import EwsError
+from ..core.folders import Folder
+from ..protocol.folders import FolderRef, FolderView
+from .access import check_delegate
+from .context import RequestContext
+
+
+def resolve_folder(conn, ctx: RequestContext, ref: FolderRef) -> Folder:
+    """A ``t:FolderId`` or ``t:DistinguishedFolderId`` (optionally naming another mailbox) -> Folder."""
+    if ref.distinguished:
+        mailbox = check_delegate(ctx.settings.users, ctx.mailbox, ref.mailbox) if ref.mailbox else ctx.mailbox
+        ctx.store.ensure_mailbox(mailbox, now=ctx.now)
+        folder = ctx.store.distinguished_folder(conn, mailbox, ref.id)
+    else:
+        if ids.classify_id(ref.id) != "folder":
+            raise EwsError("ErrorCannotUseItemIdForFolderId")
+        folder = ctx.store.folder(conn, ref.id, ctx.mailbox)
+    if folder is None:
+        raise EwsError("ErrorFolderNotFound")
+    return folder
+
+
+def ensure_named_mailboxes(ctx: RequestContext, refs: Iterable[FolderRef | object]) -> None:
+    """Create the mailboxes the request may open before its transaction starts (creating one writes, and
+    SQLite cannot nest that transaction in another). Anything but a FolderRef (an element's parse error) is
+    skipped."""
+    for ref in refs:
+        if not isinstance(ref, FolderRef) or ref.mailbox is None:
+            continue
+        try:
+            mailbox = check_delegate(ctx.settings.users, ctx.mailbox, ref.mailbox)
+        except EwsError:
+            continue  # resolve_folder answers this folder's message with the refusal
+        ctx.store.ensure_mailbox(mailbox, now=ctx.now)
+
+
+def folder_views(ctx: RequestContext, conn, found: list[Folder], known: dict[str, Folder]) -> list[FolderView]:
+    """Count items, unread messages and child folders for ``found`` in three queries; ``known`` saves loading
+    parents again."""
+    folder_ids = [f.id for f in found]
+    totals = ctx.store.item_counts(conn, folder_ids)
+    unread = ctx.store.unread_counts(conn, folder_ids)
+    children = ctx.store.child_folder_counts(conn, folder_ids)
+    views = []
+    for f in found:
+        parent = None
+        if f.parent_id is not None:
+            parent = known.get(f.parent_id) or ctx.store.folder(conn, f.parent_id, f.mailbox)
+        views.append(FolderView(f, parent, totals.get(f.id, 0), children.get(f.id, 0), unread.get(f.id, 0)))
+    return views
