@@ -21,7 +21,7 @@ from ewsemu.operations import OPERATIONS
 from ewsemu.protocol import responses
 from ewsemu.protocol.envelope import parse_envelope
 from ewsemu.protocol.headers import parse_headers
-from ewsemu.protocol.update_item import parse_item_change, parse_update_item
+from ewsemu.protocol import update_item
 from ewsemu.protocol.validation import is_known_header, validate
 
 from .workload import USER
@@ -57,8 +57,7 @@ class Layers:
     def xml_in(data: bytes) -> list[Any]:
         envelope = parse_envelope(data)
         validate(envelope.body)
-        request = parse_update_item(envelope.body, strict=False)
-        return [parse_item_change(el, _UTC) for el in request.item_changes]
+        return list(update_item.parse(envelope.body, _UTC, False).elements)
 
     def store_sqlalchemy(self, n: int) -> None:
         now = dt.datetime.now(_UTC).replace(microsecond=0)

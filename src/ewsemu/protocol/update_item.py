@@ -1,4 +1,4 @@
-"""m:UpdateItem -> typed operations, in document order (spec §1)."""
+"""m:UpdateItem -> typed ItemChanges, in document order (spec §1); the response messages' content."""
 from __future__ import annotations
 
 import datetime as dt
@@ -7,15 +7,18 @@ from dataclasses import dataclass
 from lxml import etree
 
 from ..core import fields as F
+from ..core.apply import Outcome
 from ..core.changes import UNPARSED, Action, ConflictResolution, FieldChange, ItemChange, ItemRef
 from ..core.errors import EwsError, SchemaViolation
 from ..core.paths import IndexedFieldURI
 from .contact_xml import entry_paths
+from .folders import FolderRef, target_folder
 from .items import decode_property
 from .namespaces import local, m, t
 from .paths import PATH_TAGS, parse_path
 
 _ACTIONS = {t(a.value): a for a in Action}
+_ITEM_CHANGE = t("ItemChange")
 
 
 @dataclass(frozen=True)
@@ -24,11 +27,13 @@ class UpdateItemRequest:
     message_disposition: str | None
     send_meeting_invitations: str | None
     suppress_read_receipts: bool
-    #: the raw ``t:ItemChange`` elements; each is decoded on its own so one bad change fails alone (D22)
-    item_changes: list[etree._Element]
+    #: where a message sent with SendAndSaveCopy keeps its copy (else Sent Items)
+    saved_item_folder: FolderRef | None
+    #: the ItemChanges, each decoded on its own so one bad change fails alone (D22)
+    elements: list[ItemChange | EwsError]
 
 
-def parse_update_item(el: etree._Element, *, strict: bool) -> UpdateItemRequest:
+def parse(el: etree._Element, zone: dt.tzinfo, strict: bool) -> UpdateItemRequest:
     cr = el.get("ConflictResolution")
     if cr is None and strict:
         raise SchemaViolation("The required attribute 'ConflictResolution' is missing.", el.sourceline or 0)
@@ -38,8 +43,19 @@ def parse_update_item(el: etree._Element, *, strict: bool) -> UpdateItemRequest:
         message_disposition=el.get("MessageDisposition"),
         send_meeting_invitations=el.get("SendMeetingInvitationsOrCancellations"),
         suppress_read_receipts=el.get("SuppressReadReceipts") in ("true", "1"),
-        item_changes=[c for c in changes if c.tag == t("ItemChange")] if changes is not None else [],
+        saved_item_folder=target_folder(el.find(m("SavedItemFolderId"))),
+        elements=[_item_change(c, zone) for c in changes if c.tag == _ITEM_CHANGE] if changes is not None else [],
     )
+
+
+def render_success(request: UpdateItemRequest, outcome: Outcome, msg: etree._Element) -> None:
+    items = etree.SubElement(msg, m("Items"))
+    if not outcome.sent:  # a sent message has left the folder: no item is returned (spec §3.2)
+        item = outcome.response_item
+        wrapper = etree.SubElement(items, t(item.item_type))
+        etree.SubElement(wrapper, t("ItemId"), Id=item.id, ChangeKey=item.change_key)
+    conflicts = etree.SubElement(msg, m("ConflictResults"))
+    etree.SubElement(conflicts, t("Count")).text = str(outcome.conflicts)
 
 
 def item_ref(el: etree._Element) -> ItemRef:
@@ -74,11 +90,14 @@ def _field_change(el: etree._Element, zone: dt.tzinfo) -> FieldChange:
     return FieldChange(action, path, value, (found_path,), wrapper_type)
 
 
-def parse_item_change(el: etree._Element, zone: dt.tzinfo) -> ItemChange:
+def _item_change(el: etree._Element, zone: dt.tzinfo) -> ItemChange | EwsError:
     """Decode one ItemChange; value errors become this ItemChange's EwsError, not a fault."""
     children = [c for c in el if isinstance(c.tag, str)]
     target = item_ref(children[0])
     updates = el.find(t("Updates"))
     if updates is None:
-        raise EwsError("ErrorIncorrectUpdatePropertyCount")
-    return ItemChange(target, tuple(_field_change(u, zone) for u in updates if u.tag in _ACTIONS))
+        return EwsError("ErrorIncorrectUpdatePropertyCount")
+    try:
+        return ItemChange(target, tuple(_field_change(u, zone) for u in updates if u.tag in _ACTIONS))
+    except EwsError as err:
+        return err
