@@ -5,20 +5,17 @@ is returned); a calendar item's SendMeetingInvitations delivers meeting requests
 """
 from __future__ import annotations
 
-from lxml import etree
-
 from ..core import messages
 from ..core.apply import ApplyContext, create_item, deliveries_on_create
 from ..core.errors import EwsError
 from ..core.fields import MESSAGE_TYPES
+from ..core.item import Item
 from ..core.values import Mailbox
-from ..protocol import responses
-from ..protocol.folders import FolderRef, target_folder
-from ..protocol.items import item_properties
-from ..protocol.namespaces import local, m, t
+from ..protocol import create_item as wire
+from ..protocol.create_item import CreateItemRequest, NewItem
 from . import delivery
+from .base import Batch, PerElement
 from .common import with_retries
-from .base import unconverted
 from .context import RequestContext
 from .folders import ensure_named_mailboxes, resolve_folder
 
@@ -36,24 +33,31 @@ def _addresses(props) -> list[Mailbox]:
             if getattr(p.path, "uri", None) in _ADDRESSES and isinstance(p.value, tuple) for v in p.value]
 
 
-def _create_one(ctx: RequestContext, body: etree._Element, wrapper: etree._Element,
-                target: FolderRef | None):
-    item_type = local(wrapper.tag)
+def _prepare(ctx: RequestContext, req: CreateItemRequest) -> None:
+    if req.saved_item_folder is not None:
+        ensure_named_mailboxes(ctx, [req.saved_item_folder])
+
+
+def _create_one(batch: Batch[CreateItemRequest], new: NewItem) -> Item | None:
+    ctx, req, item_type = batch.ctx, batch.request, new.item_type
     if item_type not in DEFAULT_FOLDER:
         raise EwsError("ErrorInvalidItemForOperationCreateItem",
                        message=f"ewsemu does not store {item_type} items yet.")
-    disposition = body.get("MessageDisposition") if item_type in MESSAGE_TYPES else None
-    invitations = body.get("SendMeetingInvitations") if item_type == "CalendarItem" else None
+    disposition = req.message_disposition if item_type in MESSAGE_TYPES else None
+    invitations = req.send_meeting_invitations if item_type == "CalendarItem" else None
     delivery.check_attributes(item_type, disposition, invitations, create=True)
-    props = item_properties(wrapper, ctx.zone)
+    if isinstance(new.properties, EwsError):
+        raise new.properties
+    props = new.properties
     sends = delivery.sends(disposition, invitations)
     actx = ApplyContext(now=ctx.now, zone=ctx.zone, new_item_id=ctx.ids.item_id,
                         strict=ctx.settings.strict, message_disposition=disposition,
                         send_meeting_invitations=invitations, sender=delivery.sender(ctx) if sends else None)
     if sends:  # the recipients' mailboxes must exist before the transaction that delivers to them
         delivery.prepare_mailboxes(ctx, _addresses(props))
+    target = req.saved_item_folder
 
-    def work(conn):
+    def work(conn) -> Item | None:
         if target is not None:
             folder = resolve_folder(conn, ctx, target)
         else:
@@ -74,29 +78,9 @@ def _create_one(ctx: RequestContext, body: etree._Element, wrapper: etree._Eleme
     return with_retries(ctx, work)
 
 
-def handle(ctx: RequestContext, body: etree._Element) -> etree._Element:
-    target = target_folder(body.find(m("SavedItemFolderId")))
-    if target is not None:
-        ensure_named_mailboxes(ctx, [target])  # creating a mailbox writes: not inside the item's transaction
-    items_el = body.find(m("Items"))
-    root, messages_el = responses.response_root("CreateItem")
-    for wrapper in items_el if items_el is not None else ():
-        if not isinstance(wrapper.tag, str):
-            continue
-        try:
-            item = _create_one(ctx, body, wrapper, target)
-        except EwsError as err:
-            responses.error(messages_el, "CreateItem", err, "Items")
-            continue
-        msg = responses.success(messages_el, "CreateItem")
-        items = etree.SubElement(msg, m("Items"))
-        if item is not None:  # a sent message returns no item (spec §3.2)
-            etree.SubElement(etree.SubElement(items, t(item.item_type)), t("ItemId"), Id=item.id,
-                             ChangeKey=item.change_key)
-    return root
-
-
-OPERATION = unconverted("CreateItem", handle, "partial",
-                      ("tasks, messages (saved, or sent to the server's mailboxes), calendar items (with meeting "
-                       "requests), contacts and generic items into any folder; distribution lists, post items and "
-                       "response objects answer ErrorInvalidItemForOperationCreateItem"))
+OPERATION = PerElement(
+    "CreateItem", "partial",
+    ("tasks, messages (saved, or sent to the server's mailboxes), calendar items (with meeting "
+     "requests), contacts and generic items into any folder; distribution lists, post items and "
+     "response objects answer ErrorInvalidItemForOperationCreateItem"),
+    parse=wire.parse, element=_create_one, render=wire.render_success, container="Items", prepare=_prepare)
