@@ -10,7 +10,7 @@ from lxml import etree
 
 from ..core import calendar, contacts
 from ..core import fields as F
-from ..core.changes import Action, FieldChange, UNPARSED
+from ..core.changes import Action, FieldChange, ItemRef, UNPARSED
 from ..core.item import Body, Item
 from ..core.paths import ExtendedFieldURI, FieldURI, IndexedFieldURI, Path
 from ..core.task_rules import STATUS_DESCRIPTIONS
@@ -67,6 +67,21 @@ def item_properties(wrapper: etree._Element, zone: dt.tzinfo) -> list[FieldChang
         path, value = decode_property(wrapper_type, el, zone)
         out.append(FieldChange(Action.SET, path, value, (path,), wrapper_type))
     return out
+
+
+def item_ref(el: etree._Element) -> ItemRef:
+    """An ItemId, OccurrenceItemId or RecurringMasterItemId element (UpdateItem, GetItem, DeleteItem)."""
+    name = local(el.tag)
+    if name == "OccurrenceItemId":
+        return ItemRef(el.get("RecurringMasterId", ""), el.get("ChangeKey"), name, int(el.get("InstanceIndex", "0")))
+    if name == "RecurringMasterItemId":
+        return ItemRef(el.get("OccurrenceId", ""), el.get("ChangeKey"), name)
+    return ItemRef(el.get("Id", ""), el.get("ChangeKey"), name)
+
+
+def item_refs(container: etree._Element | None) -> list[ItemRef]:
+    """The item ids inside an ``m:ItemIds`` container (GetItem, DeleteItem)."""
+    return [item_ref(el) for el in container if isinstance(el.tag, str)] if container is not None else []
 
 
 # ---- rendering ---------------------------------------------------------------------------------------------

@@ -8,12 +8,12 @@ from lxml import etree
 
 from ..core import fields as F
 from ..core.apply import Outcome
-from ..core.changes import UNPARSED, Action, ConflictResolution, FieldChange, ItemChange, ItemRef
+from ..core.changes import UNPARSED, Action, ConflictResolution, FieldChange, ItemChange
 from ..core.errors import EwsError, SchemaViolation
 from ..core.paths import IndexedFieldURI
 from .contact_xml import entry_paths
 from .folders import FolderRef, target_folder
-from .items import decode_property
+from .items import decode_property, item_ref
 from .namespaces import local, m, t
 from .paths import PATH_TAGS, parse_path
 
@@ -56,16 +56,6 @@ def render_success(request: UpdateItemRequest, outcome: Outcome, msg: etree._Ele
         etree.SubElement(wrapper, t("ItemId"), Id=item.id, ChangeKey=item.change_key)
     conflicts = etree.SubElement(msg, m("ConflictResults"))
     etree.SubElement(conflicts, t("Count")).text = str(outcome.conflicts)
-
-
-def item_ref(el: etree._Element) -> ItemRef:
-    """An ItemId, OccurrenceItemId or RecurringMasterItemId element (UpdateItem, GetItem, DeleteItem)."""
-    name = local(el.tag)
-    if name == "OccurrenceItemId":
-        return ItemRef(el.get("RecurringMasterId", ""), el.get("ChangeKey"), name, int(el.get("InstanceIndex", "0")))
-    if name == "RecurringMasterItemId":
-        return ItemRef(el.get("OccurrenceId", ""), el.get("ChangeKey"), name)
-    return ItemRef(el.get("Id", ""), el.get("ChangeKey"), name)
 
 
 def _field_change(el: etree._Element, zone: dt.tzinfo) -> FieldChange:
