@@ -2,24 +2,20 @@
 occurrences."""
 from __future__ import annotations
 
-from lxml import etree
-
 from ..core.apply import delete_calendar_occurrence, delete_occurrence
 from ..core.changes import ItemRef
 from ..core.errors import EwsError
-from ..protocol import responses
-from ..protocol.namespaces import m
-from ..protocol.update_item import item_ref
+from ..protocol import delete_item as wire
+from ..protocol.delete_item import DeleteItemRequest
+from .base import Batch, PerElement
 from .common import LostRace, check_item_id, with_retries
-from .base import unconverted
-from .context import RequestContext
 from .occurrences import check, locate
 
 _MOVE_TO = {"SoftDelete": "recoverableitemsdeletions", "MoveToDeletedItems": "deleteditems"}
 
 
-def _delete_one(ctx: RequestContext, ref: ItemRef, delete_type: str, occurrences: str | None,
-                cancellations: str | None) -> None:
+def _delete_one(batch: Batch[DeleteItemRequest], ref: ItemRef) -> None:
+    ctx, req = batch.ctx, batch.request
     check_item_id(ref.id)
     where = locate(ref)
 
@@ -28,44 +24,28 @@ def _delete_one(ctx: RequestContext, ref: ItemRef, delete_type: str, occurrences
         if item is None:
             raise EwsError("ErrorItemNotFound")
         check(item, where)
-        if item.item_type == "CalendarItem" and cancellations is None:
+        if item.item_type == "CalendarItem" and req.send_meeting_cancellations is None:
             raise EwsError("ErrorSendMeetingCancellationsRequired")
         master = None
         if where.index is not None:  # one occurrence of a recurring calendar item: the master forgets it
             master = delete_calendar_occurrence(item, where.index, ctx.now)
-        elif occurrences == "SpecifiedOccurrenceOnly" and item.item_type == "Task":
+        elif req.affected_task_occurrences == "SpecifiedOccurrenceOnly" and item.item_type == "Task":
             master = delete_occurrence(item, ctx.now)
         if master is not None:
             if not ctx.store.update_item(conn, master.item, item.version, ctx.now, master.changed):
                 raise LostRace()
             return
-        if delete_type == "HardDelete":
+        if req.delete_type == "HardDelete":
             ctx.store.delete_item(conn, item.id)
         else:
-            folder = ctx.store.distinguished_folder(conn, item.mailbox, _MOVE_TO[delete_type])
+            folder = ctx.store.distinguished_folder(conn, item.mailbox, _MOVE_TO[req.delete_type])
             ctx.store.move_item(conn, item.id, folder.id)
 
     with_retries(ctx, work)
 
 
-def handle(ctx: RequestContext, body: etree._Element) -> etree._Element:
-    delete_type = body.get("DeleteType", "HardDelete")
-    occurrences = body.get("AffectedTaskOccurrences")
-    cancellations = body.get("SendMeetingCancellations")
-    root, messages = responses.response_root("DeleteItem")
-    ids_el = body.find(m("ItemIds"))
-    for id_el in ids_el if ids_el is not None else ():
-        if not isinstance(id_el.tag, str):
-            continue
-        try:
-            _delete_one(ctx, item_ref(id_el), delete_type, occurrences, cancellations)
-        except EwsError as err:
-            responses.error(messages, "DeleteItem", err)
-            continue
-        responses.success(messages, "DeleteItem")
-    return root
-
-
-OPERATION = unconverted("DeleteItem", handle, "implemented",
-                      ("HardDelete, SoftDelete, MoveToDeletedItems; AffectedTaskOccurrences for recurring tasks; one"
-                       " occurrence of a calendar series; no meeting cancellations are sent"))
+OPERATION = PerElement(
+    "DeleteItem", "implemented",
+    ("HardDelete, SoftDelete, MoveToDeletedItems; AffectedTaskOccurrences for recurring tasks; one"
+     " occurrence of a calendar series; no meeting cancellations are sent"),
+    parse=wire.parse, element=_delete_one, render=wire.render_success)
