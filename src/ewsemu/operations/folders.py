@@ -9,6 +9,7 @@ from ..core.errors import EwsError
 from ..core.folders import Folder
 from ..protocol.folders import FolderRef, FolderView
 from .access import check_delegate
+from .base import ElementRequest
 from .context import RequestContext
 
 
@@ -55,3 +56,8 @@ def folder_views(ctx: RequestContext, conn, found: list[Folder], known: dict[str
             parent = known.get(f.parent_id) or ctx.store.folder(conn, f.parent_id, f.mailbox)
         views.append(FolderView(f, parent, totals.get(f.id, 0), children.get(f.id, 0), unread.get(f.id, 0)))
     return views
+
+
+def prepare_folder_mailboxes(ctx: RequestContext, request: ElementRequest[FolderRef]) -> None:
+    """A ``prepare`` for operations whose elements are folder ids: their mailboxes, before the transaction."""
+    ensure_named_mailboxes(ctx, request.elements)

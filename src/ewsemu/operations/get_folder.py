@@ -1,35 +1,19 @@
 """GetFolder: one response message per requested folder, in request order, errors in-band."""
 from __future__ import annotations
 
-from lxml import etree
-
-from ..core.errors import EwsError
-from ..protocol import responses
-from ..protocol.folders import folder_refs, render_folder, wanted
-from ..protocol.namespaces import m
-from .common import parse_shape, reading
-from .folders import ensure_named_mailboxes, folder_views, resolve_folder
-from .base import unconverted
-from .context import RequestContext
+from ..protocol import get_folder as wire
+from ..protocol.folders import FolderRef, FolderView
+from ..protocol.get_folder import GetFolderRequest
+from .base import Batch, PerElement
+from .folders import folder_views, prepare_folder_mailboxes, resolve_folder
 
 
-def handle(ctx: RequestContext, body: etree._Element) -> etree._Element:
-    uris = wanted(parse_shape(body.find(m("FolderShape"))))
-    targets = folder_refs(body.find(m("FolderIds")))
-    ensure_named_mailboxes(ctx, targets)
-    root, messages = responses.response_root("GetFolder")
-    with reading(ctx) as conn:
-        for el in targets:
-            try:
-                folder = resolve_folder(conn, ctx, el)
-            except EwsError as err:
-                responses.error(messages, "GetFolder", err)
-                continue
-            (view,) = folder_views(ctx, conn, [folder], {})
-            msg = responses.success(messages, "GetFolder")
-            render_folder(view, uris, etree.SubElement(msg, m("Folders")))
-    return root
+def _get_one(batch: Batch[GetFolderRequest], ref: FolderRef) -> FolderView:
+    folder = resolve_folder(batch.conn, batch.ctx, ref)
+    (view,) = folder_views(batch.ctx, batch.conn, [folder], {})
+    return view
 
 
-OPERATION = unconverted("GetFolder", handle, "implemented",
-                      ("the distinguished folders of every mailbox, delegate access by t:Mailbox"))
+OPERATION = PerElement(
+    "GetFolder", "implemented", "the distinguished folders of every mailbox, delegate access by t:Mailbox",
+    parse=wire.parse, element=_get_one, render=wire.render_success, reads=True, prepare=prepare_folder_mailboxes)
