@@ -21,14 +21,11 @@ import binascii
 import uuid
 from urllib.parse import quote, unquote
 
-from lxml import etree
-
 from ..core import ids
 from ..core.errors import EwsError
-from ..protocol import responses
-from ..protocol.namespaces import XSI, local, m
-from .base import unconverted
-from .context import RequestContext
+from ..protocol import convert_id as wire
+from ..protocol.convert_id import AlternateId, ConvertIdRequest
+from .base import Batch, PerElement
 
 PROVIDER_UID = uuid.UUID("8a7e3c52-5d0b-4f5e-9c4a-6577736d7531").bytes
 ENTRY_FLAGS = b"\x00\x00\x00\x00"
@@ -112,39 +109,18 @@ def encode(format_: str, raw: bytes, kind: str) -> str:
     return encoders[format_]()
 
 
-def _convert(source: etree._Element, destination: str) -> dict[str, str]:
-    """The converted id's attributes (Format, Id, Mailbox, IsArchive when given)."""
-    if local(source.tag) != "AlternateId":
+def _convert(batch: Batch[ConvertIdRequest], source: AlternateId) -> AlternateId:
+    if source.kind != "AlternateId":
         raise EwsError("ErrorNoPublicFolderReplicaAvailable", message="There are no public folder servers available.")
-    raw, kind = decode(source.get("Format", ""), source.get("Id", ""))
-    mailbox = source.get("Mailbox", "")
-    if "@" not in mailbox:
+    raw, kind = decode(source.format, source.id)
+    if "@" not in source.mailbox:
         raise EwsError("ErrorNonExistentMailbox")
-    converted = {"Format": destination, "Id": encode(destination, raw, kind), "Mailbox": mailbox}
-    if source.get("IsArchive") is not None:
-        converted["IsArchive"] = source.get("IsArchive")
-    return converted
+    destination = batch.request.destination_format
+    return AlternateId(destination, encode(destination, raw, kind), source.mailbox, source.is_archive)
 
 
-def handle(ctx: RequestContext, body: etree._Element) -> etree._Element:
-    destination = body.get("DestinationFormat", "EwsId")
-    root, messages = responses.response_root("ConvertId")
-    for source in body.find(m("SourceIds")):
-        if not isinstance(source.tag, str):
-            continue
-        try:
-            converted = _convert(source, destination)
-        except EwsError as err:
-            responses.error(messages, "ConvertId", err)
-            continue
-        msg = responses.success(messages, "ConvertId")
-        alternate = etree.SubElement(msg, m("AlternateId"), nsmap={"xsi": XSI})
-        alternate.set(f"{{{XSI}}}type", "t:AlternateIdType")
-        for name, value in converted.items():
-            alternate.set(name, value)
-    return root
-
-
-OPERATION = unconverted("ConvertId", handle, "implemented",
-                      ("all six id formats (EwsId, EwsLegacyId, EntryId, HexEntryId, StoreId, OwaId) for item and "
-                       "folder ids; public folder ids are refused"))
+OPERATION = PerElement(
+    "ConvertId", "implemented",
+    ("all six id formats (EwsId, EwsLegacyId, EntryId, HexEntryId, StoreId, OwaId) for item and "
+     "folder ids; public folder ids are refused"),
+    parse=wire.parse, element=_convert, render=wire.render_success)
