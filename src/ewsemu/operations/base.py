@@ -96,7 +96,8 @@ class Batch(Generic[Req]):
 
     @property
     def owner(self) -> str:
-        """The acting mailbox's display name (items are rendered with it), read once per request."""
+        """The acting mailbox's display name (items are rendered with it as their owner), read once per request
+        in its read transaction (an operation that ``reads``)."""
         if self._owner is None:
             self._owner = self.ctx.store.mailbox_display_name(self.conn, self.ctx.mailbox)
         return self._owner
@@ -153,8 +154,3 @@ class PerElement(Operation, Generic[Req, E, S]):
                 outcomes.append(err)
         return outcomes
 
-
-def unconverted(name: str, handle: Handler, status: Status, notes: str) -> WholeRequest:
-    """An operation still written as one handler on the body element (removed once all are converted)."""
-    return WholeRequest(name, status, notes, parse=lambda body, zone, strict: body, run=handle,
-                        render=lambda body, response: response)
