@@ -9,7 +9,8 @@ import signal
 import sys
 from pathlib import Path
 
-from . import __version__, fixtures
+from . import __version__
+from .double import fixtures
 from .core.clock import Clock, apply_spec
 from .core.limits import Limits, parse_size
 from .emulator import Emulator, Settings
@@ -181,7 +182,7 @@ def _load_fixtures(args: argparse.Namespace) -> int:
 
 
 def _coverage(args: argparse.Namespace) -> int:
-    from . import coverage
+    from .double import coverage
 
     if args.markdown:
         sys.stdout.write(coverage.as_markdown())
@@ -193,7 +194,7 @@ def _coverage(args: argparse.Namespace) -> int:
 
 
 def _replay(args: argparse.Namespace) -> int:
-    from . import replay
+    from .double import replay
 
     try:
         return replay.main(Path(args.session), args.url, Path(args.users) if args.users else None, args.password,

@@ -10,8 +10,8 @@ from .core.clock import Clock, apply_spec
 from .core.ids import IdFactory
 from .core.limits import Limits
 from .core.users import UserDirectory
-from .faults import FaultEngine, RequestFaults
-from .ledger import Ledger
+from .double.faults import FaultEngine, RequestFaults
+from .double.ledger import Ledger
 from .operations.context import RequestContext, request_context
 from .protocol.envelope import Envelope
 from .protocol.responses import ServerVersion

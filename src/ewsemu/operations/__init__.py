@@ -1,5 +1,5 @@
 """One module per EWS operation, each declaring itself once (``OPERATION``, an :class:`.base.Operation`: name,
-handler, coverage status and notes). The dispatch table and the coverage report (:mod:`ewsemu.coverage`,
+handler, coverage status and notes). The dispatch table and the coverage report (:mod:`ewsemu.double.coverage`,
 COVERAGE.md) are both derived from :data:`REGISTRY`, so they cannot drift apart.
 """
 from __future__ import annotations

@@ -3,11 +3,12 @@
 An entry holds when (the emulator's clock), who (the authenticated user and the acting mailbox), what (the
 operation, the ItemIds in the request and the response), the answer (HTTP status, ResponseCodes), how long it
 took and which injected faults fired, plus both bodies so a session can be exported and replayed
-(:mod:`ewsemu.replay`). Credentials never enter it: the Authorization header is kept as its scheme alone.
+(:mod:`ewsemu.double.replay`). Credentials never enter it: the Authorization header is kept as its scheme alone.
 
 The ledger is a ring buffer (``Settings.ledger_size``, ``--ledger-size``; 0 turns it off), so a long-running
 server keeps the latest calls in bounded memory. The router fills it from the measurement the request log
-already makes (:mod:`ewsemu.server.request_log`); the SOAP shell notes the mailbox and ItemIds in the environ.
+already makes (:mod:`ewsemu.server.request_log`); the SOAP shell notes the mailbox and ItemIds in the environ
+(:mod:`ewsemu.double.environ`).
 """
 from __future__ import annotations
 
@@ -22,19 +23,12 @@ from urllib.parse import quote
 
 from lxml import etree
 
-from .core.errors import EwsError
-from .core.ids import classify_id
-from .protocol.namespaces import t
-from .server.auth import auth_scheme
-from .server.request_log import CODES_KEY, OPERATION_KEY
-
-#: WSGI environ keys the shell and the fault injector fill for the router's ledger entry
-MAILBOX_KEY = "ewsemu.ledger.mailbox"
-ITEM_IDS_KEY = "ewsemu.ledger.item_ids"
-FAULTS_KEY = "ewsemu.ledger.faults"
-REQUEST_KEY = "ewsemu.ledger.request"
-#: the :class:`TeeInput` keeping what a REST face read (the face may swap ``wsgi.input`` for a rewound copy)
-INPUT_KEY = "ewsemu.ledger.input"
+from ..core.errors import EwsError
+from ..core.ids import classify_id
+from ..protocol.namespaces import t
+from .environ import CODES_KEY, FAULTS_KEY, INPUT_KEY, ITEM_IDS_KEY, MAILBOX_KEY, OPERATION_KEY, REQUEST_KEY, \
+    auth_scheme
+from .host import Host
 
 #: the most of one message body an entry keeps: 1000 entries of EWS-sized messages stay far below a gigabyte
 MAX_BODY = 1 << 20
@@ -265,7 +259,7 @@ def _rest_outcome(status: int, headers: dict[str, str], body: bytes) -> tuple[li
     return codes, ids
 
 
-def record_call(emulator: Any, environ: dict, face: str, user: str | None, status: str | None,
+def record_call(emulator: Host, environ: dict, face: str, user: str | None, status: str | None,
                 headers: list[tuple[str, str]], body: bytes, duration_ms: float | None) -> Entry | None:
     """Add the entry for a finished call; ``status`` None means the connection was dropped unanswered."""
     ledger: Ledger = emulator.ledger

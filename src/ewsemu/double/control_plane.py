@@ -1,7 +1,9 @@
 """The test-double control plane under ``/_ewsemu/``: drive the emulator from a test, as moto's ``/moto-api/``.
 
 JSON in, JSON out. Same authentication as EWS: with a users file (``--users``) every call needs valid Basic or
-Bearer credentials (else 401); in the open default it is open, like everything else. POSTs must say
+Bearer credentials (else 401); in the open default it is open, like everything else. The server's router
+authenticates the caller and supplies the body reader (its request limits), then hands the call to
+:meth:`ControlPlane.handle`, so this module knows nothing of the server above it. POSTs must say
 ``Content-Type: application/json`` (a cross-site form cannot, so a web page cannot reset a local emulator).
 ``--no-control-plane`` turns the whole prefix off (404).
 
@@ -13,12 +15,12 @@ Bearer credentials (else 401); in the open default it is open, like everything e
 ``GET ledger``              calls, oldest first (``?operation=&mailbox=&since=&face=&bodies=1``); DELETE clears
 ``GET ledger/fixtures``     the touched items' current state as a fixtures file
 ``GET ledger/session``      the calls with requests and responses, for ``ewsemu replay``
-``GET/POST/DELETE faults``  fault rules (:mod:`ewsemu.faults`); ``DELETE faults/{id}`` removes one;
+``GET/POST/DELETE faults``  fault rules (:mod:`ewsemu.double.faults`); ``DELETE faults/{id}`` removes one;
                             ``{"kind": "bump_change_key", "item_id": …, "now": true}`` edits the item at once
 ``GET/POST clock``          ``{"freeze": iso|null}``, ``{"set": iso}``, ``{"offset": "+3d"}``,
                             ``{"advance": "1h"}``, ``{"real": true}``
 ``GET coverage``            every EWS operation: implemented / partial / missing
-``GET ui``                  the dashboard (:mod:`ewsemu.server.dashboard`)
+``GET ui``                  the dashboard (:mod:`ewsemu.double.dashboard`)   
 ==========================  ================================================================================
 """
 from __future__ import annotations
@@ -33,24 +35,24 @@ from urllib.parse import parse_qsl
 
 from sqlalchemy import select
 
-from .. import coverage, fixtures
 from ..core.clock import parse_duration, parse_instant
 from ..core.folders import Folder
-from ..faults import FaultSpecError, bump_item
-from ..ledger import Entry, request_headers
-from ..emulator import Emulator
 from ..store import codec
 from ..store.schema import items as items_table, mailboxes as mailboxes_table
-from . import dashboard
-from .auth import Authenticator, auth_scheme
-from .limits import Rejected, read_body
-from .soap import USER_KEY
+from . import coverage, dashboard, fixtures
+from .environ import auth_scheme
+from .faults import FaultSpecError, bump_item
+from .host import Host
+from .ledger import Entry, request_headers
 
 PREFIX = "/_ewsemu/"
 SESSION_FORMAT = "ewsemu-session/1"
 #: environ key: the JSON body a POST carried (kept for its ledger entry)
 BODY_KEY = "ewsemu.control.body"
 StartResponse = Callable[..., object]
+#: reads the request body within the server's limits (raises :class:`ControlError` when it is refused)
+BodyReader = Callable[[], bytes]
+_READER_KEY = "ewsemu.control.read_body"
 
 
 class ControlError(Exception):
@@ -99,7 +101,7 @@ def _folder_json(folder: Folder, total: int) -> dict[str, Any]:
             "parent_id": folder.parent_id, "total_count": total}
 
 
-def state(emulator: Emulator, mailbox: str | None = None, with_history: bool = True) -> dict[str, Any]:
+def state(emulator: Host, mailbox: str | None = None, with_history: bool = True) -> dict[str, Any]:
     store = emulator.store
     out = []
     with store.read() as conn:
@@ -122,7 +124,7 @@ def state(emulator: Emulator, mailbox: str | None = None, with_history: bool = T
     return {"mailboxes": out}
 
 
-def one_item(emulator: Emulator, item_id: str) -> dict[str, Any]:
+def one_item(emulator: Host, item_id: str) -> dict[str, Any]:
     store = emulator.store
     with store.read() as conn:
         # the EWS spelling, or the REST faces' URL-safe one
@@ -137,7 +139,7 @@ def one_item(emulator: Emulator, item_id: str) -> dict[str, Any]:
 # ---- ledger exports ----------------------------------------------------------------------------------------------
 
 
-def session(emulator: Emulator, entries: Iterable[Entry]) -> dict[str, Any]:
+def session(emulator: Host, entries: Iterable[Entry]) -> dict[str, Any]:
     """A recorded session: every EWS, REST and control-plane call with its request and response (``ewsemu
     replay`` input)."""
     return {"format": SESSION_FORMAT, "seed": emulator.settings.seed, "clock": emulator.clock.describe(),
@@ -145,7 +147,7 @@ def session(emulator: Emulator, entries: Iterable[Entry]) -> dict[str, Any]:
             "entries": [e.recording() for e in entries]}
 
 
-def fixtures_of(emulator: Emulator, entries: Iterable[Entry]) -> dict[str, Any]:
+def fixtures_of(emulator: Host, entries: Iterable[Entry]) -> dict[str, Any]:
     """The current state of every item the calls touched, as a fixtures file (``ewsemu serve --fixtures``).
     Items that are gone (deleted) or of a type fixtures cannot hold are listed under ``skipped``."""
     entries = list(entries)
@@ -200,12 +202,10 @@ def ledger_filters(query: dict[str, str]) -> dict[str, Any]:
 
 
 class ControlPlane:
-    """WSGI app for everything under :data:`PREFIX`."""
+    """Everything under :data:`PREFIX`, for a caller the server has already authenticated."""
 
-    def __init__(self, emulator: Emulator, authenticator: Authenticator) -> None:
+    def __init__(self, emulator: Host) -> None:
         self.emulator = emulator
-        self.authenticator = authenticator
-        self.require_credentials = emulator.settings.users is not None
         self.dashboard = dashboard.Dashboard(emulator)
         routes: list[tuple[str, str, Callable[..., Reply]]] = [
             ("GET", "", self.index),
@@ -234,22 +234,23 @@ class ControlPlane:
         ]
         self.routes = [(method, re.compile(pattern), handler) for method, pattern, handler in routes]
 
-    def __call__(self, environ: dict, start_response: StartResponse) -> Iterable[bytes]:
+    def handle(self, environ: dict, user: str | None, read_body: BodyReader) -> Reply:
+        """Answer one call: ``user`` is the authenticated caller (None in the open default), ``read_body``
+        reads the request body within the server's limits."""
         try:
-            reply = self._dispatch(environ)
+            reply = self._dispatch(environ, read_body)
         except ControlError as err:
-            headers = tuple(self.authenticator.challenge()) if err.status == 401 else ()
-            reply = Reply(err.status, {"error": {"code": err.code, "message": err.message}}, headers=headers)
+            reply = error_reply(err)
         method = environ.get("REQUEST_METHOD", "GET").upper()
         if method in ("POST", "DELETE") and reply.status < 400 and not self._is_ledger_path(environ):
-            self._record(environ, reply)
-        return reply.wsgi(start_response)
+            self._record(environ, user, reply)
+        return reply
 
     @staticmethod
     def _is_ledger_path(environ: dict) -> bool:
         return environ.get("PATH_INFO", "")[len(PREFIX):].strip("/") == "ledger"
 
-    def _record(self, environ: dict, reply: Reply) -> None:
+    def _record(self, environ: dict, user: str | None, reply: Reply) -> None:
         """A change made through the control plane is a ledger entry too (face ``control``): the dashboard shows
         it, and ``ewsemu replay`` re-sends it (a clock move, a fault rule, a seed) so the session replays as it
         ran. A reset clears the ledger, then records itself: a session can start from it."""
@@ -261,7 +262,7 @@ class ControlPlane:
         self.emulator.ledger.add(
             time=self.emulator.clock.now(), face="control", method=environ.get("REQUEST_METHOD", "POST").upper(),
             path=path, query=environ.get("QUERY_STRING", ""), uri=environ.get("REQUEST_URI") or path,
-            user=environ.get(USER_KEY),
+            user=user,
             mailbox=bumped[0]["mailbox"] if bumped else None,
             operation=f"{environ.get('REQUEST_METHOD', 'POST').upper()} {path}",
             item_ids=tuple(b["item_id"] for b in bumped), status=reply.status, codes=(), duration_ms=None,
@@ -270,13 +271,7 @@ class ControlPlane:
             request=environ.get(BODY_KEY, b""), response_headers={"Content-Type": reply.content_type},
             response=json.dumps(reply.body).encode() if isinstance(reply.body, dict) else b"")
 
-    def _dispatch(self, environ: dict) -> Reply:
-        if self.require_credentials:
-            user = self.authenticator.authenticate(environ)
-            if user is None:
-                raise ControlError(401, "Unauthorized", "The control plane needs the same credentials as EWS "
-                                                        "(a user of the users file).")
-            environ[USER_KEY] = user
+    def _dispatch(self, environ: dict, read_body: BodyReader) -> Reply:
         method = environ.get("REQUEST_METHOD", "GET").upper()
         rest = environ.get("PATH_INFO", "")[len(PREFIX):].strip("/")
         allowed = []
@@ -289,6 +284,7 @@ class ControlPlane:
                 continue
             if method == "POST":
                 self._check_json(environ)
+                environ[_READER_KEY] = read_body
             return handler(environ, **match.groupdict())
         if allowed:
             raise ControlError(405, "MethodNotAllowed", f"{method} is not supported here; use {', '.join(allowed)}.")
@@ -301,10 +297,7 @@ class ControlPlane:
             raise ControlError(415, "UnsupportedMediaType", "Control-plane POSTs need Content-Type: application/json.")
 
     def _json(self, environ: dict, default: Any = None) -> Any:
-        try:
-            raw = read_body(environ, self.emulator.settings.limits)
-        except Rejected as err:
-            raise ControlError(int(err.status.split()[0]), "BadBody", err.message) from None
+        raw = environ[_READER_KEY]()
         environ[BODY_KEY] = raw
         if not raw.strip():
             return default
@@ -380,7 +373,7 @@ class ControlPlane:
         return Reply(201 if added else 200, {"faults": added, **({"bumped": bumped} if bumped else {})})
 
     @staticmethod
-    def _bump_now(emulator: Emulator, spec: dict[str, Any]) -> dict[str, Any]:
+    def _bump_now(emulator: Host, spec: dict[str, Any]) -> dict[str, Any]:
         """``now``: someone else edits the item immediately (the call's ledger entry lists the bump)."""
         unknown = set(spec) - {"kind", "item_id", "set", "now"}
         if unknown:
@@ -429,6 +422,12 @@ class ControlPlane:
         return Reply(200, coverage.as_json())
 
 
-def make_control_app(emulator: Emulator, authenticator: Authenticator) -> ControlPlane:
-    return ControlPlane(emulator, authenticator)
+def error_reply(err: ControlError, headers: tuple[tuple[str, str], ...] = ()) -> Reply:
+    return Reply(err.status, {"error": {"code": err.code, "message": err.message}}, headers=headers)
+
+
+def unauthorized(challenge: Iterable[tuple[str, str]]) -> Reply:
+    """The answer to a call without valid credentials when a users file is in force."""
+    return error_reply(ControlError(401, "Unauthorized", "The control plane needs the same credentials as EWS "
+                                                         "(a user of the users file)."), tuple(challenge))
 

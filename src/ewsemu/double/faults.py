@@ -35,13 +35,19 @@ from typing import Any, Callable, Iterable
 from lxml import etree
 from sqlalchemy import select
 
-from .core.errors import EwsError, SchemaViolation
-from .core.ids import IdFactory
-from .ledger import FAULTS_KEY, item_ids_in
-from .protocol import responses
-from .protocol.envelope import parse_envelope
-from .server.request_log import note
-from .store.schema import items
+from ..core.apply import ApplyContext
+from ..core.changes import ItemRef
+from ..core.errors import EwsError, SchemaViolation
+from ..core.ids import IdFactory
+from ..core.timezones import UTC
+from ..operations.item_writes import update_stored_item
+from ..protocol import responses
+from ..protocol.envelope import parse_envelope
+from ..store.schema import items
+from .environ import FAULTS_KEY, note
+from .fixtures import FixtureError, properties
+from .host import Host
+from .ledger import item_ids_in
 
 #: kinds that answer the request themselves (the first matching one wins) vs. those that let it run on
 TERMINAL = ("server_busy", "soap_fault", "http_status", "drop_connection")
@@ -237,7 +243,7 @@ class RequestFaults:
         return EwsError("ErrorIrresolvableConflict")
 
 
-def pass_through(emulator: Any, fired: Iterable[Fault]) -> None:
+def pass_through(emulator: Host, fired: Iterable[Fault]) -> None:
     """Run the faults that let the request go on: hold it, or have someone else edit an item first."""
     for fault in fired:
         if fault.kind == "delay":
@@ -255,17 +261,10 @@ def item_mailbox(store: Any, item_id: str) -> str | None:
     return row[0] if row else None
 
 
-def bump_item(emulator: Any, item_id: str, props: dict[str, Any] | None = None) -> dict[str, Any]:
+def bump_item(emulator: Host, item_id: str, props: dict[str, Any] | None = None) -> dict[str, Any]:
     """A concurrent edit by someone else: a real new version through the store (so the item's ChangeKey
     history shows it). Without ``props`` only LastModifiedTime changes; with them (fixture-style keys, e.g.
     ``{"subject": "edited elsewhere"}``) the apply engine sets them, as an UpdateItem would."""
-    # imported here: fixtures and the write path import the operations package, which imports this module
-    from .core.apply import ApplyContext
-    from .core.changes import ItemRef
-    from .core.timezones import UTC
-    from .fixtures import FixtureError, properties
-    from .operations.item_writes import update_stored_item
-
     store = emulator.store
     mailbox = item_mailbox(store, item_id)
     if mailbox is None:
@@ -388,7 +387,7 @@ def ews_target(body: bytes, lenient: bool) -> tuple[str | None, list[str], list[
     return envelope.operation, named, item_ids_in(envelope.body)
 
 
-def inject(emulator: Any, environ: dict, face: str, operation: str | None, mailboxes: list[str],
+def inject(emulator: Host, environ: dict, face: str, operation: str | None, mailboxes: list[str],
            item_ids: list[str], challenge: list[tuple[str, str]]) -> Answer | None:
     """Fire the request faults this call matches: run the pass-through ones, answer for a terminal one (or
     drop the connection). None when the request should run normally."""
