@@ -33,12 +33,9 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 from urllib.parse import parse_qsl
 
-from sqlalchemy import select
-
 from ..core.clock import parse_duration, parse_instant
 from ..core.folders import Folder
-from ..store import codec
-from ..store.schema import items as items_table, mailboxes as mailboxes_table
+from ..store import codec, lookup
 from . import coverage, dashboard, fixtures
 from .environ import auth_scheme
 from .faults import FaultSpecError, bump_item
@@ -105,21 +102,16 @@ def state(emulator: Host, mailbox: str | None = None, with_history: bool = True)
     store = emulator.store
     out = []
     with store.read() as conn:
-        query = select(mailboxes_table).order_by(mailboxes_table.c.smtp)
-        if mailbox:
-            query = query.where(mailboxes_table.c.smtp == mailbox.lower())
-        for row in conn.execute(query).all():
-            smtp = row.smtp
-            folders = store.mailbox_folders(conn, smtp)
+        for box in lookup.stored_mailboxes(conn, mailbox):
+            folders = store.mailbox_folders(conn, box.smtp)
             by_id = {f.id: f for f in folders}
             counts = store.item_counts(conn, list(by_id))
-            stored = [codec.item_from_mapping(r._mapping) for r in conn.execute(
-                select(items_table).where(items_table.c.mailbox == smtp).order_by(items_table.c.id))]
             out.append({
-                "smtp": smtp, "display_name": row.display_name, "created": row.created.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "smtp": box.smtp, "display_name": box.display_name,
+                "created": box.created.strftime("%Y-%m-%dT%H:%M:%SZ"),
                 "folders": [_folder_json(f, counts.get(f.id, 0)) for f in folders],
                 "items": [item_json(i, by_id.get(i.folder_id), store.history(conn, i.id) if with_history else [])
-                          for i in stored],
+                          for i in lookup.mailbox_items(conn, box.smtp)],
             })
     return {"mailboxes": out}
 
@@ -128,11 +120,9 @@ def one_item(emulator: Host, item_id: str) -> dict[str, Any]:
     store = emulator.store
     with store.read() as conn:
         # the EWS spelling, or the REST faces' URL-safe one
-        row = conn.execute(select(items_table).where(items_table.c.id.in_(
-            {item_id, item_id.replace("-", "+").replace("_", "/")}))).first()
-        if row is None:
+        item = lookup.item_anywhere(conn, {item_id, item_id.replace("-", "+").replace("_", "/")})
+        if item is None:
             raise ControlError(404, "ItemNotFound", f"No item has the id {item_id!r}.")
-        item = codec.item_from_mapping(row._mapping)
         return item_json(item, store.folder(conn, item.folder_id, item.mailbox), store.history(conn, item.id))
 
 
@@ -160,11 +150,10 @@ def fixtures_of(emulator: Host, entries: Iterable[Entry]) -> dict[str, Any]:
             if store.mailbox_exists(conn, smtp):
                 boxes[smtp] = {"smtp": smtp, "display_name": store.mailbox_display_name(conn, smtp), "tasks": []}
         for item_id in ids:
-            row = conn.execute(select(items_table).where(items_table.c.id == item_id)).first()
-            if row is None:
+            item = lookup.item_anywhere(conn, [item_id])
+            if item is None:
                 skipped.append({"id": item_id, "reason": "no longer in the store"})
                 continue
-            item = codec.item_from_mapping(row._mapping)
             if item.item_type != "Task":
                 skipped.append({"id": item_id, "reason": f"fixtures hold tasks, not {item.item_type} items"})
                 continue

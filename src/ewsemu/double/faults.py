@@ -33,17 +33,17 @@ from http import HTTPStatus
 from typing import Any, Callable, Iterable
 
 from lxml import etree
-from sqlalchemy import select
-
 from ..core.apply import ApplyContext
 from ..core.changes import ItemRef
 from ..core.errors import EwsError, SchemaViolation
 from ..core.ids import IdFactory
+from ..core.item import Item
 from ..core.timezones import UTC
 from ..operations.item_writes import update_stored_item
 from ..protocol import responses
 from ..protocol.envelope import parse_envelope
-from ..store.schema import items
+from ..store import lookup
+from ..store.repository import Store
 from .environ import FAULTS_KEY, note
 from .fixtures import FixtureError, properties
 from .host import Host
@@ -255,25 +255,17 @@ def pass_through(emulator: Host, fired: Iterable[Fault]) -> None:
                 pass  # the item is gone: nothing to edit, the request answers as it would anyway
 
 
-def item_mailbox(store: Any, item_id: str) -> str | None:
-    with store.read() as conn:
-        row = conn.execute(select(items.c.mailbox).where(items.c.id == item_id)).first()
-    return row[0] if row else None
-
-
 def bump_item(emulator: Host, item_id: str, props: dict[str, Any] | None = None) -> dict[str, Any]:
     """A concurrent edit by someone else: a real new version through the store (so the item's ChangeKey
     history shows it). Without ``props`` only LastModifiedTime changes; with them (fixture-style keys, e.g.
     ``{"subject": "edited elsewhere"}``) the apply engine sets them, as an UpdateItem would."""
     store = emulator.store
-    mailbox = item_mailbox(store, item_id)
-    if mailbox is None:
-        raise FaultSpecError(f"bump_change_key: no item has the id {item_id!r}")
     now = emulator.clock.now()
     with store.read() as conn:
-        before = store.load_item(conn, item_id, mailbox)
+        before = lookup.item_anywhere(conn, [item_id])
     if before is None:
         raise FaultSpecError(f"bump_change_key: no item has the id {item_id!r}")
+    mailbox = before.mailbox
     if props:
         try:
             changes = properties(before.item_type, dict(props))
@@ -291,7 +283,7 @@ def bump_item(emulator: Host, item_id: str, props: dict[str, Any] | None = None)
             "change_key": after.change_key, "version": after.version}
 
 
-def _touch(store: Any, item_id: str, mailbox: str, now: dt.datetime) -> Any:
+def _touch(store: Store, item_id: str, mailbox: str, now: dt.datetime) -> Item:
     """A new version whose only change is LastModifiedTime; retried if a request wins the race."""
     for _ in range(8):
         with store.write() as conn:
