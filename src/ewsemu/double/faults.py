@@ -28,9 +28,9 @@ import random
 import socket
 import threading
 import time
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from http import HTTPStatus
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Protocol
 
 from lxml import etree
 from ..core.apply import ApplyContext
@@ -147,20 +147,82 @@ def _check(fault: Fault) -> None:
             raise bad("set must be an object of properties, as in a fixtures file")
 
 
-class FaultEngine:
-    """The active fault rules; thread-safe. ``fire`` picks and spends the rules a request matches."""
+class RuleBook(Protocol):
+    """Where the rules live: this process's memory (:class:`MemoryRules`), or the database every worker
+    shares (:class:`ewsemu.double.shared.SharedRules`)."""
 
-    def __init__(self, seed: int | None = None, now: Callable[[], dt.datetime] | None = None) -> None:
+    def add(self, build: Callable[[str], Fault]) -> Fault:
+        """Number a new rule (``f1``, ``f2``, …), build it under that id and keep it."""
+
+    def rules(self) -> list[Fault]:
+        """The rules, oldest first, for matching (may be a cached copy: :meth:`spend` decides)."""
+
+    def listing(self) -> list[Fault]:
+        """The rules with their current counts, for the control plane."""
+
+    def remove(self, fault_id: str) -> bool: ...
+
+    def clear(self) -> None:
+        """No rules, and numbering starts again."""
+
+    def spend(self, fault: Fault) -> Fault | None:
+        """Count one firing if the rule's budget allows, atomically: the rule as it fired, else None."""
+
+
+class MemoryRules:
+    """The rules in this process (in-memory SQLite: nobody else can reach them anyway); thread-safe."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._faults: list[Fault] = []
+        self._next = 0
+
+    def add(self, build: Callable[[str], Fault]) -> Fault:
+        with self._lock:
+            self._next += 1
+            fault = build(f"f{self._next}")
+            self._faults.append(fault)
+        return fault
+
+    def rules(self) -> list[Fault]:
+        return self._faults
+
+    def listing(self) -> list[Fault]:
+        with self._lock:
+            return [replace(f) for f in self._faults]
+
+    def remove(self, fault_id: str) -> bool:
+        with self._lock:
+            kept = [f for f in self._faults if f.id != fault_id]
+            removed = len(kept) != len(self._faults)
+            self._faults = kept
+        return removed
+
+    def clear(self) -> None:
+        with self._lock:
+            self._faults, self._next = [], 0
+
+    def spend(self, fault: Fault) -> Fault | None:
+        with self._lock:
+            if not fault.active:
+                return None
+            fault.fired += 1
+            return replace(fault)
+
+
+class FaultEngine:
+    """The fault rules of one emulator. ``fire`` picks and spends the rules a request matches."""
+
+    def __init__(self, seed: int | None = None, now: Callable[[], dt.datetime] | None = None,
+                 rules: RuleBook | None = None) -> None:
         self._seed = seed
         self._now = now
-        self._lock = threading.Lock()
-        self.reset()
+        self._rules: RuleBook = rules or MemoryRules()
+        self._random = random.Random(seed)
 
     def reset(self) -> None:
-        with self._lock:
-            self._faults: list[Fault] = []
-            self._next = 0
-            self._random = random.Random(self._seed)
+        self._rules.clear()
+        self._random = random.Random(self._seed)
 
     def add(self, spec: dict[str, Any]) -> Fault:
         if not isinstance(spec, dict):
@@ -171,50 +233,57 @@ class FaultEngine:
         unknown = set(spec) - _SETTABLE
         if unknown:
             raise FaultSpecError(f"{kind}: unknown key(s) {', '.join(sorted(unknown))}")
-        with self._lock:
-            self._next += 1
-            fault = Fault(id=f"f{self._next}", **spec)
+        created = self._now().strftime("%Y-%m-%dT%H:%M:%SZ") if self._now else ""
+
+        def build(fault_id: str) -> Fault:
+            fault = Fault(id=fault_id, **spec)
             _check(fault)
             if fault.kind == "server_busy":
                 fault.code = "ErrorServerBusy"
-            fault.created = self._now().strftime("%Y-%m-%dT%H:%M:%SZ") if self._now else ""
-            self._faults.append(fault)
-        return fault
+            fault.created = created
+            return fault
+
+        return self._rules.add(build)
 
     def list(self) -> list[Fault]:
-        with self._lock:
-            return list(self._faults)
+        return self._rules.listing()
 
     @property
     def armed(self) -> bool:
         """Any rule that can still fire (the router skips all matching work otherwise)."""
-        return any(f.active for f in self._faults)
+        return any(f.active for f in self._rules.rules())
 
     def remove(self, fault_id: str) -> bool:
-        with self._lock:
-            kept = [f for f in self._faults if f.id != fault_id]
-            removed = len(kept) != len(self._faults)
-            self._faults = kept
-        return removed
+        return self._rules.remove(fault_id)
 
     def fire(self, kinds: Iterable[str], face: str, operation: str | None, mailboxes: Iterable[str],
              item_ids: Iterable[str]) -> list[Fault]:
         """Spend the matching rules of ``kinds``: every pass-through one, and the first terminal one."""
         wanted, mailboxes, item_ids = set(kinds), list(mailboxes), list(item_ids)
         fired: list[Fault] = []
-        with self._lock:
-            terminal = False
-            for fault in self._faults:
-                if fault.kind not in wanted or not fault.active or (terminal and fault.kind in TERMINAL):
-                    continue
-                if not fault.matches(face, operation, mailboxes, item_ids):
-                    continue
-                if fault.probability < 1 and self._random.random() >= fault.probability:
-                    continue
-                fault.fired += 1
-                fired.append(fault)
-                terminal = terminal or fault.kind in TERMINAL
+        terminal = False
+        for fault in list(self._rules.rules()):
+            if fault.kind not in wanted or not fault.active or (terminal and fault.kind in TERMINAL):
+                continue
+            if not fault.matches(face, operation, mailboxes, item_ids):
+                continue
+            if fault.probability < 1 and self._random.random() >= fault.probability:
+                continue
+            spent = self._rules.spend(fault)
+            if spent is None:
+                continue  # another request (or worker) used up its budget first
+            fired.append(spent)
+            terminal = terminal or fault.kind in TERMINAL
         return fired
+
+
+def fault_spec(fault: Fault) -> dict[str, Any]:
+    """A rule's parameters as JSON-ready values (what :func:`fault_from_spec` rebuilds it from)."""
+    return {f.name: getattr(fault, f.name) for f in fields(Fault) if f.name not in ("id", "fired")}
+
+
+def fault_from_spec(fault_id: str, spec: dict[str, Any], fired: int) -> Fault:
+    return Fault(id=fault_id, fired=fired, **spec)
 
 
 # ---- what a fired fault does ----------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from ..store.repository import Store
 
 if TYPE_CHECKING:  # the double's own classes, named for the type checker only (no import cycle at run time)
     from .faults import FaultEngine
-    from .ledger import Ledger
+    from .ledger import RequestLedger
 
 
 class HostSettings(Protocol):
@@ -47,7 +47,7 @@ class Host(Protocol):
     def clock(self) -> Clock: ...
 
     @property
-    def ledger(self) -> "Ledger": ...
+    def ledger(self) -> "RequestLedger": ...
 
     @property
     def faults(self) -> "FaultEngine": ...

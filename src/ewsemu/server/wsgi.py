@@ -57,6 +57,7 @@ class Router:
         if path == CA_PATH and method == "GET" and self.ca_pem is not None:
             return _respond(start_response, "200 OK", self.ca_pem, "application/x-pem-file")
         if path in AUTODISCOVER_PATHS:
+            self.emulator.sync()
             return self.autodiscover(environ, start_response)
         if path.startswith(CONTROL_PREFIX) or path == CONTROL_PREFIX.rstrip("/"):
             if self.control is not None:
@@ -88,6 +89,7 @@ class Router:
                   answer: Callable[[dict, StartResponse], Iterable[bytes]]) -> Iterable[bytes]:
         """Run ``answer`` timed; then the request log line (EWS) and the ledger entry (EWS and REST)."""
         request_log.start(environ)
+        self.emulator.sync()  # the shared clock, fault rules and resets of other workers (ewsemu.double.shared)
         captured: list[tuple[str, list[tuple[str, str]]]] = []
 
         def capture(status: str, headers: list, exc_info: object = None) -> object:
@@ -120,6 +122,7 @@ class Router:
         """The control plane, behind the same authentication as EWS (when a users file is in force) and the
         same body limits."""
         assert self.control is not None
+        self.emulator.sync()
         user = None
         if self.emulator.settings.users is not None:
             user = self.authenticator.authenticate(environ)
