@@ -132,7 +132,9 @@ def state(tmp_path) -> Iterator[SharedState]:  # noqa: ANN001
     with databases.shared_database(tmp_path) as url:
         store = Store(url)
         store.create_schema()
-        yield SharedState(store)
+        shared = SharedState(store)
+        yield shared
+        shared.close()
         store.dispose()
 
 

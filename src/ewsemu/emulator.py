@@ -105,6 +105,8 @@ class Emulator:
         self._start_clock()
 
     def close(self) -> None:
+        if self.shared is not None:
+            self.shared.close()
         self.store.dispose()
 
     def request_context(self, envelope: Envelope, user: str, fired: list[dict] | None = None) -> RequestContext:

@@ -175,6 +175,9 @@ class SharedDouble:
         self.rules = SharedRules(self.state)
         self.ledger = SharedLedger(self.state, ledger_size)
 
+    def close(self) -> None:
+        self.state.close()
+
     def sync(self) -> Snapshot:
         """Bring this worker up to the shared state (one SELECT): a reset elsewhere empties the store's
         caches, the clock is the shared one, the rules are reloaded when their list changed."""

@@ -6,16 +6,26 @@ counts are spent by a conditional UPDATE, so a rule with count N fires exactly N
 match it; and ``ledger_entries``, one INSERT per request, kept to the newest ``keep`` rows by a DELETE every
 :data:`TRIM_EVERY` inserts.
 
+The statements every request runs (reading the state row, the ledger INSERT, spending a rule) go through a
+:class:`_Lane`: driver connections of the state's own in autocommit mode, so each is one round trip to the
+database, without the pool's checkout ping and without BEGIN and COMMIT. Through the pool and a transaction the
+state row and the INSERT took ~0.25 and ~0.5 ms of a PostgreSQL request; this way ~0.1 and ~0.2 ms (a SQLite
+file: ~0.015 and ~0.06 ms). Everything else (the control plane's changes) uses ordinary transactions.
+
 Values in and out are plain (JSON text, bytes, datetimes, counts): what a rule or an entry means is the test
 double's business (:mod:`ewsemu.double.shared`); this module only keeps them.
 """
 from __future__ import annotations
 
 import datetime as dt
+import threading
+import weakref
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import bindparam, case, delete, func, insert, select, update
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError
 
 from .fastsql import Prepared
 from .repository import Store
@@ -30,11 +40,14 @@ _ROW = shared_state.c.id == 1
 _SNAPSHOT = Prepared(select(shared_state.c.generation, shared_state.c.faults_version,
                             shared_state.c.clock_frozen_us, shared_state.c.clock_offset_us,
                             shared_state.c.ledger_base).where(shared_state.c.id == bindparam("row")))
-_ADD_ENTRY = insert(ledger_entries).returning(ledger_entries.c.id)
-_SPEND = (update(fault_rules)
-          .where(fault_rules.c.id == bindparam("rule_id"),
-                 (fault_rules.c.count.is_(None)) | (fault_rules.c.fired < fault_rules.c.count))
-          .values(fired=fault_rules.c.fired + 1).returning(fault_rules.c.fired))
+_ADD_ENTRY = Prepared(insert(ledger_entries).values(
+    fields=bindparam("fields"), request=bindparam("request"), response=bindparam("response"))
+    .returning(ledger_entries.c.id))
+_TRIM = Prepared(delete(ledger_entries).where(ledger_entries.c.id <= bindparam("oldest")))
+_SPEND = Prepared(update(fault_rules)
+                  .where(fault_rules.c.id == bindparam("rule_id"),
+                         (fault_rules.c.count.is_(None)) | (fault_rules.c.fired < fault_rules.c.count))
+                  .values(fired=fault_rules.c.fired + 1).returning(fault_rules.c.fired))
 
 
 @dataclass(frozen=True)
@@ -71,23 +84,104 @@ def _instant_us(at: dt.datetime) -> int:
     return _us(at.astimezone(dt.timezone.utc) - _EPOCH)
 
 
+class _Lane:
+    """Driver connections in autocommit mode, owned by the shared state (not the pool): one statement, one
+    round trip. A connection that fails (the server restarted) is dropped and the statement tried once more on
+    a new one; :meth:`close` closes them all."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._lock = threading.Lock()
+        self._idle: list[Any] = []
+        self._open: list[Any] = []
+        # an emulator nobody closed still closes its connections when it goes (never a driver's ResourceWarning)
+        self._finalizer = weakref.finalize(self, _close_all, self._open)
+
+    def _connect(self) -> Any:
+        raw = self.engine.raw_connection()  # the engine's connect hooks run (pragmas, synchronous_commit)
+        raw.detach()  # ours from now on: the pool neither pings nor resets it
+        driver = raw.dbapi_connection
+        if self.engine.dialect.name != "sqlite":  # pysqlite already runs without implicit BEGIN (store/engine)
+            driver.rollback()
+            driver.autocommit = True
+        with self._lock:
+            self._open.append(raw)
+        return raw
+
+    def _drop(self, raw: Any) -> None:
+        with self._lock:
+            if raw in self._open:
+                self._open.remove(raw)
+        try:
+            raw.close()
+        except Exception:  # noqa: BLE001 - it is broken already; closing is a courtesy
+            pass
+
+    def run(self, statement: Prepared, values: dict[str, Any]) -> tuple[Any, ...] | None:
+        """Run one statement; its first row (a SELECT, or DML with RETURNING), else None."""
+        compiled = statement.compiled(self.engine.dialect)
+        dbapi = self.engine.dialect.loaded_dbapi
+        for attempt in (1, 2):
+            with self._lock:
+                raw = self._idle.pop() if self._idle else None
+            raw = raw or self._connect()
+            try:
+                cursor = raw.dbapi_connection.cursor()
+                try:
+                    cursor.execute(compiled.sql, compiled.parameters(values))
+                    row = cursor.fetchone() if cursor.description else None
+                finally:
+                    cursor.close()
+            except (dbapi.OperationalError, dbapi.InterfaceError) as err:
+                self._drop(raw)
+                if attempt == 2:
+                    raise DBAPIError.instance(compiled.sql, None, err, dbapi.Error, dialect=self.engine.dialect)
+                continue
+            except dbapi.Error as err:
+                with self._lock:
+                    self._idle.append(raw)
+                raise DBAPIError.instance(compiled.sql, None, err, dbapi.Error, dialect=self.engine.dialect)
+            with self._lock:
+                self._idle.append(raw)
+            return tuple(row) if row is not None else None
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def close(self) -> None:
+        with self._lock:
+            self._idle.clear()
+        self._finalizer()
+
+
+def _close_all(connections: list[Any]) -> None:
+    while connections:
+        raw = connections.pop()
+        try:
+            raw.close()
+        except Exception:  # noqa: BLE001 - closing is all that is left to do
+            pass
+
+
 class SharedState:
-    """The double's tables, through the store's engine and transactions."""
+    """The double's tables, through the store's engine: the per-request statements on a :class:`_Lane`, the
+    rest in the store's transactions."""
 
     def __init__(self, store: Store) -> None:
         self.store = store
+        self._lane = _Lane(store.engine)
+
+    def close(self) -> None:
+        self._lane.close()
 
     # ---- the state row: read once per request ----------------------------------------------------------
 
     def snapshot(self) -> Snapshot:
-        with self.store.read() as conn:
-            row = _SNAPSHOT.first(conn, {"row": 1})
+        row = self._lane.run(_SNAPSHOT, {"row": 1})
         if row is None:  # pragma: no cover - the migration inserts the row and nothing deletes it
             return Snapshot(0, 0, None, dt.timedelta(), 0)
-        frozen = row["clock_frozen_us"]
-        return Snapshot(row["generation"], row["faults_version"],
+        generation, faults_version, frozen, offset, ledger_base = row
+        return Snapshot(generation, faults_version,
                         None if frozen is None else _EPOCH + dt.timedelta(microseconds=frozen),
-                        dt.timedelta(microseconds=row["clock_offset_us"]), row["ledger_base"])
+                        dt.timedelta(microseconds=offset), ledger_base)
 
     # ---- the clock ---------------------------------------------------------------------------------------
 
@@ -126,8 +220,8 @@ class SharedState:
     def spend_rule(self, rule_id: str) -> int | None:
         """Count one firing of the rule if its budget allows: its new ``fired``, or None when it is spent (or
         gone). The check and the increment are one statement, so concurrent workers cannot overspend."""
-        with self.store.write() as conn:
-            return conn.execute(_SPEND, {"rule_id": rule_id}).scalar()
+        row = self._lane.run(_SPEND, {"rule_id": rule_id})
+        return row[0] if row else None
 
     def remove_rule(self, rule_id: str) -> bool:
         with self.store.write() as conn:
@@ -147,11 +241,11 @@ class SharedState:
 
     def add_entry(self, fields: str, request: bytes, response: bytes, keep: int) -> int:
         """Append one entry; its id. Every :data:`TRIM_EVERY` ids, the rows older than the newest ``keep`` go."""
-        with self.store.write() as conn:
-            entry_id = conn.execute(_ADD_ENTRY, {"fields": fields, "request": request,
-                                                 "response": response}).scalar_one()
-            if entry_id % TRIM_EVERY == 0:
-                conn.execute(delete(ledger_entries).where(ledger_entries.c.id <= entry_id - keep))
+        row = self._lane.run(_ADD_ENTRY, {"fields": fields, "request": request, "response": response})
+        assert row is not None
+        entry_id = row[0]
+        if entry_id % TRIM_EVERY == 0:
+            self._lane.run(_TRIM, {"oldest": entry_id - keep})
         return entry_id
 
     def entries(self, keep: int) -> tuple[int, int, list[EntryRow]]:
