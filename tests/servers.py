@@ -31,8 +31,9 @@ class ServerProcess:
     running: "set[ServerProcess]" = set()
 
     def __init__(self, database: str, workers: int = 1, threads: int = 8, args: tuple[str, ...] = (),
-                 verify: str | bool = True) -> None:
+                 verify: str | bool = True, env: dict[str, str] | None = None) -> None:
         self.database, self.workers, self.threads = database, workers, threads
+        self.env = env or {}  # more environment variables for the server
         self.args, self.verify = args, verify  # more ``serve`` options; the CA for an HTTPS /health check
         self.url = ""
         self._proc: subprocess.Popen[str] | None = None
@@ -42,7 +43,7 @@ class ServerProcess:
         cmd = [sys.executable, "-m", "ewsemu", "serve", "--port", "0", "--database", self.database,
                "--workers", str(self.workers), "--threads", str(self.threads), *self.args]
         self._proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=self._log, text=True,
-                                      start_new_session=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+                                      start_new_session=True, env={**os.environ, "PYTHONUNBUFFERED": "1", **self.env})
         ServerProcess.running.add(self)
         found = threading.Event()
         self.lines: list[str] = []  # everything the server printed
