@@ -162,7 +162,7 @@ def test_the_ledger_table_stays_bounded(state: SharedState) -> None:
     assert (base, newest) == (0, 3 * TRIM_EVERY)
     assert [r.response for r in rows] == [str(i).encode() for i in range(3 * TRIM_EVERY - 10, 3 * TRIM_EVERY)]
     with state.store.read() as conn:
-        assert conn.execute(ledger_entries.select()).all().__len__() <= 10 + TRIM_EVERY
+        assert len(conn.execute(ledger_entries.select()).all()) <= 10 + TRIM_EVERY
     state.clear_entries()
     state.add_entry("{}", b"", b"after", keep=10)
     base, newest, rows = state.entries(keep=10)

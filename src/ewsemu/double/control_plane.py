@@ -9,6 +9,7 @@ authenticates the caller and supplies the body reader (its request limits), then
 
 ==========================  ================================================================================
 ``POST reset``              empty store, ledger and fault rules; ids restarted; the clock as ``--clock`` set it
+                            (for every worker of ``--workers N``: :mod:`ewsemu.double.shared`)
 ``POST seed``               load fixtures: a JSON body in the fixtures format, or ``{"path": "fixtures.yaml"}``
 ``GET state``               mailboxes, folders, items with their ChangeKey history (``?mailbox=``)
 ``GET state/items/{id}``    one item and its history

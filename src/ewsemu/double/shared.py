@@ -71,14 +71,17 @@ class SharedRules:
     def observe(self, version: int) -> None:
         """The version a request read: reload the rules if another worker (or this one) changed them."""
         if version != self._version:
-            with self._lock:
-                self._cached, self._version = self.listing(), version
+            self._reload(version)
+
+    def _reload(self, version: int | None) -> None:
+        with self._lock:
+            self._cached, self._version = self.listing(), version
 
     def add(self, build: Callable[[str], Fault]) -> Fault:
         number = self._state.next_rule_number()
         fault = build(f"f{number}")
         self._state.add_rule(fault.id, number, json.dumps(fault_spec(fault)), fault.count)
-        self._version = None  # reload on the next request
+        self._reload(None)  # at once for this worker (the version is read again on its next request)
         return fault
 
     def rules(self) -> list[Fault]:
@@ -88,13 +91,13 @@ class SharedRules:
         return [fault_from_spec(r.id, json.loads(r.spec), r.fired) for r in self._state.rules()]
 
     def remove(self, fault_id: str) -> bool:
-        self._version = None
-        return self._state.remove_rule(fault_id)
+        removed = self._state.remove_rule(fault_id)
+        self._reload(None)
+        return removed
 
     def clear(self) -> None:
         self._state.clear_rules()
-        with self._lock:
-            self._cached, self._version = [], None
+        self._reload(None)
 
     def spend(self, fault: Fault) -> Fault | None:
         fired = self._state.spend_rule(fault.id)
