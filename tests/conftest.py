@@ -18,6 +18,7 @@ from ewsemu.server.http import ThreadedServer
 from ewsemu.server.wsgi import make_app
 
 from . import databases, ms_schema
+from .servers import ServerProcess
 from .soap import Client
 
 TEST_DATABASE = databases.KIND
@@ -27,6 +28,18 @@ if TEST_DATABASE not in ("sqlite", "postgresql"):
 
 def pytest_configure(config: pytest.Config) -> None:
     ms_schema.folder()  # an EWSEMU_MS_SCHEMA without Microsoft's files stops the run here, before any test
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator[None]:
+    """A failing test shows the log of every ``ewsemu serve`` subprocess still running (worker tracebacks
+    would otherwise stay in the subprocess's stderr file)."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.failed:
+        for server in list(ServerProcess.running):
+            report.sections.append((f"ewsemu server log ({server.database}, {server.workers} workers)",
+                                    server.log() or "(empty)"))
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:

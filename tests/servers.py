@@ -23,9 +23,17 @@ READY = re.compile(r"ewsemu serving EWS at (\S+)")
 
 
 class ServerProcess:
+    """``ewsemu serve`` in a subprocess. Its stderr (gunicorn's and the workers' tracebacks) goes to a file:
+    :meth:`log` reads it, and a failing test shows it (tests/conftest.py adds every running server's log to
+    the failure report)."""
+
+    #: the servers started and not yet stopped, for the failure reports
+    running: "set[ServerProcess]" = set()
+
     def __init__(self, database: str, workers: int = 1, threads: int = 8, args: tuple[str, ...] = (),
-                 verify: str | bool = True) -> None:
+                 verify: str | bool = True, env: dict[str, str] | None = None) -> None:
         self.database, self.workers, self.threads = database, workers, threads
+        self.env = env or {}  # more environment variables for the server
         self.args, self.verify = args, verify  # more ``serve`` options; the CA for an HTTPS /health check
         self.url = ""
         self._proc: subprocess.Popen[str] | None = None
@@ -35,7 +43,8 @@ class ServerProcess:
         cmd = [sys.executable, "-m", "ewsemu", "serve", "--port", "0", "--database", self.database,
                "--workers", str(self.workers), "--threads", str(self.threads), *self.args]
         self._proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=self._log, text=True,
-                                      start_new_session=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+                                      start_new_session=True, env={**os.environ, "PYTHONUNBUFFERED": "1", **self.env})
+        ServerProcess.running.add(self)
         found = threading.Event()
         self.lines: list[str] = []  # everything the server printed
 
@@ -57,18 +66,27 @@ class ServerProcess:
         deadline = time.monotonic() + timeout
         while True:  # every worker shares the socket; wait until one answers
             try:
-                if requests.get(f"{base}/health", timeout=5, verify=self.verify).status_code == 200:
+                if requests.get(f"{base}/health", timeout=5, verify=self.verify).status_code == 200 \
+                        and listening_sockets(int(base.rsplit(":", 1)[1])) >= self.workers:
                     return self
             except requests.ConnectionError:
                 pass
             if time.monotonic() > deadline:
                 self.kill()
-                raise AssertionError(f"ewsemu never answered /health: {self.log()}")
+                raise AssertionError(f"ewsemu never answered /health on all {self.workers} workers: {self.log()}")
             time.sleep(0.05)
 
-    def log(self) -> str:
+    def log(self, tail: int = 4000) -> str:
+        """The end of what the server wrote to stderr (worker exceptions included)."""
+        if self._log.closed:
+            return ""
+        self._log.flush()
         self._log.seek(0)
-        return self._log.read()[-4000:]
+        return self._log.read()[-tail:]
+
+    def log_on_failure(self, detail: object) -> str:
+        """An assertion message: ``detail`` and the server's log."""
+        return f"{detail}\n---- ewsemu server log ----\n{self.log() or '(empty)'}"
 
     def kill(self) -> None:
         """SIGKILL the whole process group: a crash, no clean-up of any kind."""
@@ -86,6 +104,7 @@ class ServerProcess:
         if self._proc is not None and self._proc.stdout is not None:
             self._reader.join(timeout=10)  # EOF once every process of the group is gone
             self._proc.stdout.close()
+        ServerProcess.running.discard(self)
         self._log.close()
 
     def __enter__(self) -> "ServerProcess":
@@ -94,6 +113,22 @@ class ServerProcess:
     def __exit__(self, *exc: object) -> None:
         self.kill()
         self.stop()
+
+
+def listening_sockets(port: int) -> int:
+    """How many sockets listen on ``port`` (Linux): every worker has its own (SO_REUSEPORT), so a server with
+    N workers is fully up, and the kernel spreads new connections over all of them, once there are N."""
+    count = 0
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            with open(table) as f:
+                rows = f.read().splitlines()[1:]
+        except OSError:
+            continue
+        for row in rows:
+            local, state = row.split()[1], row.split()[3]
+            count += state == "0A" and int(local.rsplit(":", 1)[1], 16) == port
+    return count
 
 
 # ---- EWS over HTTP ------------------------------------------------------------------------------------------

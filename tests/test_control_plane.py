@@ -12,7 +12,8 @@ import pytest
 import requests
 import yaml
 
-from ewsemu import cli, coverage
+from ewsemu import cli
+from ewsemu.double import coverage
 from ewsemu.control import ControlClient, ControlError
 from ewsemu.core.clock import Clock
 from ewsemu.emulator import Emulator, Settings

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from ewsemu import cli, coverage
+from ewsemu import cli
+from ewsemu.double import coverage
 import ewsemu.operations
 from ewsemu.operations import OPERATIONS, REGISTRY
 from ewsemu.operations.base import Operation, WholeRequest

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from ewsemu import fixtures
+from ewsemu.double import fixtures
 from ewsemu.core.clock import Clock
 from ewsemu.emulator import Emulator, Settings
 from ewsemu.server.wsgi import make_app

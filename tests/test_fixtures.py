@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from ewsemu import fixtures
+from ewsemu.double import fixtures
 from ewsemu.core.recurrence import NumberedRecurrence, Recurrence, WeeklyRecurrence
 from ewsemu.emulator import Emulator
 from ewsemu.store.repository import Store

@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from ewsemu import fixtures
+from ewsemu.double import fixtures
 from ewsemu.core.ids import IdFactory
 from ewsemu.emulator import Emulator
 from ewsemu.core.folders import DISTINGUISHED

@@ -14,9 +14,9 @@ import yaml
 from ewsemu import cli
 from ewsemu.control import ControlClient
 from ewsemu.core.clock import Clock
-from ewsemu.ledger import MAX_BODY, Ledger
+from ewsemu.double.ledger import MAX_BODY, Ledger
 from ewsemu.emulator import Emulator, Settings
-from ewsemu.replay import Normaliser, SessionError, load
+from ewsemu.double.replay import Normaliser, SessionError, load
 from ewsemu.server.http import ThreadedServer
 
 from .rest import TEAM, team

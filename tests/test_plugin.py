@@ -17,7 +17,8 @@ from exchangelib import Task
 from exchangelib.errors import ErrorTimeoutExpired, UnauthorizedError
 
 import ewsemu
-from ewsemu import cli, coverage
+from ewsemu import cli
+from ewsemu.double import coverage
 from ewsemu.control import ControlClient
 from ewsemu.server.http import ThreadedServer
 

@@ -12,7 +12,7 @@ import pytest
 import requests
 from lxml import etree
 
-from ewsemu import fixtures
+from ewsemu.double import fixtures
 from ewsemu.server.http import ThreadedServer
 
 from .soap import NS, envelope

@@ -9,7 +9,8 @@ import signal
 import sys
 from pathlib import Path
 
-from . import __version__, fixtures
+from . import __version__
+from .double import fixtures
 from .core.clock import Clock, apply_spec
 from .core.limits import Limits, parse_size
 from .emulator import Emulator, Settings
@@ -115,7 +116,9 @@ def _serve(args: argparse.Namespace) -> int:
     except (TlsError, OSError) as err:
         print(f"ewsemu: {err}", file=sys.stderr)
         return 2
-    emulator = Emulator(_settings(args))  # migrates the database to head before any worker starts
+    # migrates the database to head before any worker starts, and starts the run: no fault rules, an empty
+    # ledger, the clock as --clock says (the workers join that state)
+    emulator = Emulator(_settings(args))
     loaded = fixtures.load_files(emulator, [Path(p) for p in args.fixtures])
     log = logging.getLogger("ewsemu")
     if emulator.settings.users is None:
@@ -141,14 +144,10 @@ def _serve(args: argparse.Namespace) -> int:
 
     if args.workers > 1:
         emulator.close()  # no pool may cross the fork: every worker opens its own
-        if emulator.settings.control_plane:
-            log.warning("with --workers, each worker process has its own request ledger, fault rules and clock: "
-                        "the control plane (/_ewsemu/) reaches whichever worker answers")
-
         def worker_app():  # noqa: ANN202 - a WSGI app
             from .server.wsgi import make_app
 
-            return make_app(Emulator(_settings(args)), ca_pem=tls_files.ca_pem() if tls_files else None)
+            return make_app(Emulator(_settings(args), join=True), ca_pem=tls_files.ca_pem() if tls_files else None)
 
         try:
             serve_workers(worker_app, args.host, args.port, args.workers, threads=args.threads, ready=ready,
@@ -173,7 +172,7 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _load_fixtures(args: argparse.Namespace) -> int:
-    emulator = Emulator(_settings(args))
+    emulator = Emulator(_settings(args), join=True)  # a server may be running on this database: leave its state
     count = fixtures.load_files(emulator, [Path(p) for p in args.files])
     emulator.close()
     print(f"loaded {count} items into {args.database}")
@@ -181,7 +180,7 @@ def _load_fixtures(args: argparse.Namespace) -> int:
 
 
 def _coverage(args: argparse.Namespace) -> int:
-    from . import coverage
+    from .double import coverage
 
     if args.markdown:
         sys.stdout.write(coverage.as_markdown())
@@ -193,7 +192,7 @@ def _coverage(args: argparse.Namespace) -> int:
 
 
 def _replay(args: argparse.Namespace) -> int:
-    from . import replay
+    from .double import replay
 
     try:
         return replay.main(Path(args.session), args.url, Path(args.users) if args.users else None, args.password,
@@ -241,7 +240,7 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--no-control-plane", action="store_true",
                        help="do not serve the test-double control plane and dashboard under /_ewsemu/")
     serve.add_argument("--ledger-size", type=_non_negative, default=1000, metavar="N",
-                       help="requests the in-memory request ledger keeps (default %(default)s; 0 turns it off)")
+                       help="requests the request ledger keeps (default %(default)s; 0 turns it off)")
     serve.add_argument("--tls", action="store_true",
                        help="serve HTTPS with a certificate for localhost/127.0.0.1 from ewsemu's own CA, kept "
                             "beside the database (else in ~/.local/state/ewsemu); its path is printed")

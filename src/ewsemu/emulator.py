@@ -10,8 +10,9 @@ from .core.clock import Clock, apply_spec
 from .core.ids import IdFactory
 from .core.limits import Limits
 from .core.users import UserDirectory
-from .faults import FaultEngine, RequestFaults
-from .ledger import Ledger
+from .double.faults import FaultEngine, RequestFaults
+from .double.ledger import Ledger, RequestLedger
+from .double.shared import SharedDouble
 from .operations.context import RequestContext, request_context
 from .protocol.headers import RequestHeaders
 from .protocol.responses import ServerVersion
@@ -33,25 +34,60 @@ class Settings:
     clock: str | None = None
     #: serve the test-double control plane and dashboard under ``/_ewsemu/`` (``--no-control-plane``)
     control_plane: bool = True
-    #: requests the ledger keeps in memory (a ring buffer); 0 keeps none
+    #: requests the ledger keeps (a ring buffer in memory, a bounded table in a shared database); 0 keeps none
     ledger_size: int = 1000
 
 
 class Emulator:
     """One emulator instance: settings, store, clock, id factory, request ledger and fault rules shared by
-    every request."""
+    every request.
 
-    def __init__(self, settings: Settings, clock: Clock | None = None) -> None:
+    On a database other processes can open (a SQLite file, PostgreSQL) the clock, the fault rules and the
+    ledger live in it (:mod:`ewsemu.double.shared`), so the workers of ``ewsemu serve --workers N`` are one
+    server; each request first calls :meth:`sync`. In-memory SQLite keeps them in this process. A clock handed
+    in (``clock=``) stays the caller's, in process, whatever the database.
+
+    A new emulator starts a run: the fault rules and the ledger a previous run left in a shared database are
+    cleared and the clock set as ``--clock`` says. ``join=True`` attaches to a running server's state instead
+    (its workers, ``ewsemu load-fixtures`` next to it).
+    """
+
+    def __init__(self, settings: Settings, clock: Clock | None = None, *, join: bool = False) -> None:
         self.settings = settings
-        self._own_clock = clock is None
-        self.clock = clock or Clock()
-        if settings.clock:
-            apply_spec(self.clock, settings.clock)
         self.ids = IdFactory(settings.seed)
         self.store = Store(settings.database, self.ids)
         self.store.create_schema()
-        self.ledger = Ledger(settings.ledger_size)
-        self.faults = FaultEngine(settings.seed, now=self.clock.now)
+        self._own_clock = clock is None
+        self.shared = SharedDouble(self.store, settings.ledger_size, own_clock=self._own_clock) \
+            if self.store.shared else None
+        if self.shared is None:
+            self.clock: Clock = clock or Clock()
+            self.ledger: RequestLedger = Ledger(settings.ledger_size)
+            self.faults = FaultEngine(settings.seed, now=self.clock.now)
+        else:
+            self.clock = clock or self.shared.clock  # type: ignore[assignment] - own_clock: a SharedClock
+            self.ledger = self.shared.ledger
+            self.faults = FaultEngine(settings.seed, now=self.clock.now, rules=self.shared.rules)
+        if join and self.shared is not None:
+            self.sync()
+        else:
+            self._start_clock()
+            if self.shared is not None:
+                self.ledger.clear()
+                self.faults.reset()
+
+    def _start_clock(self) -> None:
+        """The clock as ``--clock`` configured it (real time without it, unless the caller owns the clock)."""
+        if self.settings.clock:
+            apply_spec(self.clock, self.settings.clock)
+        elif self._own_clock:
+            self.clock.reset()
+
+    def sync(self) -> None:
+        """Catch up with what other workers changed (a reset, the clock, the fault rules): one SELECT, run at
+        the start of every request. Nothing to do when the state is this process's own."""
+        if self.shared is not None:
+            self.shared.sync()
 
     def reset(self) -> None:
         """Forget every mailbox, folder and item."""
@@ -60,17 +96,17 @@ class Emulator:
     def reset_all(self) -> None:
         """Back to the state at start-up (the control plane's reset, the pytest plugin's per-test isolation):
         no mailboxes or items, an empty ledger, no fault rules, the id sequence restarted (so ``--seed`` runs
-        repeat their ids after every reset) and the clock as ``--clock`` configured it."""
+        repeat their ids after every reset) and the clock as ``--clock`` configured it. In a shared database it
+        is every worker's state that goes: they see the reset on their next request (:meth:`sync`)."""
         self.store.reset()
         self.ids = self.store.ids = IdFactory(self.settings.seed)
         self.ledger.clear()
         self.faults.reset()
-        if self.settings.clock:
-            apply_spec(self.clock, self.settings.clock)
-        elif self._own_clock:
-            self.clock.reset()
+        self._start_clock()
 
     def close(self) -> None:
+        if self.shared is not None:
+            self.shared.close()
         self.store.dispose()
 
     def request_context(self, headers: RequestHeaders, user: str,

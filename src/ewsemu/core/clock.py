@@ -43,6 +43,16 @@ class Clock:
         with self._lock:
             self._frozen, self._offset = None, dt.timedelta()
 
+    def state(self) -> tuple[dt.datetime | None, dt.timedelta]:
+        """The frozen instant (None when running) and the offset from real time: what another process needs to
+        keep the same time (:meth:`restore`)."""
+        with self._lock:
+            return self._frozen, self._offset
+
+    def restore(self, frozen: dt.datetime | None, offset: dt.timedelta) -> None:
+        with self._lock:
+            self._frozen, self._offset = frozen, offset
+
     def describe(self) -> dict[str, str]:
         with self._lock:
             mode = "frozen" if self._frozen is not None else ("offset" if self._offset else "real")

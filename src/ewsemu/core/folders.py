@@ -1,7 +1,9 @@
 """Folders as the domain sees them: the distinguished folders every mailbox gets, and the :class:`Folder` value
-that the store loads and the protocol renders (a plain value, so neither layer depends on the other for it)."""
+that the store loads and the protocol renders (a plain value, so neither layer depends on the other for it),
+and the :class:`StoredMailbox` that holds them."""
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from .ids import IdFactory
@@ -39,3 +41,12 @@ class Folder:
     @property
     def change_key(self) -> str:
         return IdFactory.change_key(self.id, self.version)
+
+
+@dataclass(frozen=True)
+class StoredMailbox:
+    """A mailbox as the store holds it (the control plane lists them)."""
+
+    smtp: str
+    display_name: str
+    created: dt.datetime

@@ -1,7 +1,7 @@
 """One module per EWS operation, each declaring itself once (``OPERATION``, an :class:`.base.Operation`: name,
 coverage status and notes, and its parts). Every module of this package that defines ``OPERATION`` is found
 at import time (in module-name order), so adding an operation edits no list here. The dispatch table and the
-coverage report (:mod:`ewsemu.coverage`, COVERAGE.md) are both derived from :data:`REGISTRY`, so they cannot
+coverage report (:mod:`ewsemu.double.coverage`, COVERAGE.md) are both derived from :data:`REGISTRY`, so they cannot
 drift apart.
 """
 from __future__ import annotations

@@ -47,12 +47,6 @@ class Authenticator(Protocol):
         """WWW-Authenticate headers for a REST 401 (also an injected one)."""
 
 
-def auth_scheme(environ: dict) -> str:
-    """The Authorization scheme alone (``Basic``, ``Bearer``, …; ``-`` if none): safe to log."""
-    scheme = environ.get("HTTP_AUTHORIZATION", "").partition(" ")[0]
-    return scheme.capitalize() if scheme.isalpha() and len(scheme) <= 16 else ("-" if not scheme else "other")
-
-
 def basic_credentials(environ: dict) -> tuple[str, str] | None:
     header = environ.get("HTTP_AUTHORIZATION", "")
     scheme, _, value = header.partition(" ")

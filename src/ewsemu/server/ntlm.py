@@ -9,9 +9,12 @@ finished the handshake stays authenticated, and its later requests need no Autho
   message parser) for the user and domain names only, which name the mailbox (:func:`mailbox_for_logon`).
 * **``--users FILE``**: pyspnego's acceptor verifies the response (NTLMv2 or v1, and the MIC) against the
   NT hashes of the users' passwords. pyspnego reads acceptor credentials only from the file that
-  ``NTLM_USER_FILE`` names, so ewsemu writes one (NT hashes in smbpasswd form, mode 0600, in a private
-  temporary directory) and points the variable at it once per process; every users directory in the
-  process contributes its lines, and a name that two directories define differently is refused for both.
+  ``NTLM_USER_FILE`` names, so ewsemu writes one (NT hashes in smbpasswd form) and points the variable at it;
+  every users directory in the process contributes its lines, and a name that two directories define
+  differently is refused for both. On Linux the file is an anonymous memory file (``memfd_create``, named as
+  ``/proc/self/fd/N``): it exists only while the process does, so nothing is left behind by a gunicorn worker
+  (which leaves without running ``atexit``) or a killed server. Elsewhere it is a mode-0600 file in a private
+  temporary directory, removed at exit.
 
 SPNEGO-wrapped tokens (``Negotiate`` from Windows SSPI or gss-ntlmssp) go through pyspnego's Negotiate
 acceptor; that needs the password, so in the open default only raw NTLM tokens are understood (clients then
@@ -114,6 +117,10 @@ class _CredentialFile:
         self._lock = threading.Lock()
         self._directories: "weakref.WeakValueDictionary[int, UserDirectory]" = weakref.WeakValueDictionary()
         self._path: Path | None = None
+        self._folder: Path | None = None  # the temporary directory, where there are no memory files
+        #: the memory files' descriptors, newest last: the one before stays open for a handshake that read the
+        #: variable just before a rewrite
+        self._kept: list[int] = []
         #: a registered directory has gone: the file still names its users until the next :meth:`refresh`
         self._stale = False
 
@@ -136,11 +143,6 @@ class _CredentialFile:
                     self._rewrite()
 
     def _rewrite(self) -> None:
-        if self._path is None:
-            folder = tempfile.mkdtemp(prefix="ewsemu-ntlm-")
-            atexit.register(shutil.rmtree, folder, True)
-            self._path = Path(folder) / "ntlm_users"
-            os.environ["NTLM_USER_FILE"] = str(self._path)
         hashes: dict[tuple[str, str], set[str]] = {}
         for users in list(self._directories.values()):
             for user in users.users.values():
@@ -152,17 +154,45 @@ class _CredentialFile:
         lines = [f"{domain}\\{name}:0:{'0' * 32}:{next(iter(digests))}:[U]:LCT-00000000" if domain else
                  f"{name}:0:{'0' * 32}:{next(iter(digests))}:[U]:LCT-00000000"
                  for (domain, name), digests in sorted(hashes.items()) if len(digests) == 1]
-        temp = self._path.with_suffix(".new")
+        content = ("\n".join(lines) + "\n").encode("utf-8")
+        self._path = _memory_file(content, self._kept) or self._disk_file(content)
+        os.environ["NTLM_USER_FILE"] = str(self._path)
+
+    def _disk_file(self, content: bytes) -> Path:
+        """Without memory files: a private temporary directory, rewritten atomically, removed at exit."""
+        if self._folder is None:
+            self._folder = Path(tempfile.mkdtemp(prefix="ewsemu-ntlm-"))
+            atexit.register(shutil.rmtree, self._folder, True)
+        path = self._folder / "ntlm_users"
+        temp = path.with_suffix(".new")
         fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write("\n".join(lines) + "\n")
-        os.replace(temp, self._path)
+        with os.fdopen(fd, "wb") as out:
+            out.write(content)
+        os.replace(temp, path)
+        return path
 
     def ensure(self) -> None:
         """pyspnego's acceptor refuses to start without the file, even when it will not verify."""
         with self._lock:
             if self._path is None or os.environ.get("NTLM_USER_FILE") != str(self._path):
                 self._rewrite()
+
+
+def _memory_file(content: bytes, kept: list[int]) -> Path | None:
+    """``content`` in an anonymous memory file, as a path this process can open; None where there are none."""
+    if not hasattr(os, "memfd_create"):
+        return None
+    fd = os.memfd_create("ewsemu-ntlm-users")  # close-on-exec: a child process never sees it
+    path = Path(f"/proc/self/fd/{fd}")
+    if not path.is_file():  # no /proc
+        os.close(fd)
+        return None
+    with open(fd, "wb", closefd=False) as out:
+        out.write(content)
+    kept.append(fd)
+    while len(kept) > 2:
+        os.close(kept.pop(0))
+    return path
 
 
 _credentials = _CredentialFile()

@@ -14,24 +14,16 @@ import logging
 import time
 from collections import Counter
 
-from .auth import auth_scheme
+from ..double.environ import CODES_KEY, OPERATION_KEY, auth_scheme, note
 
 log = logging.getLogger("ewsemu.requests")
 
-OPERATION_KEY = "ewsemu.operation"
-CODES_KEY = "ewsemu.codes"
 START_KEY = "ewsemu.started"
+__all__ = ["elapsed_ms", "emit", "note", "start"]
 
 
 def start(environ: dict) -> None:
     environ[START_KEY] = time.perf_counter()
-
-
-def note(environ: dict, *, operation: str | None = None, codes: list[str] | None = None) -> None:
-    if operation is not None:
-        environ[OPERATION_KEY] = operation
-    if codes is not None:
-        environ[CODES_KEY] = codes
 
 
 def _safe(text: str) -> str:

@@ -10,8 +10,9 @@ import logging
 
 from lxml import etree
 
-from .. import ledger
 from ..core.errors import EwsError, SchemaViolation
+from ..double import ledger
+from ..double.environ import FAULTS_KEY, MAILBOX_KEY
 from ..operations import OPERATIONS
 from ..emulator import Emulator
 from ..protocol import responses
@@ -119,8 +120,8 @@ def _run(ctx) -> etree._Element:  # noqa: ANN001
     user = environ.get(USER_KEY, "")
     try:
         # in-band faults (UpdateItem's conflict rule) are listed on the request's ledger entry
-        rctx = emulator.request_context(parse_headers(envelope), user, environ.setdefault(ledger.FAULTS_KEY, []))
-        environ[ledger.MAILBOX_KEY] = rctx.mailbox
+        rctx = emulator.request_context(parse_headers(envelope), user, environ.setdefault(FAULTS_KEY, []))
+        environ[MAILBOX_KEY] = rctx.mailbox
         return OPERATIONS[envelope.operation](rctx, envelope.body)
     except (SchemaViolation, EwsError) as err:
         raise EwsFault(err) from None

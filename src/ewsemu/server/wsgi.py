@@ -5,15 +5,15 @@ import json
 
 from typing import Callable, Iterable
 
-from .. import faults, ledger
 from ..autodiscover import PATHS as AUTODISCOVER_PATHS, make_autodiscover_app
+from ..core.users import User
+from ..double import control_plane, environ as notes, faults, ledger
+from ..double.control_plane import PREFIX as CONTROL_PREFIX
 from ..emulator import Emulator
 from ..protocol.validation import wsdl_dir
 from ..rest import PREFIXES as REST_PREFIXES, make_rest_app
 from . import request_log
-from ..core.users import User
 from .auth import Authenticator, authenticator_for
-from .control_plane import PREFIX as CONTROL_PREFIX, make_control_app
 from .limits import Rejected, check_content_type, read_body
 from .multiauth import challenge_for, with_connect_schemes
 from .soap import USER_KEY, build_wsgi
@@ -48,7 +48,7 @@ class Router:
         self._static = {path: (wsdl_dir() / name).read_bytes() for path, name in _STATIC.items()
                         if (wsdl_dir() / name).exists()}
         # the test-double control plane and dashboard (issue 9): /_ewsemu/…, same authentication as EWS
-        self.control = make_control_app(emulator, self.authenticator) if emulator.settings.control_plane else None
+        self.control = control_plane.ControlPlane(emulator) if emulator.settings.control_plane else None
 
     def __call__(self, environ: dict, start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "").lower()
@@ -57,10 +57,11 @@ class Router:
         if path == CA_PATH and method == "GET" and self.ca_pem is not None:
             return _respond(start_response, "200 OK", self.ca_pem, "application/x-pem-file")
         if path in AUTODISCOVER_PATHS:
+            self.emulator.sync()
             return self.autodiscover(environ, start_response)
         if path.startswith(CONTROL_PREFIX) or path == CONTROL_PREFIX.rstrip("/"):
             if self.control is not None:
-                return self.control(environ, start_response)
+                return self._control(environ, start_response)
             return _respond(start_response, "404 Not Found", b"Not found (the control plane is disabled)\n",
                             "text/plain")
         if path.startswith(REST_PREFIXES):
@@ -88,6 +89,7 @@ class Router:
                   answer: Callable[[dict, StartResponse], Iterable[bytes]]) -> Iterable[bytes]:
         """Run ``answer`` timed; then the request log line (EWS) and the ledger entry (EWS and REST)."""
         request_log.start(environ)
+        self.emulator.sync()  # the shared clock, fault rules and resets of other workers (ewsemu.double.shared)
         captured: list[tuple[str, list[tuple[str, str]]]] = []
 
         def capture(status: str, headers: list, exc_info: object = None) -> object:
@@ -116,6 +118,26 @@ class Router:
         ledger.record_call(self.emulator, environ, face, environ.get(USER_KEY), status, headers, body, ms)
         return [body]
 
+    def _control(self, environ: dict, start_response: StartResponse) -> Iterable[bytes]:
+        """The control plane, behind the same authentication as EWS (when a users file is in force) and the
+        same body limits."""
+        assert self.control is not None
+        self.emulator.sync()
+        user = None
+        if self.emulator.settings.users is not None:
+            user = self.authenticator.authenticate(environ)
+            if user is None:
+                return control_plane.unauthorized(self.authenticator.challenge()).wsgi(start_response)
+            environ[USER_KEY] = user
+
+        def body() -> bytes:
+            try:
+                return read_body(environ, self.emulator.settings.limits)
+            except Rejected as err:
+                raise control_plane.ControlError(int(err.status.split()[0]), "BadBody", err.message) from None
+
+        return self.control.handle(environ, user, body).wsgi(start_response)
+
     def _ews(self, environ: dict, start_response: StartResponse) -> Iterable[bytes]:
         """Authenticate, check Content-Type and body size (server/limits.py), fire injected faults, run the
         SOAP shell."""
@@ -129,7 +151,7 @@ class Router:
             body = read_body(environ, self.emulator.settings.limits)
         except Rejected as err:
             return _respond(start_response, err.status, f"{err.message}\n".encode(), "text/plain; charset=utf-8")
-        environ[ledger.REQUEST_KEY] = body
+        environ[notes.REQUEST_KEY] = body
         if self.emulator.faults.armed:
             operation, mailboxes, item_ids = faults.ews_target(body, self.emulator.settings.lenient_namespaces)
             request_log.note(environ, operation=operation)
@@ -145,7 +167,7 @@ class Router:
         """The REST faces, with the request body kept for the ledger and injected faults fired first."""
         if self.emulator.ledger.enabled:
             tee = ledger.TeeInput(environ.get("wsgi.input"), ledger.MAX_BODY + 1)
-            environ["wsgi.input"] = environ[ledger.INPUT_KEY] = tee
+            environ["wsgi.input"] = environ[notes.INPUT_KEY] = tee
         caller = self.rest.caller(environ)
         user = caller if isinstance(caller, User) else None
         if user is not None:

@@ -10,10 +10,15 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.pool import StaticPool
 
 
+def is_memory(url: str) -> bool:
+    """An in-memory SQLite database: one process's own, shared with nobody."""
+    return url.split("?")[0] in ("sqlite://", "sqlite:///:memory:")
+
+
 def make_engine(url: str) -> Engine:
     if not url.startswith("sqlite"):
         return _server_engine(url)
-    memory = url in ("sqlite://", "sqlite:///:memory:")
+    memory = is_memory(url)
     kwargs: dict = {"connect_args": {"check_same_thread": False, "timeout": 30}}
     if memory:
         kwargs["poolclass"] = StaticPool

@@ -26,6 +26,8 @@ class _Compiled:
         self.binds: list[tuple[str, Processor | None]] = [
             (name, bind.type.dialect_impl(dialect).bind_processor(dialect)) for name, bind in compiled.binds.items()]
         self.dialect = dialect
+        #: the values of binds the statement carries itself (``fired + 1``), under their generated names
+        self.defaults = {name: value for name, value in compiled.params.items() if value is not None}
         self.selected = list(getattr(statement, "selected_columns", ()))
         self.columns: list[str] = [c.key for c in self.selected]
         #: result processors need the driver's column type codes, known after the first execution
@@ -38,7 +40,7 @@ class _Compiled:
         return self.results
 
     def parameters(self, values: dict[str, Any]) -> Any:
-        processed = dict(values)
+        processed = {**self.defaults, **values} if self.defaults else dict(values)
         for name, process in self.binds:
             if process is not None and processed.get(name) is not None:
                 processed[name] = process(processed[name])
@@ -53,10 +55,15 @@ class Prepared:
         self._compiled: dict[tuple[str, tuple[str, ...] | None], _Compiled] = {}
 
     def _for(self, conn: Connection, column_keys: Sequence[str] | None) -> _Compiled:
-        key = (conn.dialect.name, tuple(column_keys) if column_keys is not None else None)
+        return self.compiled(conn.dialect, column_keys)
+
+    def compiled(self, dialect: Dialect, column_keys: Sequence[str] | None = None) -> _Compiled:
+        """The statement compiled for ``dialect``: its SQL and how to order and convert its parameters (for a
+        caller running it on a driver connection of its own)."""
+        key = (dialect.name, tuple(column_keys) if column_keys is not None else None)
         found = self._compiled.get(key)
         if found is None:
-            found = self._compiled[key] = _Compiled(self.statement, conn.dialect, column_keys)
+            found = self._compiled[key] = _Compiled(self.statement, dialect, column_keys)
         return found
 
     def execute(self, conn: Connection, values: dict[str, Any], column_keys: Sequence[str] | None = None) -> int:

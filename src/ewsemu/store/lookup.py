@@ -1,7 +1,9 @@
-"""Reads across folders of several mailboxes: the JSON task API sees the Tasks folders of a whole team.
+"""Reads across folders of several mailboxes: the JSON task API sees the Tasks folders of a whole team, and the
+test double's control plane sees everything.
 
 EWS always reads inside the caller's mailbox (:meth:`Store.load_item`); a team-wide REST face needs "this id,
-in any of these folders" and "every task in these folders" instead.
+in any of these folders" and "every task in these folders" instead, the control plane "every mailbox", "every
+item of a mailbox" and "this id, wherever it is".
 """
 from __future__ import annotations
 
@@ -10,9 +12,10 @@ from typing import Collection
 from sqlalchemy import and_, select
 from sqlalchemy.engine import Connection
 
+from ..core.folders import StoredMailbox
 from ..core.item import Item
 from . import codec
-from .schema import items
+from .schema import items, mailboxes
 
 
 def item_in_folders(conn: Connection, item_id: str, folder_ids: Collection[str]) -> Item | None:
@@ -27,3 +30,23 @@ def items_in_folders(conn: Connection, folder_ids: Collection[str], item_type: s
                                                  items.c.item_type == item_type))
                         .order_by(items.c.date_time_created, items.c.id))
     return [codec.item_from_row(r) for r in rows]
+
+
+def stored_mailboxes(conn: Connection, smtp: str | None = None) -> list[StoredMailbox]:
+    """Every mailbox (or the one ``smtp`` names), by address."""
+    query = select(mailboxes).order_by(mailboxes.c.smtp)
+    if smtp:
+        query = query.where(mailboxes.c.smtp == smtp.lower())
+    return [StoredMailbox(r.smtp, r.display_name, r.created) for r in conn.execute(query)]
+
+
+def mailbox_items(conn: Connection, smtp: str) -> list[Item]:
+    """Every item of a mailbox, whatever its folder, in id order."""
+    rows = conn.execute(select(items).where(items.c.mailbox == smtp.lower()).order_by(items.c.id))
+    return [codec.item_from_row(r) for r in rows]
+
+
+def item_anywhere(conn: Connection, item_ids: Collection[str]) -> Item | None:
+    """The item one of ``item_ids`` names (spellings of one id), in whichever mailbox holds it."""
+    row = conn.execute(select(items).where(items.c.id.in_(list(item_ids)))).first()
+    return codec.item_from_row(row) if row else None

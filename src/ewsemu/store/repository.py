@@ -20,9 +20,9 @@ from ..core.folders import DISTINGUISHED, Folder
 from ..core.ids import IdFactory
 from ..core.item import Item
 from . import codec, migrations
-from .engine import make_engine
+from .engine import is_memory, make_engine
 from .fastsql import Prepared
-from .schema import folders, item_values, item_versions, items, mailboxes, metadata
+from .schema import SHARED_TABLES, folders, item_values, item_versions, items, mailboxes, metadata, shared_state
 
 _MULTI = frozenset(f.uri for f in stored_fields() if f.kind == STRINGS)
 
@@ -56,6 +56,13 @@ class Store:
         self.ids = ids or IdFactory()
         self._known_mailboxes: set[str] = set()
         self._mailbox_lock = threading.Lock()
+        #: the reset generation the caches above belong to (:meth:`observe_generation`)
+        self._generation: int | None = None
+
+    @property
+    def shared(self) -> bool:
+        """Other processes may use this database too (a file or a server, not in-memory SQLite)."""
+        return not is_memory(self.url)
 
     def create_schema(self) -> None:
         """Run the Alembic migrations to head (one query when the database is already there)."""
@@ -66,10 +73,22 @@ class Store:
         self.engine.dispose()
 
     def reset(self) -> None:
+        """Forget every mailbox, folder and item (the test double's tables are the double's to clear), and
+        bump the reset generation so every other process drops what it cached about them."""
         with self._mailbox_lock, self.write() as conn:
             for table in reversed(metadata.sorted_tables):
-                conn.execute(delete(table))
+                if table.name not in SHARED_TABLES:
+                    conn.execute(delete(table))
+            conn.execute(update(shared_state).values(generation=shared_state.c.generation + 1))
             self._known_mailboxes.clear()
+
+    def observe_generation(self, generation: int) -> None:
+        """Called with the reset generation a request read: after a reset by any process, the mailboxes this
+        one knew may be gone, so it forgets them."""
+        if generation != self._generation:
+            with self._mailbox_lock:
+                self._known_mailboxes.clear()
+                self._generation = generation
 
     @contextmanager
     def write(self) -> Iterator[Connection]:

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from sqlalchemy import (
-    Boolean, Column, Date, DateTime, Float, ForeignKey, Index, Integer, MetaData, String, Table, Text,
+    BigInteger, Boolean, Column, Date, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, MetaData, String,
+    Table, Text,
 )
 
 from ..core import fields as F
@@ -82,3 +83,47 @@ item_values = Table(
     Index("ix_item_values_item_field", "item_id", "field"),
     Index("ix_item_values_field_value", "field", "value"),
 )
+
+# ---- the test double's state, shared by every worker process (store/shared_state.py) ---------------------------
+
+#: one row (id 1): what every worker reads once per request
+shared_state = Table(
+    "shared_state", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    #: bumped by every reset of the mailboxes: each worker then drops what it cached about them
+    Column("generation", Integer, nullable=False),
+    #: bumped by every change to the list of fault rules (not by a rule firing): workers reload the list
+    Column("faults_version", Integer, nullable=False),
+    #: the number of the last fault rule handed out (rules are f1, f2, …; a reset starts again)
+    Column("fault_serial", Integer, nullable=False),
+    #: the clock: frozen at this instant (µs since the Unix epoch), else running this many µs ahead of real time
+    Column("clock_frozen_us", BigInteger, nullable=True),
+    Column("clock_offset_us", BigInteger, nullable=False),
+    #: ledger entries up to this id were cleared (a reset, DELETE ledger); entry numbers count from it
+    Column("ledger_base", Integer, nullable=False),
+)
+
+#: the fault rules; ``fired`` is spent atomically (UPDATE … WHERE fired < count), so N workers fire N times
+fault_rules = Table(
+    "fault_rules", metadata,
+    Column("id", String(32), primary_key=True),
+    Column("position", Integer, nullable=False),
+    #: the rule's parameters (JSON): kind, match, budget, what it answers
+    Column("spec", Text, nullable=False),
+    Column("count", Integer, nullable=True),
+    Column("fired", Integer, nullable=False),
+)
+
+#: the request ledger, bounded: the newest ``--ledger-size`` rows count, older ones are trimmed in batches.
+#: One INSERT per request: the bodies as bytes, everything else one JSON document (summarised when read).
+ledger_entries = Table(
+    "ledger_entries", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("fields", Text, nullable=False),
+    Column("request", LargeBinary, nullable=False),
+    Column("response", LargeBinary, nullable=False),
+    sqlite_autoincrement=True,  # ids never come back after a trim or a clear (the ledger base relies on it)
+)
+
+#: the double's tables: a reset of the mailboxes leaves them to the double
+SHARED_TABLES = frozenset({"shared_state", "fault_rules", "ledger_entries"})

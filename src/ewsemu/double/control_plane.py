@@ -1,24 +1,27 @@
 """The test-double control plane under ``/_ewsemu/``: drive the emulator from a test, as moto's ``/moto-api/``.
 
 JSON in, JSON out. Same authentication as EWS: with a users file (``--users``) every call needs valid Basic or
-Bearer credentials (else 401); in the open default it is open, like everything else. POSTs must say
+Bearer credentials (else 401); in the open default it is open, like everything else. The server's router
+authenticates the caller and supplies the body reader (its request limits), then hands the call to
+:meth:`ControlPlane.handle`, so this module knows nothing of the server above it. POSTs must say
 ``Content-Type: application/json`` (a cross-site form cannot, so a web page cannot reset a local emulator).
 ``--no-control-plane`` turns the whole prefix off (404).
 
 ==========================  ================================================================================
 ``POST reset``              empty store, ledger and fault rules; ids restarted; the clock as ``--clock`` set it
+                            (for every worker of ``--workers N``: :mod:`ewsemu.double.shared`)
 ``POST seed``               load fixtures: a JSON body in the fixtures format, or ``{"path": "fixtures.yaml"}``
 ``GET state``               mailboxes, folders, items with their ChangeKey history (``?mailbox=``)
 ``GET state/items/{id}``    one item and its history
 ``GET ledger``              calls, oldest first (``?operation=&mailbox=&since=&face=&bodies=1``); DELETE clears
 ``GET ledger/fixtures``     the touched items' current state as a fixtures file
 ``GET ledger/session``      the calls with requests and responses, for ``ewsemu replay``
-``GET/POST/DELETE faults``  fault rules (:mod:`ewsemu.faults`); ``DELETE faults/{id}`` removes one;
+``GET/POST/DELETE faults``  fault rules (:mod:`ewsemu.double.faults`); ``DELETE faults/{id}`` removes one;
                             ``{"kind": "bump_change_key", "item_id": …, "now": true}`` edits the item at once
 ``GET/POST clock``          ``{"freeze": iso|null}``, ``{"set": iso}``, ``{"offset": "+3d"}``,
                             ``{"advance": "1h"}``, ``{"real": true}``
 ``GET coverage``            every EWS operation: implemented / partial / missing
-``GET ui``                  the dashboard (:mod:`ewsemu.server.dashboard`)
+``GET ui``                  the dashboard (:mod:`ewsemu.double.dashboard`)   
 ==========================  ================================================================================
 """
 from __future__ import annotations
@@ -31,26 +34,23 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 from urllib.parse import parse_qsl
 
-from sqlalchemy import select
-
-from .. import coverage, fixtures
 from ..core.clock import parse_duration, parse_instant
 from ..core.folders import Folder
-from ..faults import FaultSpecError, bump_item
-from ..ledger import Entry, request_headers
-from ..emulator import Emulator
-from ..store import codec
-from ..store.schema import items as items_table, mailboxes as mailboxes_table
-from . import dashboard
-from .auth import Authenticator, auth_scheme
-from .limits import Rejected, read_body
-from .soap import USER_KEY
+from ..store import codec, lookup
+from . import coverage, dashboard, fixtures
+from .environ import auth_scheme
+from .faults import FaultSpecError, bump_item
+from .host import Host
+from .ledger import Entry, request_headers
 
 PREFIX = "/_ewsemu/"
 SESSION_FORMAT = "ewsemu-session/1"
 #: environ key: the JSON body a POST carried (kept for its ledger entry)
 BODY_KEY = "ewsemu.control.body"
 StartResponse = Callable[..., object]
+#: reads the request body within the server's limits (raises :class:`ControlError` when it is refused)
+BodyReader = Callable[[], bytes]
+_READER_KEY = "ewsemu.control.read_body"
 
 
 class ControlError(Exception):
@@ -99,45 +99,38 @@ def _folder_json(folder: Folder, total: int) -> dict[str, Any]:
             "parent_id": folder.parent_id, "total_count": total}
 
 
-def state(emulator: Emulator, mailbox: str | None = None, with_history: bool = True) -> dict[str, Any]:
+def state(emulator: Host, mailbox: str | None = None, with_history: bool = True) -> dict[str, Any]:
     store = emulator.store
     out = []
     with store.read() as conn:
-        query = select(mailboxes_table).order_by(mailboxes_table.c.smtp)
-        if mailbox:
-            query = query.where(mailboxes_table.c.smtp == mailbox.lower())
-        for row in conn.execute(query).all():
-            smtp = row.smtp
-            folders = store.mailbox_folders(conn, smtp)
+        for box in lookup.stored_mailboxes(conn, mailbox):
+            folders = store.mailbox_folders(conn, box.smtp)
             by_id = {f.id: f for f in folders}
             counts = store.item_counts(conn, list(by_id))
-            stored = [codec.item_from_mapping(r._mapping) for r in conn.execute(
-                select(items_table).where(items_table.c.mailbox == smtp).order_by(items_table.c.id))]
             out.append({
-                "smtp": smtp, "display_name": row.display_name, "created": row.created.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "smtp": box.smtp, "display_name": box.display_name,
+                "created": box.created.strftime("%Y-%m-%dT%H:%M:%SZ"),
                 "folders": [_folder_json(f, counts.get(f.id, 0)) for f in folders],
                 "items": [item_json(i, by_id.get(i.folder_id), store.history(conn, i.id) if with_history else [])
-                          for i in stored],
+                          for i in lookup.mailbox_items(conn, box.smtp)],
             })
     return {"mailboxes": out}
 
 
-def one_item(emulator: Emulator, item_id: str) -> dict[str, Any]:
+def one_item(emulator: Host, item_id: str) -> dict[str, Any]:
     store = emulator.store
     with store.read() as conn:
         # the EWS spelling, or the REST faces' URL-safe one
-        row = conn.execute(select(items_table).where(items_table.c.id.in_(
-            {item_id, item_id.replace("-", "+").replace("_", "/")}))).first()
-        if row is None:
+        item = lookup.item_anywhere(conn, {item_id, item_id.replace("-", "+").replace("_", "/")})
+        if item is None:
             raise ControlError(404, "ItemNotFound", f"No item has the id {item_id!r}.")
-        item = codec.item_from_mapping(row._mapping)
         return item_json(item, store.folder(conn, item.folder_id, item.mailbox), store.history(conn, item.id))
 
 
 # ---- ledger exports ----------------------------------------------------------------------------------------------
 
 
-def session(emulator: Emulator, entries: Iterable[Entry]) -> dict[str, Any]:
+def session(emulator: Host, entries: Iterable[Entry]) -> dict[str, Any]:
     """A recorded session: every EWS, REST and control-plane call with its request and response (``ewsemu
     replay`` input)."""
     return {"format": SESSION_FORMAT, "seed": emulator.settings.seed, "clock": emulator.clock.describe(),
@@ -145,7 +138,7 @@ def session(emulator: Emulator, entries: Iterable[Entry]) -> dict[str, Any]:
             "entries": [e.recording() for e in entries]}
 
 
-def fixtures_of(emulator: Emulator, entries: Iterable[Entry]) -> dict[str, Any]:
+def fixtures_of(emulator: Host, entries: Iterable[Entry]) -> dict[str, Any]:
     """The current state of every item the calls touched, as a fixtures file (``ewsemu serve --fixtures``).
     Items that are gone (deleted) or of a type fixtures cannot hold are listed under ``skipped``."""
     entries = list(entries)
@@ -158,11 +151,10 @@ def fixtures_of(emulator: Emulator, entries: Iterable[Entry]) -> dict[str, Any]:
             if store.mailbox_exists(conn, smtp):
                 boxes[smtp] = {"smtp": smtp, "display_name": store.mailbox_display_name(conn, smtp), "tasks": []}
         for item_id in ids:
-            row = conn.execute(select(items_table).where(items_table.c.id == item_id)).first()
-            if row is None:
+            item = lookup.item_anywhere(conn, [item_id])
+            if item is None:
                 skipped.append({"id": item_id, "reason": "no longer in the store"})
                 continue
-            item = codec.item_from_mapping(row._mapping)
             if item.item_type != "Task":
                 skipped.append({"id": item_id, "reason": f"fixtures hold tasks, not {item.item_type} items"})
                 continue
@@ -200,12 +192,10 @@ def ledger_filters(query: dict[str, str]) -> dict[str, Any]:
 
 
 class ControlPlane:
-    """WSGI app for everything under :data:`PREFIX`."""
+    """Everything under :data:`PREFIX`, for a caller the server has already authenticated."""
 
-    def __init__(self, emulator: Emulator, authenticator: Authenticator) -> None:
+    def __init__(self, emulator: Host) -> None:
         self.emulator = emulator
-        self.authenticator = authenticator
-        self.require_credentials = emulator.settings.users is not None
         self.dashboard = dashboard.Dashboard(emulator)
         routes: list[tuple[str, str, Callable[..., Reply]]] = [
             ("GET", "", self.index),
@@ -234,22 +224,23 @@ class ControlPlane:
         ]
         self.routes = [(method, re.compile(pattern), handler) for method, pattern, handler in routes]
 
-    def __call__(self, environ: dict, start_response: StartResponse) -> Iterable[bytes]:
+    def handle(self, environ: dict, user: str | None, read_body: BodyReader) -> Reply:
+        """Answer one call: ``user`` is the authenticated caller (None in the open default), ``read_body``
+        reads the request body within the server's limits."""
         try:
-            reply = self._dispatch(environ)
+            reply = self._dispatch(environ, read_body)
         except ControlError as err:
-            headers = tuple(self.authenticator.challenge()) if err.status == 401 else ()
-            reply = Reply(err.status, {"error": {"code": err.code, "message": err.message}}, headers=headers)
+            reply = error_reply(err)
         method = environ.get("REQUEST_METHOD", "GET").upper()
         if method in ("POST", "DELETE") and reply.status < 400 and not self._is_ledger_path(environ):
-            self._record(environ, reply)
-        return reply.wsgi(start_response)
+            self._record(environ, user, reply)
+        return reply
 
     @staticmethod
     def _is_ledger_path(environ: dict) -> bool:
         return environ.get("PATH_INFO", "")[len(PREFIX):].strip("/") == "ledger"
 
-    def _record(self, environ: dict, reply: Reply) -> None:
+    def _record(self, environ: dict, user: str | None, reply: Reply) -> None:
         """A change made through the control plane is a ledger entry too (face ``control``): the dashboard shows
         it, and ``ewsemu replay`` re-sends it (a clock move, a fault rule, a seed) so the session replays as it
         ran. A reset clears the ledger, then records itself: a session can start from it."""
@@ -261,7 +252,7 @@ class ControlPlane:
         self.emulator.ledger.add(
             time=self.emulator.clock.now(), face="control", method=environ.get("REQUEST_METHOD", "POST").upper(),
             path=path, query=environ.get("QUERY_STRING", ""), uri=environ.get("REQUEST_URI") or path,
-            user=environ.get(USER_KEY),
+            user=user,
             mailbox=bumped[0]["mailbox"] if bumped else None,
             operation=f"{environ.get('REQUEST_METHOD', 'POST').upper()} {path}",
             item_ids=tuple(b["item_id"] for b in bumped), status=reply.status, codes=(), duration_ms=None,
@@ -270,13 +261,7 @@ class ControlPlane:
             request=environ.get(BODY_KEY, b""), response_headers={"Content-Type": reply.content_type},
             response=json.dumps(reply.body).encode() if isinstance(reply.body, dict) else b"")
 
-    def _dispatch(self, environ: dict) -> Reply:
-        if self.require_credentials:
-            user = self.authenticator.authenticate(environ)
-            if user is None:
-                raise ControlError(401, "Unauthorized", "The control plane needs the same credentials as EWS "
-                                                        "(a user of the users file).")
-            environ[USER_KEY] = user
+    def _dispatch(self, environ: dict, read_body: BodyReader) -> Reply:
         method = environ.get("REQUEST_METHOD", "GET").upper()
         rest = environ.get("PATH_INFO", "")[len(PREFIX):].strip("/")
         allowed = []
@@ -289,6 +274,7 @@ class ControlPlane:
                 continue
             if method == "POST":
                 self._check_json(environ)
+                environ[_READER_KEY] = read_body
             return handler(environ, **match.groupdict())
         if allowed:
             raise ControlError(405, "MethodNotAllowed", f"{method} is not supported here; use {', '.join(allowed)}.")
@@ -301,10 +287,7 @@ class ControlPlane:
             raise ControlError(415, "UnsupportedMediaType", "Control-plane POSTs need Content-Type: application/json.")
 
     def _json(self, environ: dict, default: Any = None) -> Any:
-        try:
-            raw = read_body(environ, self.emulator.settings.limits)
-        except Rejected as err:
-            raise ControlError(int(err.status.split()[0]), "BadBody", err.message) from None
+        raw = environ[_READER_KEY]()
         environ[BODY_KEY] = raw
         if not raw.strip():
             return default
@@ -380,7 +363,7 @@ class ControlPlane:
         return Reply(201 if added else 200, {"faults": added, **({"bumped": bumped} if bumped else {})})
 
     @staticmethod
-    def _bump_now(emulator: Emulator, spec: dict[str, Any]) -> dict[str, Any]:
+    def _bump_now(emulator: Host, spec: dict[str, Any]) -> dict[str, Any]:
         """``now``: someone else edits the item immediately (the call's ledger entry lists the bump)."""
         unknown = set(spec) - {"kind", "item_id", "set", "now"}
         if unknown:
@@ -429,6 +412,12 @@ class ControlPlane:
         return Reply(200, coverage.as_json())
 
 
-def make_control_app(emulator: Emulator, authenticator: Authenticator) -> ControlPlane:
-    return ControlPlane(emulator, authenticator)
+def error_reply(err: ControlError, headers: tuple[tuple[str, str], ...] = ()) -> Reply:
+    return Reply(err.status, {"error": {"code": err.code, "message": err.message}}, headers=headers)
+
+
+def unauthorized(challenge: Iterable[tuple[str, str]]) -> Reply:
+    """The answer to a call without valid credentials when a users file is in force."""
+    return error_reply(ControlError(401, "Unauthorized", "The control plane needs the same credentials as EWS "
+                                                         "(a user of the users file)."), tuple(challenge))
 

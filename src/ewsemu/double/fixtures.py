@@ -15,17 +15,17 @@ from typing import Any
 import yaml
 from sqlalchemy.exc import IntegrityError
 
-from .core import fields as F
-from .core import recurrence as R
-from .core.apply import ApplyContext, create_item
-from .core.changes import Action, FieldChange
-from .core.errors import EwsError
-from .core.extended import check_path, check_value
-from .core.item import Body, ExtendedValue, Item
-from .core.paths import ExtendedFieldURI, FieldURI
-from .core.timezones import UTC
-from .emulator import Emulator
-from .store.codec import recurrence_to_json
+from ..core import fields as F
+from ..core import recurrence as R
+from ..core.apply import ApplyContext, create_item
+from ..core.changes import Action, FieldChange
+from ..core.errors import EwsError
+from ..core.extended import check_path, check_value
+from ..core.item import Body, ExtendedValue, Item
+from ..core.paths import ExtendedFieldURI, FieldURI
+from ..core.timezones import UTC
+from ..store.codec import recurrence_to_json
+from .host import Host
 
 
 class FixtureError(ValueError):
@@ -101,7 +101,7 @@ def read(path: Path) -> dict[str, Any]:
     return data
 
 
-def load(emulator: Emulator, data: dict[str, Any]) -> int:
+def load(emulator: Host, data: dict[str, Any]) -> int:
     """Load mailboxes and items; returns the number of items created.
 
     Loading is repeatable (``make serve`` loads the demo on every start): an item whose pinned ``id`` is
@@ -150,7 +150,7 @@ def _extended(specs: list[Any]) -> list[ExtendedValue]:
     return out
 
 
-def _load_item(emulator: Emulator, smtp: str, item_type: str, spec: dict[str, Any], now: dt.datetime) -> int:
+def _load_item(emulator: Host, smtp: str, item_type: str, spec: dict[str, Any], now: dt.datetime) -> int:
     """Create one item; 0 if its pinned id is already there."""
     item_id, change_key = spec.pop("id", None), spec.pop("change_key", None)
     folder_name = spec.pop("folder", "tasks")
@@ -178,7 +178,7 @@ def _load_item(emulator: Emulator, smtp: str, item_type: str, spec: dict[str, An
     return 1
 
 
-def load_files(emulator: Emulator, paths: list[Path]) -> int:
+def load_files(emulator: Host, paths: list[Path]) -> int:
     return sum(load(emulator, read(p)) for p in paths)
 
 

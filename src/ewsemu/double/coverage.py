@@ -12,8 +12,8 @@ from collections import Counter
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from .operations import REGISTRY
-from .protocol.operation_names import EWS_OPERATIONS
+from ..operations import REGISTRY
+from ..protocol.operation_names import EWS_OPERATIONS
 
 STATUSES = ("implemented", "partial", "missing")
 MISSING_NOTE = "answers a SOAP fault ErrorInvalidOperation (HTTP 500) naming the implemented operations"

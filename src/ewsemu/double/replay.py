@@ -37,10 +37,10 @@ from urllib.parse import quote, unquote
 
 from lxml import etree
 
-from .core.ids import CHANGEKEY_HEADER, FOLDER_HEADER, ITEM_HEADER
+from ..core.ids import CHANGEKEY_HEADER, FOLDER_HEADER, ITEM_HEADER
+from ..core.users import load_users
+from ..protocol.envelope import new_parser
 from .ledger import body_bytes
-from .protocol.envelope import new_parser
-from .core.users import load_users
 
 SESSION_FORMAT = "ewsemu-session/1"
 #: response headers compared (and mined for ids) besides the status and the body

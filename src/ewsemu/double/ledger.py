@@ -3,11 +3,12 @@
 An entry holds when (the emulator's clock), who (the authenticated user and the acting mailbox), what (the
 operation, the ItemIds in the request and the response), the answer (HTTP status, ResponseCodes), how long it
 took and which injected faults fired, plus both bodies so a session can be exported and replayed
-(:mod:`ewsemu.replay`). Credentials never enter it: the Authorization header is kept as its scheme alone.
+(:mod:`ewsemu.double.replay`). Credentials never enter it: the Authorization header is kept as its scheme alone.
 
 The ledger is a ring buffer (``Settings.ledger_size``, ``--ledger-size``; 0 turns it off), so a long-running
 server keeps the latest calls in bounded memory. The router fills it from the measurement the request log
-already makes (:mod:`ewsemu.server.request_log`); the SOAP shell notes the mailbox and ItemIds in the environ.
+already makes (:mod:`ewsemu.server.request_log`); the SOAP shell notes the mailbox and ItemIds in the environ
+(:mod:`ewsemu.double.environ`).
 """
 from __future__ import annotations
 
@@ -16,25 +17,18 @@ import datetime as dt
 import json
 import threading
 from collections import deque
-from dataclasses import dataclass, field
-from typing import Any, Iterable
+from dataclasses import dataclass, field, replace
+from typing import Any, Iterable, Protocol
 from urllib.parse import quote
 
 from lxml import etree
 
-from .core.errors import EwsError
-from .core.ids import classify_id
-from .protocol.namespaces import t
-from .server.auth import auth_scheme
-from .server.request_log import CODES_KEY, OPERATION_KEY
-
-#: WSGI environ keys the shell and the fault injector fill for the router's ledger entry
-MAILBOX_KEY = "ewsemu.ledger.mailbox"
-ITEM_IDS_KEY = "ewsemu.ledger.item_ids"
-FAULTS_KEY = "ewsemu.ledger.faults"
-REQUEST_KEY = "ewsemu.ledger.request"
-#: the :class:`TeeInput` keeping what a REST face read (the face may swap ``wsgi.input`` for a rewound copy)
-INPUT_KEY = "ewsemu.ledger.input"
+from ..core.errors import EwsError
+from ..core.ids import classify_id
+from ..protocol.namespaces import t
+from .environ import CODES_KEY, FAULTS_KEY, INPUT_KEY, ITEM_IDS_KEY, MAILBOX_KEY, OPERATION_KEY, REQUEST_KEY, \
+    auth_scheme
+from .host import Host
 
 #: the most of one message body an entry keeps: 1000 entries of EWS-sized messages stay far below a gigabyte
 MAX_BODY = 1 << 20
@@ -115,8 +109,29 @@ def body_bytes(recorded: dict[str, Any], name: str) -> bytes:
     return str(recorded.get(name, "")).encode("utf-8")
 
 
+class RequestLedger(Protocol):
+    """The ledger as the router, the control plane and the dashboard use it (:class:`Ledger` in this process,
+    :class:`ewsemu.double.shared.SharedLedger` in a shared database)."""
+
+    size: int
+
+    @property
+    def enabled(self) -> bool: ...
+
+    def add(self, **fields: Any) -> Entry | None: ...
+
+    def clear(self) -> None: ...
+
+    @property
+    def evicted(self) -> int: ...
+
+    def entries(self, *, operation: str | None = None, mailbox: str | None = None,
+                since: int | dt.datetime | None = None, face: str | None = None) -> list[Entry]: ...
+
+
 class Ledger:
-    """A thread-safe ring buffer of :class:`Entry`; ``size`` 0 keeps nothing."""
+    """A thread-safe ring buffer of :class:`Entry` in this process (in-memory SQLite; a shared database keeps
+    the ledger in a table: :class:`ewsemu.double.shared.SharedLedger`); ``size`` 0 keeps nothing."""
 
     def __init__(self, size: int = 1000) -> None:
         if size < 0:
@@ -152,23 +167,30 @@ class Ledger:
 
     def entries(self, *, operation: str | None = None, mailbox: str | None = None,
                 since: int | dt.datetime | None = None, face: str | None = None) -> list[Entry]:
-        """Oldest first. ``since`` is a sequence number (entries after it) or an instant (entries at or after
-        it); ``mailbox`` matches the authenticated user or the acting mailbox; ``operation`` is
-        case-insensitive."""
+        """Oldest first; see :func:`select_entries` for the filters."""
         with self._lock:
-            found: Iterable[Entry] = list(self._entries)
-        if operation:
-            found = [e for e in found if (e.operation or "").lower() == operation.lower()]
-        if mailbox:
-            who = mailbox.lower()
-            found = [e for e in found if who in ((e.user or "").lower(), (e.mailbox or "").lower())]
-        if face:
-            found = [e for e in found if e.face == face]
-        if isinstance(since, dt.datetime):
-            found = [e for e in found if e.time >= since]
-        elif since is not None:
-            found = [e for e in found if e.seq > since]
-        return list(found)
+            found = list(self._entries)
+        return select_entries(found, operation=operation, mailbox=mailbox, since=since, face=face)
+
+
+def select_entries(found: Iterable[Entry], *, operation: str | None = None, mailbox: str | None = None,
+                   since: int | dt.datetime | None = None, face: str | None = None) -> list[Entry]:
+    """The entries that pass the filters, summarised (:func:`summarised`). ``since`` is a sequence number
+    (entries after it) or an instant (entries at or after it); ``mailbox`` matches the authenticated user or
+    the acting mailbox; ``operation`` is case-insensitive."""
+    found = [summarised(e) for e in found]
+    if operation:
+        found = [e for e in found if (e.operation or "").lower() == operation.lower()]
+    if mailbox:
+        who = mailbox.lower()
+        found = [e for e in found if who in ((e.user or "").lower(), (e.mailbox or "").lower())]
+    if face:
+        found = [e for e in found if e.face == face]
+    if isinstance(since, dt.datetime):
+        found = [e for e in found if e.time >= since]
+    elif since is not None:
+        found = [e for e in found if e.seq > since]
+    return found
 
 
 # ---- what the router and the shell note while a request runs ------------------------------------------------
@@ -265,21 +287,24 @@ def _rest_outcome(status: int, headers: dict[str, str], body: bytes) -> tuple[li
     return codes, ids
 
 
-def record_call(emulator: Any, environ: dict, face: str, user: str | None, status: str | None,
+def summarised(entry: Entry) -> Entry:
+    """A REST entry is recorded as it went over the wire; its operation name, ItemIds and error codes are
+    read out of the path and the response when the ledger is read, not on every call."""
+    if entry.face != "rest" or entry.operation is not None:
+        return entry
+    operation, path_ids = rest_target(entry.method, entry.path)
+    codes, ids = _rest_outcome(entry.status, entry.response_headers, entry.response)
+    return replace(entry, operation=operation, item_ids=tuple(dict.fromkeys(path_ids + ids)), codes=tuple(codes))
+
+
+def record_call(emulator: Host, environ: dict, face: str, user: str | None, status: str | None,
                 headers: list[tuple[str, str]], body: bytes, duration_ms: float | None) -> Entry | None:
     """Add the entry for a finished call; ``status`` None means the connection was dropped unanswered."""
-    ledger: Ledger = emulator.ledger
+    ledger = emulator.ledger
     if not ledger.enabled:
         return None
     code = int(status.split(" ", 1)[0]) if status else 0
-    response_headers = {name: value for name, value in headers}
-    operation = environ.get(OPERATION_KEY)
-    ids = list(environ.get(ITEM_IDS_KEY, []))
-    codes = list(environ.get(CODES_KEY, []))
-    if face == "rest":
-        operation, path_ids = rest_target(environ.get("REQUEST_METHOD", "GET"), environ.get("PATH_INFO", ""))
-        rest_codes, rest_ids = _rest_outcome(code, response_headers, body)
-        ids, codes = path_ids + rest_ids, rest_codes
+    operation = environ.get(OPERATION_KEY) if face != "rest" else None  # REST: summarised when read
     tee = environ.get(INPUT_KEY)
     request = environ.get(REQUEST_KEY) or (bytes(tee.data) if isinstance(tee, TeeInput) else b"")
     truncated = len(request) > MAX_BODY or len(body) > MAX_BODY
@@ -288,7 +313,9 @@ def record_call(emulator: Any, environ: dict, face: str, user: str | None, statu
     return ledger.add(
         time=emulator.clock.now(), face=face, method=environ.get("REQUEST_METHOD", "GET"),
         path=path, query=query, uri=uri, user=user,
-        mailbox=environ.get(MAILBOX_KEY) or user, operation=operation, item_ids=tuple(dict.fromkeys(ids)),
-        status=code, codes=tuple(codes), duration_ms=duration_ms, faults=tuple(environ.get(FAULTS_KEY, [])),
-        auth=auth_scheme(environ), request_headers=request_headers(environ), request=request[:MAX_BODY],
-        response_headers=response_headers, response=body[:MAX_BODY], truncated=truncated)
+        mailbox=environ.get(MAILBOX_KEY) or user, operation=operation,
+        item_ids=tuple(dict.fromkeys(environ.get(ITEM_IDS_KEY, ()))) if face != "rest" else (),
+        status=code, codes=tuple(environ.get(CODES_KEY, ())) if face != "rest" else (), duration_ms=duration_ms,
+        faults=tuple(environ.get(FAULTS_KEY, [])), auth=auth_scheme(environ),
+        request_headers=request_headers(environ), request=request[:MAX_BODY],
+        response_headers=dict(headers), response=body[:MAX_BODY], truncated=truncated)

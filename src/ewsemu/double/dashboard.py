@@ -15,7 +15,7 @@ import json
 from typing import Any
 from urllib.parse import quote
 
-from ..emulator import Emulator
+from .host import Host
 
 UI = "/_ewsemu/ui"
 LEDGER_ROWS = 50
@@ -112,7 +112,7 @@ def describe_recurrence(rec: dict[str, Any] | None) -> str:
 
 
 class Dashboard:
-    def __init__(self, emulator: Emulator) -> None:
+    def __init__(self, emulator: Host) -> None:
         self.emulator = emulator
 
     # -- pages ------------------------------------------------------------------------------------------------------

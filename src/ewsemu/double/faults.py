@@ -28,20 +28,26 @@ import random
 import socket
 import threading
 import time
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from http import HTTPStatus
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Protocol
 
 from lxml import etree
-from sqlalchemy import select
-
-from .core.errors import EwsError, SchemaViolation
-from .core.ids import IdFactory
-from .ledger import FAULTS_KEY, item_ids_in
-from .protocol import responses
-from .protocol.envelope import parse_envelope
-from .server.request_log import note
-from .store.schema import items
+from ..core.apply import ApplyContext
+from ..core.changes import ItemRef
+from ..core.errors import EwsError, SchemaViolation
+from ..core.ids import IdFactory
+from ..core.item import Item
+from ..core.timezones import UTC
+from ..operations.item_writes import update_stored_item
+from ..protocol import responses
+from ..protocol.envelope import parse_envelope
+from ..store import lookup
+from ..store.repository import Store
+from .environ import FAULTS_KEY, note
+from .fixtures import FixtureError, properties
+from .host import Host
+from .ledger import item_ids_in
 
 #: kinds that answer the request themselves (the first matching one wins) vs. those that let it run on
 TERMINAL = ("server_busy", "soap_fault", "http_status", "drop_connection")
@@ -141,20 +147,82 @@ def _check(fault: Fault) -> None:
             raise bad("set must be an object of properties, as in a fixtures file")
 
 
-class FaultEngine:
-    """The active fault rules; thread-safe. ``fire`` picks and spends the rules a request matches."""
+class RuleBook(Protocol):
+    """Where the rules live: this process's memory (:class:`MemoryRules`), or the database every worker
+    shares (:class:`ewsemu.double.shared.SharedRules`)."""
 
-    def __init__(self, seed: int | None = None, now: Callable[[], dt.datetime] | None = None) -> None:
+    def add(self, build: Callable[[str], Fault]) -> Fault:
+        """Number a new rule (``f1``, ``f2``, …), build it under that id and keep it."""
+
+    def rules(self) -> list[Fault]:
+        """The rules, oldest first, for matching (may be a cached copy: :meth:`spend` decides)."""
+
+    def listing(self) -> list[Fault]:
+        """The rules with their current counts, for the control plane."""
+
+    def remove(self, fault_id: str) -> bool: ...
+
+    def clear(self) -> None:
+        """No rules, and numbering starts again."""
+
+    def spend(self, fault: Fault) -> Fault | None:
+        """Count one firing if the rule's budget allows, atomically: the rule as it fired, else None."""
+
+
+class MemoryRules:
+    """The rules in this process (in-memory SQLite: nobody else can reach them anyway); thread-safe."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._faults: list[Fault] = []
+        self._next = 0
+
+    def add(self, build: Callable[[str], Fault]) -> Fault:
+        with self._lock:
+            self._next += 1
+            fault = build(f"f{self._next}")
+            self._faults.append(fault)
+        return fault
+
+    def rules(self) -> list[Fault]:
+        return self._faults
+
+    def listing(self) -> list[Fault]:
+        with self._lock:
+            return [replace(f) for f in self._faults]
+
+    def remove(self, fault_id: str) -> bool:
+        with self._lock:
+            kept = [f for f in self._faults if f.id != fault_id]
+            removed = len(kept) != len(self._faults)
+            self._faults = kept
+        return removed
+
+    def clear(self) -> None:
+        with self._lock:
+            self._faults, self._next = [], 0
+
+    def spend(self, fault: Fault) -> Fault | None:
+        with self._lock:
+            if not fault.active:
+                return None
+            fault.fired += 1
+            return replace(fault)
+
+
+class FaultEngine:
+    """The fault rules of one emulator. ``fire`` picks and spends the rules a request matches."""
+
+    def __init__(self, seed: int | None = None, now: Callable[[], dt.datetime] | None = None,
+                 rules: RuleBook | None = None) -> None:
         self._seed = seed
         self._now = now
-        self._lock = threading.Lock()
-        self.reset()
+        self._rules: RuleBook = rules or MemoryRules()
+        self._random = random.Random(seed)
 
     def reset(self) -> None:
-        with self._lock:
-            self._faults: list[Fault] = []
-            self._next = 0
-            self._random = random.Random(self._seed)
+        self._rules.clear()
+        self._random = random.Random(self._seed)
 
     def add(self, spec: dict[str, Any]) -> Fault:
         if not isinstance(spec, dict):
@@ -165,50 +233,57 @@ class FaultEngine:
         unknown = set(spec) - _SETTABLE
         if unknown:
             raise FaultSpecError(f"{kind}: unknown key(s) {', '.join(sorted(unknown))}")
-        with self._lock:
-            self._next += 1
-            fault = Fault(id=f"f{self._next}", **spec)
+        created = self._now().strftime("%Y-%m-%dT%H:%M:%SZ") if self._now else ""
+
+        def build(fault_id: str) -> Fault:
+            fault = Fault(id=fault_id, **spec)
             _check(fault)
             if fault.kind == "server_busy":
                 fault.code = "ErrorServerBusy"
-            fault.created = self._now().strftime("%Y-%m-%dT%H:%M:%SZ") if self._now else ""
-            self._faults.append(fault)
-        return fault
+            fault.created = created
+            return fault
+
+        return self._rules.add(build)
 
     def list(self) -> list[Fault]:
-        with self._lock:
-            return list(self._faults)
+        return self._rules.listing()
 
     @property
     def armed(self) -> bool:
         """Any rule that can still fire (the router skips all matching work otherwise)."""
-        return any(f.active for f in self._faults)
+        return any(f.active for f in self._rules.rules())
 
     def remove(self, fault_id: str) -> bool:
-        with self._lock:
-            kept = [f for f in self._faults if f.id != fault_id]
-            removed = len(kept) != len(self._faults)
-            self._faults = kept
-        return removed
+        return self._rules.remove(fault_id)
 
     def fire(self, kinds: Iterable[str], face: str, operation: str | None, mailboxes: Iterable[str],
              item_ids: Iterable[str]) -> list[Fault]:
         """Spend the matching rules of ``kinds``: every pass-through one, and the first terminal one."""
         wanted, mailboxes, item_ids = set(kinds), list(mailboxes), list(item_ids)
         fired: list[Fault] = []
-        with self._lock:
-            terminal = False
-            for fault in self._faults:
-                if fault.kind not in wanted or not fault.active or (terminal and fault.kind in TERMINAL):
-                    continue
-                if not fault.matches(face, operation, mailboxes, item_ids):
-                    continue
-                if fault.probability < 1 and self._random.random() >= fault.probability:
-                    continue
-                fault.fired += 1
-                fired.append(fault)
-                terminal = terminal or fault.kind in TERMINAL
+        terminal = False
+        for fault in list(self._rules.rules()):
+            if fault.kind not in wanted or not fault.active or (terminal and fault.kind in TERMINAL):
+                continue
+            if not fault.matches(face, operation, mailboxes, item_ids):
+                continue
+            if fault.probability < 1 and self._random.random() >= fault.probability:
+                continue
+            spent = self._rules.spend(fault)
+            if spent is None:
+                continue  # another request (or worker) used up its budget first
+            fired.append(spent)
+            terminal = terminal or fault.kind in TERMINAL
         return fired
+
+
+def fault_spec(fault: Fault) -> dict[str, Any]:
+    """A rule's parameters as JSON-ready values (what :func:`fault_from_spec` rebuilds it from)."""
+    return {f.name: getattr(fault, f.name) for f in fields(Fault) if f.name not in ("id", "fired")}
+
+
+def fault_from_spec(fault_id: str, spec: dict[str, Any], fired: int) -> Fault:
+    return Fault(id=fault_id, fired=fired, **spec)
 
 
 # ---- what a fired fault does ----------------------------------------------------------------------------------
@@ -237,7 +312,7 @@ class RequestFaults:
         return EwsError("ErrorIrresolvableConflict")
 
 
-def pass_through(emulator: Any, fired: Iterable[Fault]) -> None:
+def pass_through(emulator: Host, fired: Iterable[Fault]) -> None:
     """Run the faults that let the request go on: hold it, or have someone else edit an item first."""
     for fault in fired:
         if fault.kind == "delay":
@@ -249,32 +324,17 @@ def pass_through(emulator: Any, fired: Iterable[Fault]) -> None:
                 pass  # the item is gone: nothing to edit, the request answers as it would anyway
 
 
-def item_mailbox(store: Any, item_id: str) -> str | None:
-    with store.read() as conn:
-        row = conn.execute(select(items.c.mailbox).where(items.c.id == item_id)).first()
-    return row[0] if row else None
-
-
-def bump_item(emulator: Any, item_id: str, props: dict[str, Any] | None = None) -> dict[str, Any]:
+def bump_item(emulator: Host, item_id: str, props: dict[str, Any] | None = None) -> dict[str, Any]:
     """A concurrent edit by someone else: a real new version through the store (so the item's ChangeKey
     history shows it). Without ``props`` only LastModifiedTime changes; with them (fixture-style keys, e.g.
     ``{"subject": "edited elsewhere"}``) the apply engine sets them, as an UpdateItem would."""
-    # imported here: fixtures and the write path import the operations package, which imports this module
-    from .core.apply import ApplyContext
-    from .core.changes import ItemRef
-    from .core.timezones import UTC
-    from .fixtures import FixtureError, properties
-    from .operations.item_writes import update_stored_item
-
     store = emulator.store
-    mailbox = item_mailbox(store, item_id)
-    if mailbox is None:
-        raise FaultSpecError(f"bump_change_key: no item has the id {item_id!r}")
     now = emulator.clock.now()
     with store.read() as conn:
-        before = store.load_item(conn, item_id, mailbox)
+        before = lookup.item_anywhere(conn, [item_id])
     if before is None:
         raise FaultSpecError(f"bump_change_key: no item has the id {item_id!r}")
+    mailbox = before.mailbox
     if props:
         try:
             changes = properties(before.item_type, dict(props))
@@ -292,7 +352,7 @@ def bump_item(emulator: Any, item_id: str, props: dict[str, Any] | None = None) 
             "change_key": after.change_key, "version": after.version}
 
 
-def _touch(store: Any, item_id: str, mailbox: str, now: dt.datetime) -> Any:
+def _touch(store: Store, item_id: str, mailbox: str, now: dt.datetime) -> Item:
     """A new version whose only change is LastModifiedTime; retried if a request wins the race."""
     for _ in range(8):
         with store.write() as conn:
@@ -388,7 +448,7 @@ def ews_target(body: bytes, lenient: bool) -> tuple[str | None, list[str], list[
     return envelope.operation, named, item_ids_in(envelope.body)
 
 
-def inject(emulator: Any, environ: dict, face: str, operation: str | None, mailboxes: list[str],
+def inject(emulator: Host, environ: dict, face: str, operation: str | None, mailboxes: list[str],
            item_ids: list[str], challenge: list[tuple[str, str]]) -> Answer | None:
     """Fire the request faults this call matches: run the pass-through ones, answer for a terminal one (or
     drop the connection). None when the request should run normally."""
