@@ -26,7 +26,9 @@ class _Compiled:
         self.binds: list[tuple[str, Processor | None]] = [
             (name, bind.type.dialect_impl(dialect).bind_processor(dialect)) for name, bind in compiled.binds.items()]
         self.dialect = dialect
-        self.selected = list(getattr(statement, "selected_columns", ()))
+        # a SELECT's columns, or what a DML statement's RETURNING gives back
+        selected = getattr(statement, "selected_columns", None)
+        self.selected = list(selected if selected is not None else getattr(statement, "exported_columns", ()))
         self.columns: list[str] = [c.key for c in self.selected]
         #: result processors need the driver's column type codes, known after the first execution
         self.results: list[Processor | None] | None = None
@@ -66,8 +68,16 @@ class Prepared:
             cursor.execute(compiled.sql, compiled.parameters(values))
             return cursor.rowcount
 
+    def execute_many(self, conn: Connection, rows: Sequence[dict[str, Any]],
+                     column_keys: Sequence[str] | None = None) -> None:
+        """Run a DML statement once per row of ``rows`` (the driver's executemany: one round trip on psycopg's
+        pipeline, one prepared statement on sqlite3)."""
+        compiled = self._for(conn, column_keys)
+        with _cursor(conn, compiled.sql) as cursor:
+            cursor.executemany(compiled.sql, [compiled.parameters(values) for values in rows])
+
     def first(self, conn: Connection, values: dict[str, Any]) -> dict[str, Any] | None:
-        """The first row of a SELECT as a column-key -> value mapping (result types applied), or None."""
+        """The first row of a SELECT (or of a DML statement's RETURNING) as a column-key -> value mapping (result types applied), or None."""
         compiled = self._for(conn, None)
         with _cursor(conn, compiled.sql) as cursor:
             cursor.execute(compiled.sql, compiled.parameters(values))
