@@ -40,10 +40,10 @@ def _delete_one(ctx: RequestContext, ref: ItemRef, delete_type: str, occurrences
                 raise LostRace()
             return
         if delete_type == "HardDelete":
-            ctx.store.delete_item(conn, item.id)
+            ctx.store.delete_item(conn, item.id, ctx.now)
         else:
             folder = ctx.store.distinguished_folder(conn, item.mailbox, _MOVE_TO[delete_type])
-            ctx.store.move_item(conn, item.id, folder.id)
+            ctx.store.move_item(conn, item.id, folder.id, ctx.now)
 
     with_retries(ctx, work)
 
