@@ -55,4 +55,6 @@ def unit_of_work(uow: object) -> UnitOfWork:
     if not isinstance(uow, UnitOfWork):
         raise TypeError("store writes need the UnitOfWork that Store.write() yields, not "
                         f"{type(uow).__name__}: a write outside it would not be journaled")
+    if uow.closed:
+        raise RuntimeError("this unit of work has already been committed or rolled back")
     return uow
