@@ -4,7 +4,7 @@ seen out of order, rolled-back writes never.
 On this run's database, shared by all threads: a SQLite file (WAL) or a throw-away PostgreSQL database
 (``make test`` runs both). Each writer runs several transactions that create an item and sometimes update it;
 some raise before the end and roll back. Each commit is made slow on purpose: a random pause between the
-journal flush (where positions are taken) and COMMIT, the window in which a position scheme that hands out
+moment a journal row gets its position and COMMIT, the window in which a position scheme that hands out
 numbers before commit order is decided (a PostgreSQL sequence or identity) lets a higher position become
 visible before a lower one. Meanwhile a reader polls ``entries_after(last_seen)`` as a sync client or a
 notification pump would, and checks on every poll that nothing appeared below what it has already seen.
@@ -16,9 +16,9 @@ import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from ewsemu.core.item import Item
 from ewsemu.store import journal
@@ -47,19 +47,32 @@ class Race:
     final: list[journal.JournalEntry] = field(default_factory=list)
 
 
-def _slow_commit(flush: Callable[[Any], None], pause: float) -> Callable[[Any], None]:
+def _slow_commits(store: Store, pause: float) -> None:
+    """A random pause after each journal row is written and before its transaction commits. PostgreSQL: in
+    the server (a trigger), since the store sends the journal rows and COMMIT in one round trip; SQLite: in
+    the flush, which runs just before COMMIT."""
+    if store.engine.dialect.name == "postgresql":
+        with store.write() as uow:
+            uow.conn.execute(text(
+                "CREATE FUNCTION slow_commit() RETURNS trigger LANGUAGE plpgsql AS "
+                f"$$ BEGIN PERFORM pg_sleep(random() * {pause}); RETURN NULL; END $$"))
+            uow.conn.execute(text("CREATE TRIGGER slow_commit AFTER INSERT ON change_journal FOR EACH ROW "
+                                  "EXECUTE FUNCTION slow_commit()"))
+        return
+    flush = store.journal.flush
+
     def flush_then_wait(uow: Any) -> None:
         flush(uow)
         time.sleep(random.random() * pause)  # positions taken, COMMIT not yet sent
 
-    return flush_then_wait
+    store.journal.flush = flush_then_wait  # type: ignore[method-assign]
 
 
 def run_race(url: str, writers: int = WRITERS, transactions: int = TRANSACTIONS, pause: float = 0.004) -> Race:
     store = Store(url)
     store.create_schema()
     store.ensure_mailbox(ALICE)
-    store.journal.flush = _slow_commit(store.journal.flush, pause)  # type: ignore[method-assign]
+    _slow_commits(store, pause)
     with store.read() as conn:
         tasks = store.distinguished_folder(conn, ALICE, "tasks")
         race = Race(base=journal.head(conn))

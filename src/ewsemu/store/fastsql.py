@@ -89,6 +89,34 @@ class Prepared:
                 for name, process, value in zip(compiled.columns, processors, row)}
 
 
+#: one step of :func:`execute_and_commit`: a statement, its rows (one execution each), its SET/VALUES columns
+Step = tuple["Prepared", Sequence[dict[str, Any]], Sequence[str] | None]
+
+
+def execute_and_commit(conn: Connection, steps: Sequence[Step]) -> None:
+    """Run ``steps`` and COMMIT ``conn``'s transaction in one round trip where the driver can pipeline
+    (psycopg 3); elsewhere run them and leave the COMMIT to the transaction's owner as usual.
+
+    What it is for: the change journal takes a lock in its last statements that must be held until COMMIT
+    (store/journal.py); sending COMMIT with them means the lock is held for the server's own time, not for a
+    network round trip plus however long this thread waits for the GIL before it can send COMMIT. SQLAlchemy's
+    COMMIT at the end of the ``with`` block then finds no open transaction and psycopg sends nothing."""
+    dbapi_conn = conn.connection.dbapi_connection  # type: ignore[union-attr]
+    pipeline = getattr(dbapi_conn, "pipeline", None)
+    with _cursor(conn, "COMMIT") as cursor:
+        if pipeline is None:
+            for prepared, rows, column_keys in steps:
+                compiled = prepared._for(conn, column_keys)
+                cursor.executemany(compiled.sql, [compiled.parameters(values) for values in rows])
+            return
+        with pipeline():
+            for prepared, rows, column_keys in steps:
+                compiled = prepared._for(conn, column_keys)
+                for values in rows:
+                    cursor.execute(compiled.sql, compiled.parameters(values))
+            dbapi_conn.commit()
+
+
 @contextmanager
 def _cursor(conn: Connection, sql: str) -> Iterator[Any]:
     """A driver cursor in ``conn``'s transaction; driver errors become SQLAlchemy's (IntegrityError,

@@ -45,7 +45,7 @@ from sqlalchemy import Integer, and_, bindparam, cast, delete, func, insert, lit
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from . import codec
-from .fastsql import Prepared
+from .fastsql import Prepared, Step, execute_and_commit
 from .schema import change_journal, journal_head
 from .unit_of_work import Readable, UnitOfWork, connection_of
 
@@ -112,7 +112,8 @@ def _append_postgresql() -> Any:
 
 _APPEND_POSTGRESQL = Prepared(_append_postgresql())
 _NEWEST = select(func.max(change_journal.c.position)).scalar_subquery()
-_TRIM = delete(change_journal).where(change_journal.c.position <= _NEWEST - bindparam("keep", type_=Integer))
+_TRIM = Prepared(delete(change_journal).where(
+    change_journal.c.position <= _NEWEST - bindparam("keep", type_=Integer)))
 
 
 def _row(entry: JournalEntry) -> dict[str, Any]:
@@ -134,21 +135,31 @@ class Journal:
         self._since_trim = 0  # per process; a lost update under threads only delays a trim
 
     def flush(self, uow: UnitOfWork) -> None:
-        """Append the entries ``uow`` recorded (called by Store.write just before COMMIT) and close it."""
+        """Append the entries ``uow`` recorded (called by Store.write just before COMMIT) and close it. On
+        PostgreSQL the appends go out together with the COMMIT (one round trip), so the counter's row lock is
+        held only while the server runs them."""
         uow.closed = True
         entries = uow.pending
         if not entries:
             return
         conn = uow.conn
-        append = _APPEND_POSTGRESQL if conn.dialect.name == "postgresql" else _APPEND_SQLITE
-        if len(entries) == 1:
-            append.execute(conn, _row(entries[0]), column_keys=_COLUMNS)
-        else:
-            append.execute_many(conn, [_row(e) for e in entries], column_keys=_COLUMNS)
+        rows = [_row(e) for e in entries]
         self._since_trim += len(entries)
-        if self._since_trim >= self.trim_every:
+        trim = self._since_trim >= self.trim_every
+        if trim:
             self._since_trim = 0
-            conn.execute(_TRIM, {"keep": self.retention})
+        if conn.dialect.name == "postgresql":
+            steps: list[Step] = [(_APPEND_POSTGRESQL, rows, _COLUMNS)]
+            if trim:
+                steps.append((_TRIM, [{"keep": self.retention}], None))
+            execute_and_commit(conn, steps)
+            return
+        if len(rows) == 1:
+            _APPEND_SQLITE.execute(conn, rows[0], column_keys=_COLUMNS)
+        else:
+            _APPEND_SQLITE.execute_many(conn, rows, column_keys=_COLUMNS)
+        if trim:
+            _TRIM.execute(conn, {"keep": self.retention})
 
 
 # ---- reading ----------------------------------------------------------------------------------------------
