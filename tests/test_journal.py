@@ -15,7 +15,7 @@ from sqlalchemy import text
 
 from ewsemu.core.folders import DISTINGUISHED, Folder
 from ewsemu.core.item import Item
-from ewsemu.emulator import Emulator
+from ewsemu.emulator import Emulator, Settings
 from ewsemu.store import journal, migrations
 from ewsemu.store.journal import JournalEntry
 from ewsemu.store.repository import Store
@@ -382,3 +382,11 @@ def test_a_sent_message_is_created_in_each_recipients_mailbox(ews: Ews, emulator
     assert sorted((e.mailbox, e.event, e.folder_id) for e in found) == sorted([
         (BOB, "created", folder(emulator.store, "inbox", BOB).id),
         (ALICE, "created", folder(emulator.store, "sentitems").id)])
+
+
+def test_the_retention_is_a_setting(database_url: str) -> None:
+    emu = Emulator(Settings(database=database_url, journal_retention=42))
+    try:
+        assert emu.store.journal.retention == 42
+    finally:
+        emu.close()

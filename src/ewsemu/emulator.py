@@ -35,6 +35,8 @@ class Settings:
     control_plane: bool = True
     #: requests the ledger keeps in memory (a ring buffer); 0 keeps none
     ledger_size: int = 1000
+    #: change-journal entries kept (store/journal.py); sync states and watermarks older than that resync
+    journal_retention: int = 1_000_000
 
 
 class Emulator:
@@ -48,7 +50,7 @@ class Emulator:
         if settings.clock:
             apply_spec(self.clock, settings.clock)
         self.ids = IdFactory(settings.seed)
-        self.store = Store(settings.database, self.ids)
+        self.store = Store(settings.database, self.ids, journal_retention=settings.journal_retention)
         self.store.create_schema()
         self.ledger = Ledger(settings.ledger_size)
         self.faults = FaultEngine(settings.seed, now=self.clock.now)
