@@ -299,7 +299,7 @@ def what_stands_in_the_way(r: dict) -> list[str]:
         f"{lay['spyne'] / base:.2f} |",
         f"| XML in: secure parse, XSD validation of the request, decoding the ItemChange | {lay['xml_in']:.0f} | "
         f"{lay['xml_in'] / base:.2f} |",
-        f"| store through SQLAlchemy (transaction, load, UPDATE of changed columns, version row) | "
+        f"| store through SQLAlchemy (transaction, load, UPDATE of changed columns, journal entry) | "
         f"{lay['store_sqlalchemy']:.0f} | {lay['store_sqlalchemy'] / base:.2f} |",
         f"| … of which the same five statements through bare sqlite3 | {lay['store_sqlite3']:.0f} | "
         f"{lay['store_sqlite3'] / base:.2f} |",

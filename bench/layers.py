@@ -5,7 +5,7 @@
   the response envelope), called directly: ``wsgi - without_spyne`` is spyne's fixed per-request cost;
 * ``xml_in``: secure parse + validation + decoding the ItemChange into core values;
 * ``store_sqlalchemy``: the store's work for one ItemChange (write transaction, load, conditional UPDATE
-  of the changed columns, version row) through SQLAlchemy Core, as the operation runs it;
+  of the changed columns, journal entry) through SQLAlchemy Core, as the operation runs it;
 * ``store_sqlite3``: the same five SQL statements through the bare sqlite3 driver: the store's floor.
 """
 from __future__ import annotations
@@ -81,8 +81,10 @@ class Layers:
         db.execute("UPDATE items SET subject = ?, last_modified_time = ?, version = ?, change_key = ? "
                    "WHERE id = ? AND version = ?", (f"raw {n}", now, version + 1, f"ck{version + 1}", self.item_id,
                                                     version))
-        db.execute("INSERT INTO item_versions (item_id, version, change_key, at, changes) VALUES (?, ?, ?, ?, ?)",
-                   (self.item_id, version + 1, f"ck{version + 1}", now, '{"item:Subject": ["a", "b"]}'))
+        db.execute("INSERT INTO change_journal (position, at, mailbox, folder_id, object_id, object_kind, event, "
+                   "old_folder_id, old_object_id, version, change_key, changes) "
+                   "VALUES (NULL, ?, ?, ?, ?, 'item', 'modified', NULL, NULL, ?, ?, ?)",
+                   (now, USER, row[2], self.item_id, version + 1, f"ck{version + 1}", '{"item:Subject": ["a", "b"]}'))
         db.execute("COMMIT")
 
     def measure(self, bodies: list[bytes], wsgi: Callable[[bytes], bytes]) -> dict[str, float]:

@@ -76,7 +76,7 @@ class InProcess:
 
 def fill(database_file: Path, total: int) -> None:
     """Pad the items table to ``total`` rows with plain SQL (seconds for a million): filler tasks with ids
-    spread over the same key space as real ones, each with its version row, so indexes grow as with real data."""
+    spread over the same key space as real ones, each with its journal entry, so indexes grow as with real data."""
     db = sqlite3.connect(database_file, isolation_level=None)
     (have,) = db.execute("SELECT count(*) FROM items").fetchone()
     if total > have:
@@ -90,8 +90,9 @@ def fill(database_file: Path, total: int) -> None:
             "SELECT 'AAMkA' || hex(randomblob(16)), ?, ?, 'Task', 1, 'EwAAAA==', 0, 'IPM.Task', 'filler ' || i, "
             "'Normal', 'Normal', '2026-01-13 09:00:00.000000', '2026-01-13 09:00:00.000000', 'NotStarted', 0.0, 0 "
             "FROM n", (total - have, mailbox, folder))
-        db.execute("INSERT INTO item_versions (item_id, version, change_key, at, changes) "
-                   "SELECT id, 1, change_key, '2026-01-13 09:00:00.000000', '{}' FROM items WHERE subject LIKE 'filler %'")
+        db.execute("INSERT INTO change_journal (at, mailbox, folder_id, object_id, object_kind, event, version, "
+                   "change_key, changes) SELECT '2026-01-13 09:00:00.000000', mailbox, folder_id, id, 'item', "
+                   "'created', 1, change_key, '{}' FROM items WHERE subject LIKE 'filler %'")
         db.execute("COMMIT")
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     db.close()

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import func, select
 
 from ewsemu.store.repository import Store
-from ewsemu.store.schema import item_versions, items
+from ewsemu.store.schema import change_journal, items
 
 from . import databases
 from .servers import EwsHttp, Ref, ServerProcess, ext_path, item_change, set_extended, set_field
@@ -78,8 +78,8 @@ def test_never_overwrite_race_has_exactly_one_winner(served: Served) -> None:
     winner = next(i for i, cs in enumerate(codes) if cs == ["NoError"])
     r = client.get([ref.id], shape="IdOnly", additional='<t:FieldURI FieldURI="item:Subject"/>')
     assert r.xpath("//t:Task/t:Subject/text()") == [f"client {winner}"]
-    assert served.count(select(func.count()).select_from(item_versions)
-                        .where(item_versions.c.item_id == ref.id)) == 2  # created, then one update
+    assert served.count(select(func.count()).select_from(change_journal)
+                        .where(change_journal.c.object_id == ref.id)) == 2  # created, then one update
     client.close()
 
 

@@ -16,7 +16,7 @@ import requests
 from sqlalchemy import select
 
 from ewsemu.store.repository import Store
-from ewsemu.store.schema import item_versions, items
+from ewsemu.store.schema import change_journal, items
 
 from . import databases
 from .servers import EwsHttp, Ref, ServerProcess, item_change, set_field
@@ -92,7 +92,7 @@ def test_sigkill_loses_no_acknowledged_change_and_half_applies_none(workers: int
         store = Store(url)
         with store.read() as conn:
             versions = dict(conn.execute(select(items.c.id, items.c.version)).all())
-            history = conn.execute(select(item_versions.c.item_id, item_versions.c.version)).all()
+            history = conn.execute(select(change_journal.c.object_id, change_journal.c.version)).all()
         store.dispose()
         for ref, value in zip(all_refs, subjects):
             assert versions[ref.id] == value + 2  # created at 1, then batches 0..value each applied once

@@ -44,8 +44,8 @@ def test_a_database_at_head_is_left_alone_and_keeps_its_data(url: str) -> None:
     first.ensure_mailbox("alice@example.com")
     first.dispose()
     second = Store(url)
-    with second.write() as conn:
-        assert migrations.upgrade(conn) is False  # the fast path: nothing to do
+    with second.write() as uow:
+        assert migrations.upgrade(uow.conn) is False  # the fast path: nothing to do
     second.create_schema()
     with second.read() as conn:
         assert conn.execute(select(mailboxes.c.smtp)).scalars().all() == ["alice@example.com"]
@@ -79,8 +79,8 @@ def test_workers_starting_together_migrate_once(url: str) -> None:
     def start(store: Store) -> None:
         barrier.wait()
         try:
-            with store.write() as conn:
-                ran.append(migrations.upgrade(conn))
+            with store.write() as uow:
+                ran.append(migrations.upgrade(uow.conn))
         except BaseException as err:  # noqa: BLE001 - reported below
             errors.append(err)
 

@@ -64,7 +64,7 @@ def test_the_cli_creates_the_schema_on_first_start() -> None:
         store = Store(url)
         with store.read() as conn:
             assert migrations.current(conn) == migrations.head()
-            assert {"items", "folders", "mailboxes", "item_versions", "item_values"} <= set(
+            assert {"items", "folders", "mailboxes", "change_journal", "item_values"} <= set(
                 inspect(conn).get_table_names())
         store.dispose()
 

@@ -36,6 +36,8 @@ class Settings:
     control_plane: bool = True
     #: requests the ledger keeps (a ring buffer in memory, a bounded table in a shared database); 0 keeps none
     ledger_size: int = 1000
+    #: change-journal entries kept (store/journal.py); sync states and watermarks older than that resync
+    journal_retention: int = 1_000_000
 
 
 class Emulator:
@@ -55,7 +57,7 @@ class Emulator:
     def __init__(self, settings: Settings, clock: Clock | None = None, *, join: bool = False) -> None:
         self.settings = settings
         self.ids = IdFactory(settings.seed)
-        self.store = Store(settings.database, self.ids)
+        self.store = Store(settings.database, self.ids, journal_retention=settings.journal_retention)
         self.store.create_schema()
         self._own_clock = clock is None
         self.shared = SharedDouble(self.store, settings.ledger_size, own_clock=self._own_clock) \

@@ -36,10 +36,10 @@ def _delete_one(batch: Batch[DeleteItemRequest], ref: ItemRef) -> None:
                 raise LostRace()
             return
         if req.delete_type == "HardDelete":
-            ctx.store.delete_item(conn, item.id)
+            ctx.store.delete_item(conn, item.id, ctx.now)
         else:
             folder = ctx.store.distinguished_folder(conn, item.mailbox, _MOVE_TO[req.delete_type])
-            ctx.store.move_item(conn, item.id, folder.id)
+            ctx.store.move_item(conn, item.id, folder.id, ctx.now)
 
     with_retries(ctx, work)
 

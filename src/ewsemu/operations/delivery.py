@@ -53,7 +53,7 @@ def send_message(ctx: RequestContext, conn, sent: Item, *, keep_copy_in: Folder 
             store.insert_item(conn, messages.copy_for(sent, item_id=ids.item_id(), mailbox=smtp, folder_id=inbox.id,
                                                       now=ctx.now, received_by=recipient), ctx.now)
     if draft_id is not None:
-        store.delete_item(conn, draft_id)
+        store.delete_item(conn, draft_id, ctx.now)
     if keep_copy_in is not None:
         store.insert_item(conn, messages.copy_for(sent, item_id=ids.item_id(), mailbox=keep_copy_in.mailbox,
                                                   folder_id=keep_copy_in.id, now=ctx.now, received_by=None), ctx.now)

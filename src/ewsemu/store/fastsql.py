@@ -28,7 +28,9 @@ class _Compiled:
         self.dialect = dialect
         #: the values of binds the statement carries itself (``fired + 1``), under their generated names
         self.defaults = {name: value for name, value in compiled.params.items() if value is not None}
-        self.selected = list(getattr(statement, "selected_columns", ()))
+        # a SELECT's columns, or what a DML statement's RETURNING gives back
+        selected = getattr(statement, "selected_columns", None)
+        self.selected = list(selected if selected is not None else getattr(statement, "exported_columns", ()))
         self.columns: list[str] = [c.key for c in self.selected]
         #: result processors need the driver's column type codes, known after the first execution
         self.results: list[Processor | None] | None = None
@@ -73,8 +75,16 @@ class Prepared:
             cursor.execute(compiled.sql, compiled.parameters(values))
             return cursor.rowcount
 
+    def execute_many(self, conn: Connection, rows: Sequence[dict[str, Any]],
+                     column_keys: Sequence[str] | None = None) -> None:
+        """Run a DML statement once per row of ``rows`` (the driver's executemany: one round trip on psycopg's
+        pipeline, one prepared statement on sqlite3)."""
+        compiled = self._for(conn, column_keys)
+        with _cursor(conn, compiled.sql) as cursor:
+            cursor.executemany(compiled.sql, [compiled.parameters(values) for values in rows])
+
     def first(self, conn: Connection, values: dict[str, Any]) -> dict[str, Any] | None:
-        """The first row of a SELECT as a column-key -> value mapping (result types applied), or None."""
+        """The first row of a SELECT (or of a DML statement's RETURNING) as a column-key -> value mapping (result types applied), or None."""
         compiled = self._for(conn, None)
         with _cursor(conn, compiled.sql) as cursor:
             cursor.execute(compiled.sql, compiled.parameters(values))
@@ -84,6 +94,34 @@ class Prepared:
             return None
         return {name: (process(value) if process is not None and value is not None else value)
                 for name, process, value in zip(compiled.columns, processors, row)}
+
+
+#: one step of :func:`execute_and_commit`: a statement, its rows (one execution each), its SET/VALUES columns
+Step = tuple["Prepared", Sequence[dict[str, Any]], Sequence[str] | None]
+
+
+def execute_and_commit(conn: Connection, steps: Sequence[Step]) -> None:
+    """Run ``steps`` and COMMIT ``conn``'s transaction in one round trip where the driver can pipeline
+    (psycopg 3); elsewhere run them and leave the COMMIT to the transaction's owner as usual.
+
+    What it is for: the change journal takes a lock in its last statements that must be held until COMMIT
+    (store/journal.py); sending COMMIT with them means the lock is held for the server's own time, not for a
+    network round trip plus however long this thread waits for the GIL before it can send COMMIT. SQLAlchemy's
+    COMMIT at the end of the ``with`` block then finds no open transaction and psycopg sends nothing."""
+    dbapi_conn = conn.connection.dbapi_connection  # type: ignore[union-attr]
+    pipeline = getattr(dbapi_conn, "pipeline", None)
+    with _cursor(conn, "COMMIT") as cursor:
+        if pipeline is None:
+            for prepared, rows, column_keys in steps:
+                compiled = prepared._for(conn, column_keys)
+                cursor.executemany(compiled.sql, [compiled.parameters(values) for values in rows])
+            return
+        with pipeline():
+            for prepared, rows, column_keys in steps:
+                compiled = prepared._for(conn, column_keys)
+                for values in rows:
+                    cursor.execute(compiled.sql, compiled.parameters(values))
+            dbapi_conn.commit()
 
 
 @contextmanager

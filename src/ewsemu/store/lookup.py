@@ -10,23 +10,23 @@ from __future__ import annotations
 from typing import Collection
 
 from sqlalchemy import and_, select
-from sqlalchemy.engine import Connection
 
 from ..core.folders import StoredMailbox
 from ..core.item import Item
 from . import codec
 from .schema import items, mailboxes
+from .unit_of_work import Readable, connection_of
 
 
-def item_in_folders(conn: Connection, item_id: str, folder_ids: Collection[str]) -> Item | None:
-    row = conn.execute(select(items).where(and_(items.c.id == item_id,
+def item_in_folders(conn: Readable, item_id: str, folder_ids: Collection[str]) -> Item | None:
+    row = connection_of(conn).execute(select(items).where(and_(items.c.id == item_id,
                                                 items.c.folder_id.in_(list(folder_ids))))).first()
     return codec.item_from_row(row) if row else None
 
 
-def items_in_folders(conn: Connection, folder_ids: Collection[str], item_type: str) -> list[Item]:
+def items_in_folders(conn: Readable, folder_ids: Collection[str], item_type: str) -> list[Item]:
     """Items of one type, oldest first (creation time, then id, so the order is stable)."""
-    rows = conn.execute(select(items).where(and_(items.c.folder_id.in_(list(folder_ids)),
+    rows = connection_of(conn).execute(select(items).where(and_(items.c.folder_id.in_(list(folder_ids)),
                                                  items.c.item_type == item_type))
                         .order_by(items.c.date_time_created, items.c.id))
     return [codec.item_from_row(r) for r in rows]

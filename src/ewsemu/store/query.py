@@ -22,7 +22,6 @@ from typing import Any, Callable
 
 from sqlalchemy import BigInteger, Float, Integer, and_, case, cast, exists, false, func, literal, not_, null, or_, \
     select
-from sqlalchemy.engine import Connection
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
@@ -34,6 +33,7 @@ from ..core.paths import ExtendedFieldURI, FieldURI
 from ..core.task_rules import STATUS_DESCRIPTIONS
 from . import codec
 from .schema import item_values, items, mailboxes
+from .unit_of_work import Readable, connection_of
 
 
 class _byte_length(FunctionElement):
@@ -338,17 +338,17 @@ def _traversal(traversal: str) -> ColumnElement:
     return func.coalesce(items.c.is_associated, False).is_(False)
 
 
-def find_items(conn: Connection, mailbox: str, folder_id: str, query: Q.FindQuery,
+def find_items(conn: Readable, mailbox: str, folder_id: str, query: Q.FindQuery,
                view: Q.View) -> tuple[int, Q.Window, list[Item]]:
     """(matches in the view, the page's window, the page's items) for one parent folder."""
     condition = and_(items.c.mailbox == mailbox.lower(), items.c.folder_id == folder_id,
                      _traversal(query.traversal))
     if query.restriction is not None:
         condition = and_(condition, where(query.restriction))
-    total = conn.execute(select(func.count()).select_from(items).where(condition)).scalar_one()
+    total = connection_of(conn).execute(select(func.count()).select_from(items).where(condition)).scalar_one()
     window = view.window(total)
     if window.stop <= window.start:
         return total, window, []
-    rows = conn.execute(select(items).where(condition).order_by(*order_by(query.sort))
+    rows = connection_of(conn).execute(select(items).where(condition).order_by(*order_by(query.sort))
                         .offset(window.start).limit(window.stop - window.start))
     return total, window, [codec.item_from_row(row) for row in rows]

@@ -1,12 +1,15 @@
 """The repository: every read and write the operations need, as SQLAlchemy Core statements.
 
-Each ItemChange runs in its own write transaction; an item's UPDATE is conditional on the version that was
-read (``WHERE version = :read``), so two concurrent writers can never both succeed from the same version.
+Each ItemChange runs in its own write transaction (:meth:`Store.write`, a :class:`UnitOfWork`); an item's
+UPDATE is conditional on the version that was read (``WHERE version = :read``), so two concurrent writers can
+never both succeed from the same version. Every write records its change-journal entry in the unit of work,
+and the entries are appended just before the commit (store/journal.py), so the journal holds every committed
+write exactly once and nothing that rolled back. The ChangeKey history (``changed_since``, ``history``) is
+read from the journal.
 """
 from __future__ import annotations
 
 import datetime as dt
-import json
 import threading
 from contextlib import contextmanager
 from typing import Any, Iterator
@@ -19,10 +22,14 @@ from ..core.fields import STRINGS, stored_fields
 from ..core.folders import DISTINGUISHED, Folder
 from ..core.ids import IdFactory
 from ..core.item import Item
-from . import codec, migrations
+from . import codec, journal, migrations
 from .engine import is_memory, make_engine
 from .fastsql import Prepared
-from .schema import SHARED_TABLES, folders, item_values, item_versions, items, mailboxes, metadata, shared_state
+from .journal import (
+    COPIED, CREATED, DELETED, FOLDER, ITEM, MODIFIED, MOVED, DEFAULT_RETENTION, Journal, JournalEntry, diff,
+)
+from .schema import SHARED_TABLES, folders, item_values, items, mailboxes, metadata, shared_state
+from .unit_of_work import Readable, UnitOfWork, connection_of, unit_of_work
 
 _MULTI = frozenset(f.uri for f in stored_fields() if f.kind == STRINGS)
 
@@ -38,22 +45,40 @@ _LOAD_ITEM = Prepared(_LOAD)
 _LOAD_FOR_UPDATE = Prepared(_LOAD.with_for_update())
 _INSERT_ITEM = Prepared(insert(items))
 _UPDATE_ITEM = Prepared(update(items).where(items.c.id == bindparam("_id"), items.c.version == bindparam("_read")))
-_INSERT_VERSION = Prepared(insert(item_versions))
-_VERSION_COLUMNS = ("item_id", "version", "change_key", "at", "changes")
+_PLACE_COLUMNS = (items.c.mailbox, items.c.folder_id, items.c.version, items.c.change_key)
+_DELETE_ITEM = Prepared(delete(items).where(items.c.id == bindparam("item_id")).returning(*_PLACE_COLUMNS))
 # Less frequent ones stay plain Core, built once.
-_VERSION_OF_KEY = select(item_versions.c.version).where(item_versions.c.item_id == bindparam("item_id"),
-                                                        item_versions.c.change_key == bindparam("change_key"))
-_CHANGES_AFTER = select(item_versions.c.changes).where(item_versions.c.item_id == bindparam("item_id"),
-                                                       item_versions.c.version > bindparam("version"))
+_PLACE_OF_ITEM = select(*_PLACE_COLUMNS).where(items.c.id == bindparam("item_id"))
 _DELETE_VALUES = delete(item_values).where(item_values.c.item_id == bindparam("item_id"))
 _INSERT_VALUES = insert(item_values)
 
 
+def _item_entry(event: str, item: Item, at: dt.datetime, changes: dict[str, Any] | None = None, *,
+                old_folder_id: str | None = None, old_object_id: str | None = None) -> JournalEntry:
+    return JournalEntry(0, at, item.mailbox, item.folder_id, item.id, ITEM, event, old_folder_id, old_object_id,
+                        item.version, item.change_key, diff(changes))
+
+
+def _folder_entry(event: str, folder: Folder, at: dt.datetime, changes: dict[str, Any] | None = None, *,
+                  old_folder_id: str | None = None) -> JournalEntry:
+    return JournalEntry(0, at, folder.mailbox, folder.parent_id, folder.id, FOLDER, event, old_folder_id, None,
+                        folder.version, folder.change_key, diff(changes))
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
 class Store:
-    def __init__(self, url: str, ids: IdFactory | None = None) -> None:
+    """``journal_retention``: how many change-journal entries are kept (older sync states and watermarks then
+    answer "resync"; store/journal.py)."""
+
+    def __init__(self, url: str, ids: IdFactory | None = None,
+                 journal_retention: int = DEFAULT_RETENTION) -> None:
         self.url = url
         self.engine: Engine = make_engine(url)
         self.ids = ids or IdFactory()
+        self.journal = Journal(journal_retention)
         self._known_mailboxes: set[str] = set()
         self._mailbox_lock = threading.Lock()
         #: the reset generation the caches above belong to (:meth:`observe_generation`)
@@ -66,20 +91,21 @@ class Store:
 
     def create_schema(self) -> None:
         """Run the Alembic migrations to head (one query when the database is already there)."""
-        with self.write() as conn:
-            migrations.upgrade(conn)
+        with self.write() as uow:
+            migrations.upgrade(uow.conn)
 
     def dispose(self) -> None:
         self.engine.dispose()
 
     def reset(self) -> None:
-        """Forget every mailbox, folder and item (the test double's tables are the double's to clear), and
-        bump the reset generation so every other process drops what it cached about them."""
-        with self._mailbox_lock, self.write() as conn:
+        """Forget every mailbox, folder and item and the journal (its positions start again at 1; the test
+        double's tables are the double's to clear), and bump the reset generation so every other process drops
+        what it cached about them."""
+        with self._mailbox_lock, self.write() as uow:
             for table in reversed(metadata.sorted_tables):
                 if table.name not in SHARED_TABLES:
-                    conn.execute(delete(table))
-            conn.execute(update(shared_state).values(generation=shared_state.c.generation + 1))
+                    uow.conn.execute(delete(table))
+            uow.conn.execute(update(shared_state).values(generation=shared_state.c.generation + 1))
             self._known_mailboxes.clear()
 
     def observe_generation(self, generation: int) -> None:
@@ -91,7 +117,22 @@ class Store:
                 self._generation = generation
 
     @contextmanager
-    def write(self) -> Iterator[Connection]:
+    def write(self) -> Iterator[UnitOfWork]:
+        """A write transaction; its journal entries are appended just before it commits, and an exception out
+        of the block rolls back the writes and their entries alike."""
+        with self.engine.connect().execution_options(write=True) as conn, conn.begin():
+            uow = UnitOfWork(conn)
+            try:
+                yield uow
+            except BaseException:
+                uow.closed = True
+                raise
+            self.journal.flush(uow)
+
+    @contextmanager
+    def state_transaction(self) -> Iterator[Connection]:
+        """A write transaction on the test double's own tables (:mod:`.shared_state`: fault rules, clock, ledger).
+        They are no mailbox data, so nothing there is journaled; mailbox writes go through :meth:`write`."""
         with self.engine.connect().execution_options(write=True) as conn, conn.begin():
             yield conn
 
@@ -109,108 +150,170 @@ class Store:
             return
         with self._mailbox_lock:
             try:
-                with self.write() as conn:
-                    if conn.execute(select(mailboxes.c.smtp).where(mailboxes.c.smtp == smtp)).first() is None:
-                        self._create_mailbox(conn, smtp, display_name, now)
+                with self.write() as uow:
+                    if uow.conn.execute(select(mailboxes.c.smtp).where(mailboxes.c.smtp == smtp)).first() is None:
+                        self._create_mailbox(uow, smtp, display_name, now)
             except IntegrityError:
                 pass  # another process created it between our look and our insert (PostgreSQL)
             self._known_mailboxes.add(smtp)
 
-    def _create_mailbox(self, conn: Connection, smtp: str, display_name: str | None,
+    def _create_mailbox(self, uow: UnitOfWork, smtp: str, display_name: str | None,
                         now: dt.datetime | None) -> None:
-        now = (now or dt.datetime.now(dt.timezone.utc)).replace(tzinfo=None)
-        conn.execute(insert(mailboxes).values(smtp=smtp, display_name=display_name or smtp.split("@")[0],
-                                              created=now))
+        """The mailbox and its distinguished folders, each journaled as a created folder (hierarchy sync
+        starts from them)."""
+        at = now or _now()
+        uow.conn.execute(insert(mailboxes).values(smtp=smtp, display_name=display_name or smtp.split("@")[0],
+                                                  created=at.replace(tzinfo=None)))
         ids: dict[str, str] = {}
         for name, (display, cls, parent) in DISTINGUISHED.items():
             ids[name] = self.ids.folder_id()
-            conn.execute(insert(folders).values(
-                id=ids[name], mailbox=smtp, parent_id=ids.get(parent) if parent else None,
-                distinguished=name, display_name=display, folder_class=cls, version=1))
+            self.insert_folder(uow, Folder(ids[name], smtp, ids.get(parent) if parent else None, name, display,
+                                           cls, 1), at)
 
-    def mailbox_display_name(self, conn: Connection, smtp: str) -> str:
-        row = conn.execute(select(mailboxes.c.display_name).where(mailboxes.c.smtp == smtp.lower())).first()
+    def insert_folder(self, uow: UnitOfWork, folder: Folder, at: dt.datetime) -> None:
+        unit_of_work(uow).conn.execute(insert(folders).values(
+            id=folder.id, mailbox=folder.mailbox, parent_id=folder.parent_id, distinguished=folder.distinguished,
+            display_name=folder.display_name, folder_class=folder.folder_class, version=folder.version))
+        uow.record(_folder_entry(CREATED, folder, at))
+
+    def update_folder(self, uow: UnitOfWork, folder: Folder, read_version: int, at: dt.datetime,
+                      changes: dict[str, tuple[Any, Any]]) -> bool:
+        """Write the folder's name, class and version if the stored version is still ``read_version``; False
+        if someone else won. ``changes`` is what changed, for the journal (``{property: (old, new)}``)."""
+        done = unit_of_work(uow).conn.execute(
+            update(folders).where(folders.c.id == folder.id, folders.c.version == read_version)
+            .values(display_name=folder.display_name, folder_class=folder.folder_class, version=folder.version))
+        if done.rowcount != 1:
+            return False
+        uow.record(_folder_entry(MODIFIED, folder, at, changes))
+        return True
+
+    def move_folder(self, uow: UnitOfWork, folder_id: str, mailbox: str, parent_id: str,
+                    at: dt.datetime) -> Folder | None:
+        """The folder under its new parent (None if there is no such folder)."""
+        old = self.folder(unit_of_work(uow), folder_id, mailbox)
+        if old is None:
+            return None
+        uow.conn.execute(update(folders).where(folders.c.id == folder_id).values(parent_id=parent_id))
+        moved = Folder(old.id, old.mailbox, parent_id, old.distinguished, old.display_name, old.folder_class,
+                       old.version)
+        uow.record(_folder_entry(MOVED, moved, at, old_folder_id=old.parent_id))
+        return moved
+
+    def delete_folder(self, uow: UnitOfWork, folder_id: str, mailbox: str, at: dt.datetime) -> bool:
+        """Remove an empty folder (its items and subfolders must be gone first: the foreign keys say so)."""
+        old = self.folder(unit_of_work(uow), folder_id, mailbox)
+        if old is None:
+            return False
+        uow.conn.execute(delete(folders).where(folders.c.id == folder_id))
+        uow.record(_folder_entry(DELETED, old, at))
+        return True
+
+    def mailbox_display_name(self, conn: Readable, smtp: str) -> str:
+        row = connection_of(conn).execute(select(mailboxes.c.display_name).where(mailboxes.c.smtp == smtp.lower())).first()
         return row[0] if row else smtp
 
-    def mailbox_exists(self, conn: Connection, smtp: str) -> bool:
-        return conn.execute(select(mailboxes.c.smtp).where(mailboxes.c.smtp == smtp.lower())).first() is not None
+    def mailbox_exists(self, conn: Readable, smtp: str) -> bool:
+        return connection_of(conn).execute(select(mailboxes.c.smtp).where(mailboxes.c.smtp == smtp.lower())).first() is not None
 
-    def distinguished_folder(self, conn: Connection, mailbox: str, name: str) -> Folder | None:
-        row = conn.execute(select(folders).where(and_(folders.c.mailbox == mailbox.lower(),
+    def distinguished_folder(self, conn: Readable, mailbox: str, name: str) -> Folder | None:
+        row = connection_of(conn).execute(select(folders).where(and_(folders.c.mailbox == mailbox.lower(),
                                                       folders.c.distinguished == name))).first()
         return _folder(row) if row else None
 
-    def folder(self, conn: Connection, folder_id: str, mailbox: str) -> Folder | None:
-        row = conn.execute(select(folders).where(and_(folders.c.id == folder_id,
+    def folder(self, conn: Readable, folder_id: str, mailbox: str) -> Folder | None:
+        row = connection_of(conn).execute(select(folders).where(and_(folders.c.id == folder_id,
                                                       folders.c.mailbox == mailbox.lower()))).first()
         return _folder(row) if row else None
 
-    def child_folders(self, conn: Connection, parent_id: str) -> list[Folder]:
-        return [_folder(r) for r in conn.execute(select(folders).where(folders.c.parent_id == parent_id))]
+    def child_folders(self, conn: Readable, parent_id: str) -> list[Folder]:
+        return [_folder(r) for r in connection_of(conn).execute(select(folders).where(folders.c.parent_id == parent_id))]
 
     # ---- items --------------------------------------------------------------------------------------------
 
-    def load_item(self, conn: Connection, item_id: str, mailbox: str) -> Item | None:
+    def load_item(self, conn: Readable, item_id: str, mailbox: str) -> Item | None:
         """In a write transaction the row is locked (PostgreSQL ``FOR UPDATE``; SQLite's BEGIN IMMEDIATE
         already serialises writers), so concurrent ItemChanges on one item queue instead of losing races."""
-        query = _LOAD_FOR_UPDATE if conn.get_execution_options().get("write") else _LOAD_ITEM
+        if isinstance(conn, UnitOfWork):
+            conn, query = conn.conn, _LOAD_FOR_UPDATE
+        else:
+            query = _LOAD_FOR_UPDATE if conn.get_execution_options().get("write") else _LOAD_ITEM
         row = query.first(conn, {"item_id": item_id, "mailbox": mailbox.lower()})
         return codec.item_from_mapping(row) if row else None
 
-    def insert_item(self, conn: Connection, item: Item, at: dt.datetime, changes: dict[str, Any] | None = None) -> None:
+    def insert_item(self, uow: UnitOfWork, item: Item, at: dt.datetime,
+                    changes: dict[str, Any] | None = None) -> None:
+        conn = unit_of_work(uow).conn
         row = codec.item_to_row(item)
         _INSERT_ITEM.execute(conn, row, column_keys=tuple(row))
-        self._record_version(conn, item, at, changes or {})
         self._write_values(conn, item, replace=False)
+        uow.record(_item_entry(CREATED, item, at, changes))
 
-    def update_item(self, conn: Connection, item: Item, read_version: int, at: dt.datetime,
+    def update_item(self, uow: UnitOfWork, item: Item, read_version: int, at: dt.datetime,
                     changes: dict[str, tuple[Any, Any]]) -> bool:
         """Write the new state if the stored version is still ``read_version``; False if someone else won.
 
         ``changes`` is the complete diff from the version read (every property the apply engine changed),
-        so only those columns are written; the item's place (folder, mailbox, type) moves only through
-        :meth:`move_item`."""
+        so only those columns are written, and the journal entry records it as the new version's diff; the
+        item's place (folder, mailbox, type) moves only through :meth:`move_item`."""
+        conn = unit_of_work(uow).conn
         row = codec.changed_columns(item, changes)
         row.update(version=item.version, change_key=item.change_key)
         columns = tuple(sorted(row))  # SET lists exactly these (one compiled form per set of columns)
         row.update(_id=item.id, _read=read_version)
         if _UPDATE_ITEM.execute(conn, row, column_keys=columns) != 1:
             return False
-        self._record_version(conn, item, at, changes)
         if any(k.startswith(("ext:", "tag:")) or k in _MULTI for k in changes):
             self._write_values(conn, item, replace=True)
+        uow.record(_item_entry(MODIFIED, item, at, changes))
         return True
 
-    def delete_item(self, conn: Connection, item_id: str) -> None:
-        conn.execute(delete(item_values).where(item_values.c.item_id == item_id))
-        conn.execute(delete(item_versions).where(item_versions.c.item_id == item_id))
-        conn.execute(delete(items).where(items.c.id == item_id))
+    def delete_item(self, uow: UnitOfWork, item_id: str, at: dt.datetime | None = None) -> None:
+        """HardDelete. The item's journal history stays (it ages out with retention; store/journal.py)."""
+        conn = unit_of_work(uow).conn
+        conn.execute(_DELETE_VALUES, {"item_id": item_id})
+        gone = _DELETE_ITEM.first(conn, {"item_id": item_id})
+        if gone is not None:
+            uow.record(JournalEntry(0, at or _now(), gone["mailbox"], gone["folder_id"], item_id, ITEM, DELETED,
+                                    version=gone["version"], change_key=gone["change_key"]))
 
-    def move_item(self, conn: Connection, item_id: str, folder_id: str) -> None:
+    def move_item(self, uow: UnitOfWork, item_id: str, folder_id: str, at: dt.datetime | None = None) -> None:
+        """Into another folder of the same mailbox (SoftDelete and MoveToDeletedItems are moves); the ItemId
+        and ChangeKey stay."""
+        conn = unit_of_work(uow).conn
+        place = conn.execute(_PLACE_OF_ITEM, {"item_id": item_id}).first()
+        if place is None or place.folder_id == folder_id:
+            return
         conn.execute(update(items).where(items.c.id == item_id).values(folder_id=folder_id))
+        uow.record(JournalEntry(0, at or _now(), place.mailbox, folder_id, item_id, ITEM, MOVED,
+                                old_folder_id=place.folder_id, version=place.version, change_key=place.change_key))
 
-    def changed_since(self, conn: Connection, item_id: str, change_key: str) -> frozenset[str] | None:
-        """Keys changed after the version ``change_key`` names; None if this item never had that key."""
-        row = conn.execute(_VERSION_OF_KEY, {"item_id": item_id, "change_key": change_key}).first()
-        if row is None:
+    def copy_item(self, uow: UnitOfWork, source: Item, copy: Item, at: dt.datetime) -> None:
+        """Store ``copy`` (a new id, built by the caller from ``source``) and journal it as copied from it."""
+        conn = unit_of_work(uow).conn
+        row = codec.item_to_row(copy)
+        _INSERT_ITEM.execute(conn, row, column_keys=tuple(row))
+        self._write_values(conn, copy, replace=False)
+        uow.record(_item_entry(COPIED, copy, at, old_folder_id=source.folder_id, old_object_id=source.id))
+
+    def changed_since(self, conn: Readable, item_id: str, change_key: str) -> frozenset[str] | None:
+        """Keys changed after the version ``change_key`` names; None if this item never had that key, or that
+        version has aged out of the journal (the caller then assumes everything changed)."""
+        entries = journal.object_entries(conn, item_id)
+        base = next((e.version for e in entries if e.change_key == change_key and e.version is not None), None)
+        if base is None:
             return None
         keys: set[str] = set()
-        for (text,) in conn.execute(_CHANGES_AFTER, {"item_id": item_id, "version": row[0]}):
-            keys.update(json.loads(text))
+        for entry in entries:
+            if entry.version is not None and entry.version > base:
+                keys.update(entry.changes)
         return frozenset(keys)
 
-    def history(self, conn: Connection, item_id: str) -> list[dict[str, Any]]:
-        rows = conn.execute(select(item_versions).where(item_versions.c.item_id == item_id)
-                            .order_by(item_versions.c.version))
-        return [{"version": r.version, "change_key": r.change_key,
-                 "at": r.at.strftime("%Y-%m-%dT%H:%M:%SZ"), "changes": json.loads(r.changes)} for r in rows]
-
-    def _record_version(self, conn: Connection, item: Item, at: dt.datetime, changes: dict[str, Any]) -> None:
-        diff = {k: [codec.json_value(old), codec.json_value(new)] for k, (old, new) in changes.items()} \
-            if changes and isinstance(next(iter(changes.values())), tuple) else {}
-        _INSERT_VERSION.execute(conn, {"item_id": item.id, "version": item.version, "change_key": item.change_key,
-                                       "at": at.astimezone(dt.timezone.utc).replace(tzinfo=None),
-                                       "changes": json.dumps(diff)}, column_keys=_VERSION_COLUMNS)
+    def history(self, conn: Readable, item_id: str) -> list[dict[str, Any]]:
+        """The item's versions, oldest first: its journal entries that made one (created, modified, copied)."""
+        return [{"version": e.version, "change_key": e.change_key, "at": e.at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                 "changes": dict(e.changes)}
+                for e in journal.object_entries(conn, item_id) if e.event in (CREATED, MODIFIED, COPIED)]
 
     def _write_values(self, conn: Connection, item: Item, replace: bool) -> None:
         if replace:
@@ -221,30 +324,30 @@ class Store:
 
     # ---- folder hierarchy and counts (GetFolder, FindFolder) ----------------------------------------------
 
-    def mailbox_folders(self, conn: Connection, mailbox: str) -> list[Folder]:
+    def mailbox_folders(self, conn: Readable, mailbox: str) -> list[Folder]:
         """Every folder of a mailbox: a hierarchy has tens of folders, so FindFolder walks it in memory."""
-        return [_folder(r) for r in conn.execute(select(folders).where(folders.c.mailbox == mailbox.lower()))]
+        return [_folder(r) for r in connection_of(conn).execute(select(folders).where(folders.c.mailbox == mailbox.lower()))]
 
-    def item_counts(self, conn: Connection, folder_ids: list[str]) -> dict[str, int]:
+    def item_counts(self, conn: Readable, folder_ids: list[str]) -> dict[str, int]:
         """TotalCount per folder (folders holding no items are absent from the result)."""
         if not folder_ids:
             return {}
-        rows = conn.execute(select(items.c.folder_id, func.count()).where(items.c.folder_id.in_(folder_ids))
+        rows = connection_of(conn).execute(select(items.c.folder_id, func.count()).where(items.c.folder_id.in_(folder_ids))
                             .group_by(items.c.folder_id))
         return {folder_id: count for folder_id, count in rows}
 
-    def unread_counts(self, conn: Connection, folder_ids: list[str]) -> dict[str, int]:
+    def unread_counts(self, conn: Readable, folder_ids: list[str]) -> dict[str, int]:
         """UnreadCount per folder: its messages whose IsRead is false (folders without any are absent)."""
         if not folder_ids:
             return {}
-        rows = conn.execute(select(items.c.folder_id, func.count()).where(
+        rows = connection_of(conn).execute(select(items.c.folder_id, func.count()).where(
             items.c.folder_id.in_(folder_ids), items.c.message_is_read.is_(False)).group_by(items.c.folder_id))
         return {folder_id: count for folder_id, count in rows}
 
-    def child_folder_counts(self, conn: Connection, folder_ids: list[str]) -> dict[str, int]:
+    def child_folder_counts(self, conn: Readable, folder_ids: list[str]) -> dict[str, int]:
         """ChildFolderCount per folder (folders without children are absent from the result)."""
         if not folder_ids:
             return {}
-        rows = conn.execute(select(folders.c.parent_id, func.count()).where(folders.c.parent_id.in_(folder_ids))
+        rows = connection_of(conn).execute(select(folders.c.parent_id, func.count()).where(folders.c.parent_id.in_(folder_ids))
                             .group_by(folders.c.parent_id))
         return {parent_id: count for parent_id, count in rows}

@@ -63,15 +63,33 @@ items = Table(
     Index("ix_items_mailbox", "mailbox"),
 )
 
-#: every ChangeKey an item has had, with what changed to reach that version (D3, and the ChangeKey history)
-item_versions = Table(
-    "item_versions", metadata,
-    Column("item_id", String(128), primary_key=True),
-    Column("version", Integer, primary_key=True),
-    Column("change_key", String(512), nullable=False),
+#: every committed write, in commit order (store/journal.py): sync states, watermarks and the ChangeKey history
+#: (D3) are read from here. ``position`` is SQLite's rowid (writers are serialised) and, on PostgreSQL, taken
+#: from ``journal_head`` at commit time; no default and no sequence on either.
+change_journal = Table(
+    "change_journal", metadata,
+    Column("position", BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=False),
     Column("at", DateTime, nullable=False),
+    Column("mailbox", String(320), nullable=False),
+    Column("folder_id", String(128), nullable=True),
+    Column("object_id", String(128), nullable=False),
+    Column("object_kind", String(8), nullable=False),
+    Column("event", String(16), nullable=False),
+    Column("old_folder_id", String(128), nullable=True),
+    Column("old_object_id", String(128), nullable=True),
+    Column("version", Integer, nullable=True),
+    Column("change_key", String(512), nullable=True),
     Column("changes", Text, nullable=False),
-    Index("ix_item_versions_ck", "item_id", "change_key"),
+    Index("ix_change_journal_object", "object_id"),
+    Index("ix_change_journal_mailbox", "mailbox", "position"),
+)
+
+#: PostgreSQL's journal position counter: one row, updated by each committing writer (its row lock orders
+#: the commits). Unused on SQLite.
+journal_head = Table(
+    "journal_head", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("position", BigInteger, nullable=False),
 )
 
 #: one row per element of a multi-valued field or extended property, for "any element equals" restrictions

@@ -186,14 +186,14 @@ class SharedState:
     # ---- the clock ---------------------------------------------------------------------------------------
 
     def set_clock(self, frozen: dt.datetime | None, offset: dt.timedelta) -> None:
-        with self.store.write() as conn:
+        with self.store.state_transaction() as conn:
             conn.execute(update(shared_state).where(_ROW).values(
                 clock_frozen_us=None if frozen is None else _instant_us(frozen), clock_offset_us=_us(offset)))
 
     def advance_clock(self, delta: dt.timedelta) -> Snapshot:
         """Move the clock on by ``delta`` in one statement (two workers advancing at once both count)."""
         frozen, offset, step = shared_state.c.clock_frozen_us, shared_state.c.clock_offset_us, _us(delta)
-        with self.store.write() as conn:
+        with self.store.state_transaction() as conn:
             conn.execute(update(shared_state).where(_ROW).values(
                 clock_frozen_us=frozen + step,  # NULL stays NULL: a running clock moves by its offset instead
                 clock_offset_us=case((frozen.is_(None), offset + step), else_=offset)))
@@ -202,12 +202,12 @@ class SharedState:
     # ---- fault rules -------------------------------------------------------------------------------------
 
     def next_rule_number(self) -> int:
-        with self.store.write() as conn:
+        with self.store.state_transaction() as conn:
             return conn.execute(update(shared_state).where(_ROW).values(
                 fault_serial=shared_state.c.fault_serial + 1).returning(shared_state.c.fault_serial)).scalar_one()
 
     def add_rule(self, rule_id: str, position: int, spec: str, count: int | None) -> None:
-        with self.store.write() as conn:
+        with self.store.state_transaction() as conn:
             conn.execute(insert(fault_rules).values(id=rule_id, position=position, spec=spec, count=count, fired=0))
             _bump_faults(conn)
 
@@ -224,7 +224,7 @@ class SharedState:
         return row[0] if row else None
 
     def remove_rule(self, rule_id: str) -> bool:
-        with self.store.write() as conn:
+        with self.store.state_transaction() as conn:
             removed = conn.execute(delete(fault_rules).where(fault_rules.c.id == rule_id)).rowcount == 1
             if removed:
                 _bump_faults(conn)
@@ -232,7 +232,7 @@ class SharedState:
 
     def clear_rules(self) -> None:
         """No rules, and numbering starts again at f1."""
-        with self.store.write() as conn:
+        with self.store.state_transaction() as conn:
             conn.execute(delete(fault_rules))
             conn.execute(update(shared_state).where(_ROW).values(fault_serial=0))
             _bump_faults(conn)
@@ -260,7 +260,7 @@ class SharedState:
 
     def clear_entries(self) -> None:
         """Forget every entry: the base moves to the newest id, so numbering starts again at 1."""
-        with self.store.write() as conn:
+        with self.store.state_transaction() as conn:
             base = conn.execute(select(shared_state.c.ledger_base).where(_ROW).with_for_update()).scalar_one()
             newest = max(base, conn.execute(select(func.max(ledger_entries.c.id))).scalar() or 0)
             conn.execute(update(shared_state).where(_ROW).values(ledger_base=newest))

@@ -10,12 +10,12 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import and_, or_, select
-from sqlalchemy.engine import Connection
 
 from ..core import calendar
 from ..core.item import Item
 from . import codec
 from .schema import items
+from .unit_of_work import Readable, connection_of
 
 _UTC = dt.timezone.utc
 
@@ -24,11 +24,11 @@ def _naive(when: dt.datetime) -> dt.datetime:
     return when.astimezone(_UTC).replace(tzinfo=None)
 
 
-def calendar_view(conn: Connection, mailbox: str, folder_id: str, start: dt.datetime,
+def calendar_view(conn: Readable, mailbox: str, folder_id: str, start: dt.datetime,
                   end: dt.datetime) -> list[Item]:
     """Single items and occurrences overlapping the range, by start (an item ending exactly at ``start``
     counts, as in Exchange)."""
-    rows = conn.execute(select(items).where(
+    rows = connection_of(conn).execute(select(items).where(
         items.c.mailbox == mailbox.lower(), items.c.folder_id == folder_id, items.c.item_type == "CalendarItem",
         or_(items.c.calendar_recurrence.is_not(None),
             and_(items.c.calendar_start < _naive(end), items.c.calendar_end >= _naive(start)))))
@@ -46,9 +46,9 @@ def _name(item: Item) -> str:
     return (item.values.get("contacts:FileAs") or item.values.get("contacts:DisplayName") or "").casefold()
 
 
-def contacts_view(conn: Connection, mailbox: str, folder_id: str, initial: str | None,
+def contacts_view(conn: Readable, mailbox: str, folder_id: str, initial: str | None,
                   final: str | None) -> list[Item]:
-    rows = conn.execute(select(items).where(items.c.mailbox == mailbox.lower(), items.c.folder_id == folder_id,
+    rows = connection_of(conn).execute(select(items).where(items.c.mailbox == mailbox.lower(), items.c.folder_id == folder_id,
                                             items.c.item_type == "Contact"))
     found = [codec.item_from_row(row) for row in rows]
     low, high = (initial or "").casefold(), final.casefold() if final is not None else None

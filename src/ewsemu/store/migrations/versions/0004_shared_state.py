@@ -13,8 +13,8 @@ from typing import Sequence, Union
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0003_shared_state"
-down_revision: Union[str, Sequence[str], None] = "0002"
+revision: str = "0004_shared_state"
+down_revision: Union[str, Sequence[str], None] = "0003_change_journal"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
