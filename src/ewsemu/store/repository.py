@@ -120,7 +120,7 @@ class Store:
     def write(self) -> Iterator[UnitOfWork]:
         """A write transaction; its journal entries are appended just before it commits, and an exception out
         of the block rolls back the writes and their entries alike."""
-        with self.engine.connect().execution_options(write=True) as conn, conn.begin():
+        with self._transaction() as conn:
             uow = UnitOfWork(conn)
             try:
                 yield uow
@@ -133,6 +133,11 @@ class Store:
     def state_transaction(self) -> Iterator[Connection]:
         """A write transaction on the test double's own tables (:mod:`.shared_state`: fault rules, clock, ledger).
         They are no mailbox data, so nothing there is journaled; mailbox writes go through :meth:`write`."""
+        with self._transaction() as conn:
+            yield conn
+
+    @contextmanager
+    def _transaction(self) -> Iterator[Connection]:
         with self.engine.connect().execution_options(write=True) as conn, conn.begin():
             yield conn
 
@@ -210,11 +215,13 @@ class Store:
         return True
 
     def mailbox_display_name(self, conn: Readable, smtp: str) -> str:
-        row = connection_of(conn).execute(select(mailboxes.c.display_name).where(mailboxes.c.smtp == smtp.lower())).first()
+        row = connection_of(conn).execute(
+            select(mailboxes.c.display_name).where(mailboxes.c.smtp == smtp.lower())).first()
         return row[0] if row else smtp
 
     def mailbox_exists(self, conn: Readable, smtp: str) -> bool:
-        return connection_of(conn).execute(select(mailboxes.c.smtp).where(mailboxes.c.smtp == smtp.lower())).first() is not None
+        return connection_of(conn).execute(
+            select(mailboxes.c.smtp).where(mailboxes.c.smtp == smtp.lower())).first() is not None
 
     def distinguished_folder(self, conn: Readable, mailbox: str, name: str) -> Folder | None:
         row = connection_of(conn).execute(select(folders).where(and_(folders.c.mailbox == mailbox.lower(),
@@ -227,7 +234,8 @@ class Store:
         return _folder(row) if row else None
 
     def child_folders(self, conn: Readable, parent_id: str) -> list[Folder]:
-        return [_folder(r) for r in connection_of(conn).execute(select(folders).where(folders.c.parent_id == parent_id))]
+        rows = connection_of(conn).execute(select(folders).where(folders.c.parent_id == parent_id))
+        return [_folder(r) for r in rows]
 
     # ---- items --------------------------------------------------------------------------------------------
 
@@ -243,10 +251,7 @@ class Store:
 
     def insert_item(self, uow: UnitOfWork, item: Item, at: dt.datetime,
                     changes: dict[str, Any] | None = None) -> None:
-        conn = unit_of_work(uow).conn
-        row = codec.item_to_row(item)
-        _INSERT_ITEM.execute(conn, row, column_keys=tuple(row))
-        self._write_values(conn, item, replace=False)
+        self._insert_row(unit_of_work(uow).conn, item)
         uow.record(_item_entry(CREATED, item, at, changes))
 
     def update_item(self, uow: UnitOfWork, item: Item, read_version: int, at: dt.datetime,
@@ -290,10 +295,7 @@ class Store:
 
     def copy_item(self, uow: UnitOfWork, source: Item, copy: Item, at: dt.datetime) -> None:
         """Store ``copy`` (a new id, built by the caller from ``source``) and journal it as copied from it."""
-        conn = unit_of_work(uow).conn
-        row = codec.item_to_row(copy)
-        _INSERT_ITEM.execute(conn, row, column_keys=tuple(row))
-        self._write_values(conn, copy, replace=False)
+        self._insert_row(unit_of_work(uow).conn, copy)
         uow.record(_item_entry(COPIED, copy, at, old_folder_id=source.folder_id, old_object_id=source.id))
 
     def changed_since(self, conn: Readable, item_id: str, change_key: str) -> frozenset[str] | None:
@@ -315,6 +317,11 @@ class Store:
                  "changes": dict(e.changes)}
                 for e in journal.object_entries(conn, item_id) if e.event in (CREATED, MODIFIED, COPIED)]
 
+    def _insert_row(self, conn: Connection, item: Item) -> None:
+        row = codec.item_to_row(item)
+        _INSERT_ITEM.execute(conn, row, column_keys=tuple(row))
+        self._write_values(conn, item, replace=False)
+
     def _write_values(self, conn: Connection, item: Item, replace: bool) -> None:
         if replace:
             conn.execute(_DELETE_VALUES, {"item_id": item.id})
@@ -326,14 +333,16 @@ class Store:
 
     def mailbox_folders(self, conn: Readable, mailbox: str) -> list[Folder]:
         """Every folder of a mailbox: a hierarchy has tens of folders, so FindFolder walks it in memory."""
-        return [_folder(r) for r in connection_of(conn).execute(select(folders).where(folders.c.mailbox == mailbox.lower()))]
+        rows = connection_of(conn).execute(select(folders).where(folders.c.mailbox == mailbox.lower()))
+        return [_folder(r) for r in rows]
 
     def item_counts(self, conn: Readable, folder_ids: list[str]) -> dict[str, int]:
         """TotalCount per folder (folders holding no items are absent from the result)."""
         if not folder_ids:
             return {}
-        rows = connection_of(conn).execute(select(items.c.folder_id, func.count()).where(items.c.folder_id.in_(folder_ids))
-                            .group_by(items.c.folder_id))
+        rows = connection_of(conn).execute(
+            select(items.c.folder_id, func.count()).where(items.c.folder_id.in_(folder_ids))
+            .group_by(items.c.folder_id))
         return {folder_id: count for folder_id, count in rows}
 
     def unread_counts(self, conn: Readable, folder_ids: list[str]) -> dict[str, int]:
@@ -348,6 +357,7 @@ class Store:
         """ChildFolderCount per folder (folders without children are absent from the result)."""
         if not folder_ids:
             return {}
-        rows = connection_of(conn).execute(select(folders.c.parent_id, func.count()).where(folders.c.parent_id.in_(folder_ids))
-                            .group_by(folders.c.parent_id))
+        rows = connection_of(conn).execute(
+            select(folders.c.parent_id, func.count()).where(folders.c.parent_id.in_(folder_ids))
+            .group_by(folders.c.parent_id))
         return {parent_id: count for parent_id, count in rows}
