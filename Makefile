@@ -57,7 +57,7 @@ test-matrix: test $(MATRIX_PYTHONS:%=test-sqlite-%)
 $(MATRIX_PYTHONS:%=test-sqlite-%): test-sqlite-%: .venv-%/.installed
 	EWSEMU_TEST_DATABASE=sqlite .venv-$*/bin/python -m pytest
 
-# Debian's Chromium and chromedriver, for the dashboard's browser test (tests/test_dashboard.py; skipped without
+# Debian's Chromium and chromedriver, for the dashboard's browser test (tests/double/test_dashboard.py; skipped without
 # them, except with CI=true). Installing needs root, as in CI, which runs this before `make test`.
 browser:
 	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \

@@ -1,6 +1,6 @@
 // The EWS Managed API's JavaScript port as an integration would use it against ewsemu:
 // Autodiscover (SOAP GetUserSettings) finds the EWS URL from an e-mail address, then a task is created and
-// bound over NTLM (@ewsjs/xhr). Run by tests/test_connect_js.py:
+// bound over NTLM (@ewsjs/xhr). Run by tests/e2e/test_connect_js.py:
 //   node autodiscover_bind.js AUTODISCOVER_URL EMAIL USER PASSWORD SUBJECT
 // prints one JSON line: {"ewsUrl", "settings", "taskId", "subject", "status"} or {"error"}.
 const ews = require("ews-javascript-api");

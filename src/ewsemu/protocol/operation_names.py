@@ -1,7 +1,7 @@
 """The names of Exchange's EWS operations (Exchange 2016 / Exchange Online), as documented publicly.
 
 Only used to tell "an EWS operation ewsemu does not implement" (a clear ErrorInvalidOperation fault) from
-"not an EWS operation at all" (a schema fault, as Exchange answers). tests/test_limits.py checks every name
+"not an EWS operation at all" (a schema fault, as Exchange answers). tests/protocol/test_limits.py checks every name
 against Microsoft's published WSDL.
 """
 from __future__ import annotations

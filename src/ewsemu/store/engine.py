@@ -48,7 +48,7 @@ def make_engine(url: str) -> Engine:
 def _enable_wal(dbapi_conn: sqlite3.Connection, patience: float = 30.0) -> None:
     """Switch the file to WAL (a no-op once it is). The switch needs an exclusive lock and SQLite answers
     "database is locked" at once instead of waiting out the busy timeout, so several workers opening a fresh
-    file together (tests/test_migrations.py) retry for as long as the busy timeout would have waited."""
+    file together (tests/store/test_migrations.py) retry for as long as the busy timeout would have waited."""
     deadline = time.monotonic() + patience
     while True:
         try:
@@ -65,7 +65,7 @@ def _server_engine(url: str) -> Engine:
     one failed ping rather than a failed request.
 
     Commits do not wait for the WAL flush (``synchronous_commit=off``), the same promise as SQLite's
-    synchronous=NORMAL above: everything acknowledged survives a crash of ewsemu (tests/test_crash.py), and a
+    synchronous=NORMAL above: everything acknowledged survives a crash of ewsemu (tests/store/test_crash.py), and a
     crash of the database machine may lose the last fraction of a second. It saves ~190 µs per ItemChange.
     Ask for full durability in the URL: ``…?options=-csynchronous_commit%3Don``.
     """

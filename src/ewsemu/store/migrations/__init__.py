@@ -8,7 +8,7 @@ migrates its own database.
 Adding a stored field to the registry (or any change to ``store/schema.py``) needs a new revision:
 ``make migration MESSAGE="add task:Foo"`` (``python -m ewsemu.store.migrations revision "…"``) autogenerates
 it by comparing a database at head with ``schema.metadata``; review it, keep it, and
-``tests/test_migrations.py`` checks that head and the metadata agree on SQLite and PostgreSQL.
+``tests/store/test_migrations.py`` checks that head and the metadata agree on SQLite and PostgreSQL.
 """
 from __future__ import annotations
 

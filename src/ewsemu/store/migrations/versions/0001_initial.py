@@ -5,7 +5,7 @@ Revises:
 Create Date: 2026-01-13
 
 A frozen rendering of ``store/schema.py`` as it stood: later registry additions are new revisions, never
-edits here (``tests/test_migrations.py`` fails when the two disagree).
+edits here (``tests/store/test_migrations.py`` fails when the two disagree).
 """
 from typing import Sequence, Union
 
