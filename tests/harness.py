@@ -78,6 +78,12 @@ class Ews:
         _RESPONSES.append(r.body)
         return r
 
+    def post(self, envelope: bytes, user: str | None = None) -> Response:
+        """A whole SOAP envelope as written (a golden request), recorded like every call."""
+        r = self.client.post(envelope, user=user or self.user)
+        _RESPONSES.append(r.body)
+        return r
+
     def create_response(self, wrapper: str, props: str, *, md: str | None = None, smi: str | None = None,
                         folder: str | None = None, user: str | None = None, headers: str | None = None) -> Response:
         saved = f"<m:SavedItemFolderId>{folder}</m:SavedItemFolderId>" if folder else ""
