@@ -6,7 +6,8 @@ Responses are normalised before comparison, so they do not depend on generated v
 * ItemIds the server made up become ``ITEM-1``, ``ITEM-2``, … and ChangeKeys ``CK-1``, ``CK-2``, … in order of
   first appearance within the scenario (pinned fixture Ids and ChangeKeys stay as they are). A request may use
   those labels; they are replaced by the real values before it is sent.
-* Folder Ids become ``FOLDER-<distinguished name>`` and their ChangeKeys ``FOLDERCK-<distinguished name>``.
+* Folder Ids become ``FOLDER-<distinguished name>`` and their ChangeKeys ``FOLDERCK-<distinguished name>``;
+  folders a scenario creates get ``FOLDER-1``, ``FOLDER-2``, … (their ChangeKeys ``CK-n``).
 * The server's own timestamps (DateTimeCreated, DateTimeReceived, DateTimeSent, LastModifiedTime) become
   ``2000-01-01T00:00:00Z``.
 
@@ -48,7 +49,7 @@ class Labels:
         for folder_id, name in folders.items():
             self.to_label[folder_id] = f"FOLDER-{name}"
             self.to_label[IdFactory.change_key(folder_id, 1)] = f"FOLDERCK-{name}"
-        self._counts = {"ITEM": 0, "CK": 0}
+        self._counts = {"ITEM": 0, "FOLDER": 0, "CK": 0}
 
     def label(self, value: str, kind: str) -> str:
         if value not in self.to_label:
@@ -69,8 +70,8 @@ def normalise(body: bytes, labels: Labels) -> etree._Element:
     for el in root.iter():
         if not isinstance(el.tag, str):
             continue
-        if el.tag in (f"{{{NS['t']}}}ItemId", f"{{{NS['t']}}}ParentFolderId"):
-            kind = "ITEM"
+        if el.tag in (f"{{{NS['t']}}}ItemId", f"{{{NS['t']}}}ParentFolderId", f"{{{NS['t']}}}FolderId"):
+            kind = "FOLDER" if el.tag != f"{{{NS['t']}}}ItemId" else "ITEM"
             if el.get("Id") is not None:
                 el.set("Id", labels.label(el.get("Id"), kind))
             if el.get("ChangeKey") is not None:

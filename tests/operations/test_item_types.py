@@ -8,7 +8,7 @@ import pytest
 from alembic import command
 from exchangelib import CalendarItem, Contact, Message, Task
 from exchangelib.indexed_properties import EmailAddress
-from sqlalchemy import MetaData, Table
+from sqlalchemy import MetaData, Table, select
 
 from ewsemu.core import fields as F
 from ewsemu.core.apply import ApplyContext, create_item
@@ -173,8 +173,10 @@ def test_a_task_stored_before_revision_0002_reads_the_same_after(tmp_path) -> No
             command.downgrade(cfg, "0001")
             conn.commit()
             with conn.begin():  # a task as revision 0001's items table holds it
-                folder = store.distinguished_folder(conn, "alice@example.com", "tasks")
-                task = create_item("Task", [subject], actx, mailbox="alice@example.com", folder_id=folder.id,
+                folders = Table("folders", MetaData(), autoload_with=conn)  # as revision 0001 has it
+                folder_id = conn.execute(select(folders.c.id).where(folders.c.mailbox == "alice@example.com",
+                                                                    folders.c.distinguished == "tasks")).scalar_one()
+                task = create_item("Task", [subject], actx, mailbox="alice@example.com", folder_id=folder_id,
                                    owner="alice")
                 table = Table("items", MetaData(), autoload_with=conn)
                 conn.execute(table.insert(), {k: v for k, v in codec.item_to_row(task).items() if k in table.c})

@@ -99,7 +99,7 @@ def _field_for(path: Path, item_type: str) -> FieldDef:
     return f
 
 
-def _check_single_property(change: FieldChange) -> None:
+def check_single_property(change: FieldChange) -> None:
     if len(change.found) != 1:
         raise EwsError("ErrorIncorrectUpdatePropertyCount")
     found = change.found[0]
@@ -191,7 +191,7 @@ def _delete(w: Item, f: FieldDef, stored: Item, s: _Scratch) -> None:
 
 def _apply_change(w: Item, change: FieldChange, stored: Item, s: _Scratch, ctx: ApplyContext) -> None:
     if change.action is not Action.DELETE:
-        _check_single_property(change)
+        check_single_property(change)
     path = change.path
     s.named.add(path.key)
     if isinstance(path, ExtendedFieldURI):

@@ -14,7 +14,7 @@ addressed by :data:`INDEXED`: FieldURI + FieldIndex -> the dictionary property t
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Iterable
 
 # Value kinds understood by ewsemu.protocol.codecs and ewsemu.store.
@@ -481,3 +481,89 @@ _BY_ELEMENT: dict[tuple[str, str], FieldDef] = {
 def by_element(item_type: str, element: str) -> FieldDef | None:
     """The field an element of an ``item_type`` wrapper carries (e.g. ``("Task", "Status")``)."""
     return _BY_ELEMENT.get((item_type if item_type in ITEM_TYPES else "Item", element))
+
+
+# ---- folders ------------------------------------------------------------------------------------------------
+# The same registry for folders: BaseFolderType's children, then each folder type's own, in schema order, with
+# the item rows' flags (here "s" = stored in the folders table, in a column named after the element). Folder
+# properties carry FieldURIs of their own ("folder:…"), so they have a table of their own and never become item
+# columns. Extended properties sit after ChildFolderCount (FOLDER_EXTENDED_AFTER).
+PERMISSION_SET, CALENDAR_PERMISSION_SET, SEARCH_PARAMETERS, DISTINGUISHED_ID = (
+    "permission_set", "calendar_permission_set", "search_parameters", "distinguished_id")
+_BASE_FOLDER = [
+    ("FolderId", FOLDERID, "rn"),
+    ("ParentFolderId", FOLDERID, "rn"),
+    # set once; afterwards only to the value it has (ErrorObjectTypeChanged otherwise)
+    ("FolderClass", STRING, "ns"),
+    ("DisplayName", STRING, "ns"),
+    ("TotalCount", INT, "rn"),
+    ("ChildFolderCount", INT, "rn"),
+    ("ManagedFolderInformation", OPAQUE, "rnq"),
+    ("EffectiveRights", EFFECTIVE_RIGHTS, "rnq"),
+    ("DistinguishedFolderId", DISTINGUISHED_ID, "rnq"),
+    ("PolicyTag", OPAQUE, "rnq"),
+    ("ArchiveTag", OPAQUE, "rnq"),
+]
+_FOLDER_OWN = [
+    # deleting it resets the ACL to a new folder's (exchangelib's save() deletes it when it has none)
+    ("PermissionSet", PERMISSION_SET, "sdq"),
+    ("UnreadCount", INT, "rn"),
+]
+_CALENDAR_FOLDER = [
+    ("SharingEffectiveRights", ENUM, "rnq"),
+    ("PermissionSet", CALENDAR_PERMISSION_SET, "sdq"),
+]
+_CONTACTS_FOLDER = [
+    ("SharingEffectiveRights", ENUM, "rnq"),
+    ("PermissionSet", PERMISSION_SET, "sdq"),
+    ("SourceId", STRING, "rnq"),
+    ("AccountName", STRING, "rnq"),
+]
+_SEARCH_FOLDER = [("SearchParameters", SEARCH_PARAMETERS, "snq")]
+PREFIX.update({"BaseFolder": "folder", "Folder": "folder", "CalendarFolder": "folder", "ContactsFolder": "folder",
+               "SearchFolder": "folder"})
+#: folder type (element name) -> owners in schema order (TasksFolderType and SearchFolderType extend FolderType)
+FOLDER_TYPES: dict[str, tuple[str, ...]] = {
+    "Folder": ("BaseFolder", "Folder"),
+    "CalendarFolder": ("BaseFolder", "CalendarFolder"),
+    "ContactsFolder": ("BaseFolder", "ContactsFolder"),
+    "SearchFolder": ("BaseFolder", "Folder", "SearchFolder"),
+    "TasksFolder": ("BaseFolder", "Folder"),
+}
+#: position of a folder's ExtendedProperty elements (after ChildFolderCount)
+FOLDER_EXTENDED_AFTER = "folder:ChildFolderCount"
+_FOLDER_OWNED: dict[str, list[FieldDef]] = {
+    owner: [replace(f, column=_snake(f.element) if f.column else None) for f in _build(owner, rows, {})]
+    for owner, rows in (("BaseFolder", _BASE_FOLDER), ("Folder", _FOLDER_OWN), ("CalendarFolder", _CALENDAR_FOLDER),
+                        ("ContactsFolder", _CONTACTS_FOLDER), ("SearchFolder", _SEARCH_FOLDER))}
+#: every folder property by FieldURI, with the flags of the first owner that has it
+FOLDER_FIELDS: dict[str, FieldDef] = {}
+for _defs in _FOLDER_OWNED.values():
+    for _f in _defs:
+        FOLDER_FIELDS.setdefault(_f.uri, _f)
+_FIELDS_OF_FOLDER: dict[str, list[FieldDef]] = {
+    folder_type: [f for owner in owners for f in _FOLDER_OWNED[owner]] for folder_type, owners in FOLDER_TYPES.items()}
+_BY_FOLDER_URI: dict[tuple[str, str], FieldDef] = {
+    (folder_type, f.uri): f for folder_type, defs in _FIELDS_OF_FOLDER.items() for f in defs}
+_BY_FOLDER_ELEMENT: dict[tuple[str, str], FieldDef] = {
+    (folder_type, f.element): f for folder_type, defs in _FIELDS_OF_FOLDER.items() for f in defs}
+
+
+def folder_fields_of(folder_type: str) -> list[FieldDef]:
+    """The properties a folder type carries, in schema order."""
+    return _FIELDS_OF_FOLDER[folder_type]
+
+
+def folder_field(uri: str) -> FieldDef | None:
+    """A folder property by FieldURI (with the flags of the first type that has it)."""
+    return FOLDER_FIELDS.get(uri)
+
+
+def folder_field_of(folder_type: str, uri: str) -> FieldDef | None:
+    """The property ``uri`` names on a folder of ``folder_type``, with that type's flags; None if it has none."""
+    return _BY_FOLDER_URI.get((folder_type, uri))
+
+
+def folder_by_element(folder_type: str, element: str) -> FieldDef | None:
+    """The property an element of a folder element carries (``("Folder", "DisplayName")``)."""
+    return _BY_FOLDER_ELEMENT.get((folder_type, element))

@@ -4,9 +4,11 @@ and the :class:`StoredMailbox` that holds them."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from .ids import IdFactory
+from .permissions import PermissionSet
 
 #: distinguished folders every mailbox gets: name -> (display name, folder class, parent)
 DISTINGUISHED: dict[str, tuple[str, str | None, str | None]] = {
@@ -29,6 +31,17 @@ DISTINGUISHED: dict[str, tuple[str, str | None, str | None]] = {
 
 
 @dataclass(frozen=True)
+class SearchParameters:
+    """What a search folder shows: the items of its base folders (and their subfolders, Deep) that match its
+    restriction. The restriction is kept as the client wrote it (``t:Restriction``, serialised by protocol), so
+    it is read back and evaluated exactly as given."""
+
+    traversal: str  # Shallow | Deep
+    restriction: str
+    base_folder_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Folder:
     id: str
     mailbox: str
@@ -37,10 +50,44 @@ class Folder:
     display_name: str
     folder_class: str | None
     version: int
+    #: the ACL; None is a new folder's (core.permissions.default_set)
+    permissions: PermissionSet | None = None
+    #: extended (MAPI) properties by key, as items keep them (core.item.ExtendedValue)
+    extended: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    #: set for a search folder
+    search: SearchParameters | None = None
 
     @property
     def change_key(self) -> str:
         return IdFactory.change_key(self.id, self.version)
+
+    @property
+    def folder_type(self) -> str:
+        return folder_type(self.folder_class, self.search is not None)
+
+
+#: folder class -> folder type, matched on the class or a dotted sub-class (IPF.Task.Custom is still tasks)
+_TYPE_BY_CLASS = (("IPF.Task", "TasksFolder"), ("IPF.Appointment", "CalendarFolder"), ("IPF.Contact", "ContactsFolder"))
+#: the folder class a typed folder element is created with (a generic t:Folder keeps the class it is given)
+CLASS_OF_TYPE: dict[str, str] = {"TasksFolder": "IPF.Task", "CalendarFolder": "IPF.Appointment",
+                                 "ContactsFolder": "IPF.Contact", "SearchFolder": "IPF.Note"}
+
+
+def folder_type(folder_class: str | None, search: bool = False) -> str:
+    """The element Exchange answers a folder with: it follows the folder class, not the element it was
+    created with (a t:Folder of class IPF.Task is a t:TasksFolder)."""
+    if search:
+        return "SearchFolder"
+    cls = folder_class or ""
+    for prefix, name in _TYPE_BY_CLASS:
+        if cls == prefix or cls.startswith(prefix + "."):
+            return name
+    return "Folder"
+
+
+def same_name(a: str, b: str) -> bool:
+    """Sibling folder names clash case-insensitively (ErrorFolderExists)."""
+    return a.casefold() == b.casefold()
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,17 @@ def resolve_folder(conn, ctx: RequestContext, ref: FolderRef) -> Folder:
     return folder
 
 
+def existing_folder(conn, ctx: RequestContext, ref: FolderRef) -> Folder:
+    """The folder a write names: as :func:`resolve_folder`, but a well-formed FolderId of a folder that does
+    not exist (any more) is ErrorItemNotFound, as Exchange answers UpdateFolder, DeleteFolder and MoveFolder."""
+    try:
+        return resolve_folder(conn, ctx, ref)
+    except EwsError as err:
+        if err.code == "ErrorFolderNotFound" and not ref.distinguished:
+            raise EwsError("ErrorItemNotFound") from None
+        raise
+
+
 def ensure_named_mailboxes(ctx: RequestContext, refs: Iterable[FolderRef | object]) -> None:
     """Create the mailboxes the request may open before its transaction starts (creating one writes, and
     SQLite cannot nest that transaction in another). Anything but a FolderRef (an element's parse error) is

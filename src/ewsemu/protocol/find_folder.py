@@ -9,7 +9,7 @@ from lxml import etree
 
 from ..core import query as Q
 from ..core.errors import EwsError
-from .folders import FolderRef, FolderView, Predicate, folder_refs, folder_restriction, render_folder, wanted
+from .folders import FolderProps, FolderRef, FolderView, Predicate, folder_refs, folder_restriction, render_folder, wanted
 from .items import parse_shape
 from .namespaces import m, t
 
@@ -17,7 +17,7 @@ from .namespaces import m, t
 @dataclass(frozen=True)
 class FindFolderRequest:
     traversal: str  # Shallow | Deep | SoftDeleted
-    uris: frozenset[str]
+    props: FolderProps
     paging: Q.View
     #: the Restriction's predicate, or the error parsing it gave (every parent folder's message reports it)
     restriction: Predicate | EwsError | None
@@ -76,4 +76,4 @@ def render_success(request: FindFolderRequest, page: FolderPage, msg: etree._Ele
     folders = etree.SubElement(etree.SubElement(msg, m("RootFolder"), _attributes(page.position, page.total)),
                                t("Folders"))
     for view in page.views:
-        render_folder(view, request.uris, folders)
+        render_folder(view, request.props, folders)

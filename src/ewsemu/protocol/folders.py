@@ -1,35 +1,40 @@
-"""Folder elements for a FolderShape (GetFolder, FindFolder), in the schema's element order.
+"""Folder elements: rendered for a FolderShape (GetFolder, FindFolder, CreateFolder, …) in the registry's order
+(core/fields.py, FOLDER_TYPES), and decoded from a folder element (CreateFolder, UpdateFolder).
 
-The element name follows the folder class as Exchange does (``t:TasksFolder`` for IPF.Task, …), and each
-element type has its own tail after the BaseFolderType children: ``t:CalendarFolder`` and
-``t:ContactsFolder`` have no UnreadCount, and the calendar's PermissionSet is a CalendarPermissionSet.
+The element name follows the folder class as Exchange does (``t:TasksFolder`` for IPF.Task, …;
+core.folders.folder_type), and each element type has its own tail after the BaseFolderType children:
+``t:CalendarFolder`` and ``t:ContactsFolder`` have no UnreadCount, and the calendar's PermissionSet is a
+CalendarPermissionSet.
 
 FindFolder restrictions are evaluated over the same :class:`FolderView` values: a mailbox has tens of
 folders, so they are filtered in memory rather than in SQL.
 """
 from __future__ import annotations
 
+import datetime as dt
 import re
 import unicodedata
 from dataclasses import dataclass
-from typing import Callable
+from typing import Any, Callable
 
 from lxml import etree
 
+from ..core import fields as F
+from ..core.changes import Action, FieldChange, UNPARSED
 from ..core.errors import EwsError
 from ..core.folders import Folder
-from ..core.paths import FieldURI
-from .items import Shape
+from ..core.paths import FieldURI, Path
+from ..core.permissions import default_set
+from .items import Shape, decode_extended, render_extended
 from .namespaces import local, t
 from .paths import parse_path
-
-#: folder class -> element, matched on the class or a dotted sub-class (IPF.Task.Custom is still tasks)
-_ELEMENT_BY_CLASS = (("IPF.Task", "TasksFolder"), ("IPF.Appointment", "CalendarFolder"),
-                     ("IPF.Contact", "ContactsFolder"))
+from .permissions_xml import parse_permission_set, render_permission_set
+from .restrictions import parse_expression
 
 _ID_ONLY = frozenset({"folder:FolderId"})
 _DEFAULT = _ID_ONLY | {"folder:DisplayName", "folder:TotalCount", "folder:ChildFolderCount", "folder:UnreadCount"}
-_ALL = _DEFAULT | {"folder:ParentFolderId", "folder:FolderClass", "folder:EffectiveRights", "folder:PermissionSet"}
+_ALL = _DEFAULT | {"folder:ParentFolderId", "folder:FolderClass", "folder:EffectiveRights", "folder:PermissionSet",
+                   "folder:SearchParameters"}
 _BASE_SHAPES = {"IdOnly": _ID_ONLY, "Default": _DEFAULT, "AllProperties": _ALL}
 
 #: the owner's rights on every folder of the mailbox (there are no delegates or folder permissions yet)
@@ -48,18 +53,22 @@ class FolderView:
     unread_count: int = 0
 
 
+@dataclass(frozen=True)
+class FolderProps:
+    """What a FolderShape asks for: folder FieldURIs, and the extended properties by key (None: all of them)."""
+
+    uris: frozenset[str]
+    extended: frozenset[str] | None = frozenset()
+
+
 def element_name(folder: Folder) -> str:
-    cls = folder.folder_class or ""
-    for prefix, name in _ELEMENT_BY_CLASS:
-        if cls == prefix or cls.startswith(prefix + "."):
-            return name
-    return "Folder"
+    return folder.folder_type
 
 
-def wanted(shape: Shape) -> frozenset[str]:
-    """The folder FieldURIs a shape asks for; unknown and extended paths are ignored (folders have none)."""
+def wanted(shape: Shape) -> FolderProps:
+    """The folder properties a shape asks for; paths folders do not have are ignored."""
     extra = {p.uri for p in shape.additional if isinstance(p, FieldURI)}
-    return _BASE_SHAPES.get(shape.base, _ID_ONLY) | extra
+    return FolderProps(_BASE_SHAPES.get(shape.base, _ID_ONLY) | extra, shape.extended_keys)
 
 
 def _folder_id(parent: etree._Element, tag: str, folder: Folder) -> None:
@@ -76,32 +85,8 @@ def _effective_rights(parent: etree._Element) -> None:
         etree.SubElement(rights, t(name)).text = "true"
 
 
-def _permission(parent: etree._Element, tag: str, user: str, read: str, level_tag: str, level: str) -> None:
-    """One ACL entry granting nothing beyond ``read``: the Default and Anonymous entries of a new mailbox."""
-    perm = etree.SubElement(parent, t(tag))
-    etree.SubElement(etree.SubElement(perm, t("UserId")), t("DistinguishedUser")).text = user
-    for flag in ("CanCreateItems", "CanCreateSubFolders", "IsFolderOwner", "IsFolderVisible", "IsFolderContact"):
-        _text(perm, flag, "false")
-    _text(perm, "EditItems", "None")
-    _text(perm, "DeleteItems", "None")
-    _text(perm, "ReadItems", read)
-    _text(perm, level_tag, level)
-
-
-def _permission_set(parent: etree._Element, calendar: bool) -> None:
-    """Exchange's defaults: nobody else sees anything, except free/busy times of the calendar."""
-    pset = etree.SubElement(parent, t("PermissionSet"))
-    if calendar:
-        perms = etree.SubElement(pset, t("CalendarPermissions"))
-        _permission(perms, "CalendarPermission", "Default", "TimeOnly", "CalendarPermissionLevel", "FreeBusyTimeOnly")
-        _permission(perms, "CalendarPermission", "Anonymous", "None", "CalendarPermissionLevel", "None")
-    else:
-        perms = etree.SubElement(pset, t("Permissions"))
-        for user in ("Default", "Anonymous"):
-            _permission(perms, "Permission", user, "None", "PermissionLevel", "None")
-
-
-Renderer = Callable[[etree._Element, FolderView], None]
+def _permission_set(el: etree._Element, view: FolderView, calendar: bool) -> None:
+    render_permission_set(view.folder.permissions or default_set(calendar), calendar, el)
 
 
 def _parent_folder_id(el: etree._Element, view: FolderView) -> None:
@@ -119,34 +104,112 @@ def _distinguished_id(el: etree._Element, view: FolderView) -> None:
         _text(el, "DistinguishedFolderId", view.folder.distinguished)
 
 
-_BASE: tuple[tuple[str, Renderer], ...] = (
-    ("folder:FolderId", lambda el, v: _folder_id(el, "FolderId", v.folder)),
-    ("folder:ParentFolderId", _parent_folder_id),
-    ("folder:FolderClass", _folder_class),
-    ("folder:DisplayName", lambda el, v: _text(el, "DisplayName", v.folder.display_name)),
-    ("folder:TotalCount", lambda el, v: _text(el, "TotalCount", v.total_count)),
-    ("folder:ChildFolderCount", lambda el, v: _text(el, "ChildFolderCount", v.child_folder_count)),
-    ("folder:EffectiveRights", lambda el, v: _effective_rights(el)),
-    ("folder:DistinguishedFolderId", _distinguished_id),
-)
-_SHARING_RIGHTS = ("folder:SharingEffectiveRights", lambda el, v: _text(el, "SharingEffectiveRights", "FullDetails"))
-_TAILS: dict[str, tuple[tuple[str, Renderer], ...]] = {
-    "Folder": (("folder:PermissionSet", lambda el, v: _permission_set(el, calendar=False)),
-               ("folder:UnreadCount", lambda el, v: _text(el, "UnreadCount", v.unread_count))),
-    "CalendarFolder": (_SHARING_RIGHTS, ("folder:PermissionSet", lambda el, v: _permission_set(el, calendar=True))),
-    "ContactsFolder": (_SHARING_RIGHTS, ("folder:PermissionSet", lambda el, v: _permission_set(el, calendar=False))),
+def _search_parameters(el: etree._Element, view: FolderView) -> None:
+    search = view.folder.search
+    if search is None:
+        return
+    params = etree.SubElement(el, t("SearchParameters"), Traversal=search.traversal)
+    params.append(etree.fromstring(search.restriction))
+    base = etree.SubElement(params, t("BaseFolderIds"))
+    for folder_id in search.base_folder_ids:
+        etree.SubElement(base, t("FolderId"), Id=folder_id)
+
+
+Renderer = Callable[[etree._Element, FolderView], None]
+#: how each folder property is written; a property without one (ManagedFolderInformation, PolicyTag, …) is
+#: one ewsemu's folders never have, and is left out as Exchange leaves out what a folder lacks
+_RENDERERS: dict[str, Renderer] = {
+    "folder:FolderId": lambda el, v: _folder_id(el, "FolderId", v.folder),
+    "folder:ParentFolderId": _parent_folder_id,
+    "folder:FolderClass": _folder_class,
+    "folder:DisplayName": lambda el, v: _text(el, "DisplayName", v.folder.display_name),
+    "folder:TotalCount": lambda el, v: _text(el, "TotalCount", v.total_count),
+    "folder:ChildFolderCount": lambda el, v: _text(el, "ChildFolderCount", v.child_folder_count),
+    "folder:EffectiveRights": lambda el, v: _effective_rights(el),
+    "folder:DistinguishedFolderId": _distinguished_id,
+    "folder:UnreadCount": lambda el, v: _text(el, "UnreadCount", v.unread_count),
+    "folder:SharingEffectiveRights": lambda el, v: _text(el, "SharingEffectiveRights", "FullDetails"),
+    "folder:SearchParameters": _search_parameters,
 }
-_TAILS["TasksFolder"] = _TAILS["Folder"]
+_BY_KIND: dict[str, Renderer] = {
+    F.PERMISSION_SET: lambda el, v: _permission_set(el, v, calendar=False),
+    F.CALENDAR_PERMISSION_SET: lambda el, v: _permission_set(el, v, calendar=True),
+}
 
 
-def render_folder(view: FolderView, uris: frozenset[str], parent: etree._Element) -> etree._Element:
-    """Append the folder's element with the properties in ``uris`` (see :func:`wanted`), absent ones omitted."""
-    name = element_name(view.folder)
-    el = etree.SubElement(parent, t(name))
-    for uri, render in _BASE + _TAILS[name]:
-        if uri in uris:
-            render(el, view)
+def render_folder(view: FolderView, props: FolderProps, parent: etree._Element) -> etree._Element:
+    """Append the folder's element with the properties ``props`` names, in schema order, absent ones omitted."""
+    folder = view.folder
+    el = etree.SubElement(parent, t(folder.folder_type))
+    for f in F.folder_fields_of(folder.folder_type):
+        if f.uri in props.uris:
+            render = _RENDERERS.get(f.uri) or _BY_KIND.get(f.kind)
+            if render is not None:
+                render(el, view)
+        if f.uri == F.FOLDER_EXTENDED_AFTER and folder.extended:
+            render_extended(folder.extended, props.extended, el)
     return el
+
+
+def render_folder_id(folder: Folder, parent: etree._Element) -> etree._Element:
+    """The folder's element holding only its FolderId (what CreateFolder, UpdateFolder, … answer)."""
+    el = etree.SubElement(parent, t(folder.folder_type))
+    _folder_id(el, "FolderId", folder)
+    return el
+
+
+# ---- folder elements in requests ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    """A SearchFolder's SearchParameters as sent: the base folders still to resolve (operations do), the
+    restriction checked and kept as written."""
+
+    traversal: str
+    restriction: str
+    base_folders: tuple["FolderRef", ...]
+
+
+def _parse_search_parameters(el: etree._Element) -> SearchRequest:
+    restriction = el.find(t("Restriction"))
+    base = el.find(t("BaseFolderIds"))
+    if restriction is None or base is None or not len(restriction):
+        raise EwsError("ErrorInvalidRestriction")
+    parse_expression(next(c for c in restriction if isinstance(c.tag, str)), dt.timezone.utc)  # its EwsError
+    return SearchRequest(el.get("Traversal", "Shallow"), etree.tostring(restriction, encoding="unicode"),
+                         tuple(folder_refs(base)))
+
+
+def decode_folder_property(folder_type: str, el: etree._Element) -> tuple[Path, Any]:
+    """One property element inside a folder element -> (its path, its decoded value or UNPARSED)."""
+    if el.tag == t("ExtendedProperty"):
+        return decode_extended(el)
+    name = local(el.tag)
+    f = F.folder_by_element(folder_type, name)
+    if f is None:
+        return FieldURI(f"unknown:{name}"), UNPARSED
+    if f.read_only:
+        return FieldURI(f.uri), UNPARSED
+    if f.kind == F.STRING:
+        return FieldURI(f.uri), el.text or ""
+    if f.kind in (F.PERMISSION_SET, F.CALENDAR_PERMISSION_SET):
+        return FieldURI(f.uri), parse_permission_set(el, f.kind == F.CALENDAR_PERMISSION_SET)
+    if f.kind == F.SEARCH_PARAMETERS:
+        return FieldURI(f.uri), _parse_search_parameters(el)
+    return FieldURI(f.uri), UNPARSED
+
+
+def folder_properties(wrapper: etree._Element) -> tuple[str, list[FieldChange]]:
+    """A folder element (``t:Folder``, ``t:TasksFolder``, …) -> its type and its properties as SET changes, in
+    document order; a value Exchange refuses raises its EwsError."""
+    folder_type = local(wrapper.tag)
+    changes = []
+    for el in wrapper:
+        if isinstance(el.tag, str):
+            path, value = decode_folder_property(folder_type, el)
+            changes.append(FieldChange(Action.SET, path, value, (path,), folder_type))
+    return folder_type, changes
 
 
 # ---- folder ids in requests ---------------------------------------------------------------------------------
@@ -186,14 +249,18 @@ def target_folder(container: etree._Element | None) -> FolderRef | None:
 Predicate = Callable[[FolderView], bool]
 Value = str | int | None
 
-#: the folder properties a restriction may name, and how to read them from a view
-_SEARCHABLE: dict[str, tuple[type, Callable[[FolderView], Value]]] = {
-    "folder:DisplayName": (str, lambda v: v.folder.display_name),
-    "folder:FolderClass": (str, lambda v: v.folder.folder_class),
-    "folder:TotalCount": (int, lambda v: v.total_count),
-    "folder:ChildFolderCount": (int, lambda v: v.child_folder_count),
-    "folder:UnreadCount": (int, lambda v: v.unread_count),
+#: how a restriction reads each searchable folder property from a view (which ones are searchable, and their
+#: kinds, is the registry's: core/fields.py)
+_READERS: dict[str, Callable[[FolderView], Value]] = {
+    "folder:DisplayName": lambda v: v.folder.display_name,
+    "folder:FolderClass": lambda v: v.folder.folder_class,
+    "folder:TotalCount": lambda v: v.total_count,
+    "folder:ChildFolderCount": lambda v: v.child_folder_count,
+    "folder:UnreadCount": lambda v: v.unread_count,
 }
+_SEARCHABLE: dict[str, tuple[type, Callable[[FolderView], Value]]] = {
+    uri: (int if F.FOLDER_FIELDS[uri].kind == F.INT else str, read) for uri, read in _READERS.items()
+    if F.FOLDER_FIELDS[uri].searchable}
 _COMPARE: dict[str, Callable[[object, object], bool]] = {
     "IsEqualTo": lambda a, b: a == b, "IsNotEqualTo": lambda a, b: a != b,
     "IsGreaterThan": lambda a, b: a > b, "IsGreaterThanOrEqualTo": lambda a, b: a >= b,

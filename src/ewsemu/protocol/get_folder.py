@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from .folders import FolderRef, FolderView, folder_refs, render_folder, wanted
+from .folders import FolderProps, FolderRef, FolderView, folder_refs, render_folder, wanted
 from .items import parse_shape
 from .namespaces import m
 
@@ -14,7 +14,7 @@ from .namespaces import m
 @dataclass(frozen=True)
 class GetFolderRequest:
     #: the folder FieldURIs the FolderShape asks for
-    uris: frozenset[str]
+    props: FolderProps
     elements: list[FolderRef]
 
 
@@ -23,4 +23,4 @@ def parse(body: etree._Element, zone: dt.tzinfo, strict: bool) -> GetFolderReque
 
 
 def render_success(request: GetFolderRequest, view: FolderView, msg: etree._Element) -> None:
-    render_folder(view, request.uris, etree.SubElement(msg, m("Folders")))
+    render_folder(view, request.props, etree.SubElement(msg, m("Folders")))

@@ -22,7 +22,7 @@ from .paths import PATH_TAGS, parse_path, render_path
 _EXTENDED_PROPERTY = t("ExtendedProperty")
 
 
-def _extended_value(el: etree._Element) -> tuple[ExtendedFieldURI, str | tuple[str, ...]]:
+def decode_extended(el: etree._Element) -> tuple[ExtendedFieldURI, str | tuple[str, ...]]:
     path = parse_path(el.find(t("ExtendedFieldURI")))
     values = el.find(t("Values"))
     if values is not None:
@@ -38,7 +38,7 @@ def decode_property(wrapper_type: str, el: etree._Element, zone: dt.tzinfo,
     hinted path when the names agree, so the engine reports them as not valid for the item type.
     """
     if el.tag == _EXTENDED_PROPERTY:
-        return _extended_value(el)
+        return decode_extended(el)
     name = local(el.tag)
     f = F.by_element(wrapper_type, name)
     if f is None:
@@ -204,8 +204,9 @@ DERIVED: dict[str, Callable[[Item], Any]] = {
 }
 
 
-def _render_extended(item: Item, keys: frozenset[str] | None, parent: etree._Element) -> None:
-    for key, ext in item.extended.items():
+def render_extended(extended: dict[str, Any], keys: frozenset[str] | None, parent: etree._Element) -> None:
+    """The ExtendedProperty elements of an item or folder: those ``keys`` names (None: all)."""
+    for key, ext in extended.items():
         if keys is not None and key not in keys:
             continue
         el = etree.SubElement(parent, _EXTENDED_PROPERTY)
@@ -230,7 +231,7 @@ def render_item(item: Item, shape: Shape, parent: etree._Element, zone: dt.tzinf
             entries = shape.entries(f.uri) if f.kind in F.DICTIONARY_KINDS else None
             _render_field(item, f, el, zone, folder_change_key, last_modified_name, shape.body_limit, entries)
         if f.uri == F.EXTENDED_AFTER and item.extended:
-            _render_extended(item, ext_keys, el)
+            render_extended(item.extended, ext_keys, el)
     return el
 
 

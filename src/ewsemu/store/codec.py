@@ -10,7 +10,9 @@ from typing import Any, Iterable, Mapping
 from ..core import fields as F
 from ..core import recurrence as R
 from ..core import values as V
+from ..core.folders import Folder, SearchParameters
 from ..core.item import Body, ExtendedValue, Item
+from ..core.permissions import Permission, PermissionSet, Rights, UserId
 from ..core.paths import ExtendedFieldURI
 from ..core.query import index_text
 
@@ -299,3 +301,48 @@ def json_value(value: Any) -> Any:
     if dataclasses.is_dataclass(value):
         return _plain(value)
     return str(value)
+
+
+# ---- folders ------------------------------------------------------------------------------------------------
+
+
+def _permissions_to_json(pset: PermissionSet | None) -> str | None:
+    if pset is None:
+        return None
+    return json.dumps([{"user": dataclasses.asdict(e.user), "rights": dataclasses.asdict(e.rights)}
+                       for e in pset.entries])
+
+
+def _permissions_from_json(text: str | None) -> PermissionSet | None:
+    if text is None:
+        return None
+    return PermissionSet(tuple(Permission(UserId(**e["user"]), Rights(**e["rights"])) for e in json.loads(text)))
+
+
+def _search_to_json(search: SearchParameters | None) -> str | None:
+    if search is None:
+        return None
+    return json.dumps({"traversal": search.traversal, "restriction": search.restriction,
+                       "base_folder_ids": list(search.base_folder_ids)})
+
+
+def _search_from_json(text: str | None) -> SearchParameters | None:
+    if text is None:
+        return None
+    data = json.loads(text)
+    return SearchParameters(data["traversal"], data["restriction"], tuple(data["base_folder_ids"]))
+
+
+def folder_to_row(folder: Folder) -> dict[str, Any]:
+    """The folders row of ``folder`` (every column)."""
+    return {"id": folder.id, "mailbox": folder.mailbox, "parent_id": folder.parent_id,
+            "distinguished": folder.distinguished, "display_name": folder.display_name,
+            "folder_class": folder.folder_class, "version": folder.version,
+            "permission_set": _permissions_to_json(folder.permissions),
+            "search_parameters": _search_to_json(folder.search), "extended": extended_to_json(folder.extended)}
+
+
+def folder_from_row(m: Mapping[str, Any]) -> Folder:
+    return Folder(m["id"], m["mailbox"], m["parent_id"], m["distinguished"], m["display_name"], m["folder_class"],
+                  m["version"], _permissions_from_json(m["permission_set"]), extended_from_json(m["extended"]),
+                  _search_from_json(m["search_parameters"]))

@@ -9,6 +9,7 @@ read from the journal.
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import threading
 from contextlib import contextmanager
@@ -23,6 +24,7 @@ from ..core.folders import DISTINGUISHED, Folder
 from ..core.ids import IdFactory
 from ..core.item import Item
 from . import codec, journal, migrations
+from .codec import folder_from_row, folder_to_row
 from .engine import is_memory, make_engine
 from .fastsql import Prepared
 from .journal import (
@@ -34,9 +36,7 @@ from .unit_of_work import Readable, UnitOfWork, connection_of, unit_of_work
 _MULTI = frozenset(f.uri for f in stored_fields() if f.kind == STRINGS)
 
 def _folder(row: Any) -> Folder:
-    m = row._mapping
-    return Folder(m["id"], m["mailbox"], m["parent_id"], m["distinguished"], m["display_name"],
-                  m["folder_class"], m["version"])
+    return folder_from_row(row._mapping)
 
 
 # The statements every ItemChange runs: compiled once per dialect, executed on the driver's cursor (fastsql).
@@ -176,18 +176,18 @@ class Store:
                                            cls, 1), at)
 
     def insert_folder(self, uow: UnitOfWork, folder: Folder, at: dt.datetime) -> None:
-        unit_of_work(uow).conn.execute(insert(folders).values(
-            id=folder.id, mailbox=folder.mailbox, parent_id=folder.parent_id, distinguished=folder.distinguished,
-            display_name=folder.display_name, folder_class=folder.folder_class, version=folder.version))
+        unit_of_work(uow).conn.execute(insert(folders).values(**folder_to_row(folder)))
         uow.record(_folder_entry(CREATED, folder, at))
 
     def update_folder(self, uow: UnitOfWork, folder: Folder, read_version: int, at: dt.datetime,
                       changes: dict[str, tuple[Any, Any]]) -> bool:
-        """Write the folder's name, class and version if the stored version is still ``read_version``; False
+        """Write the folder's properties and version if the stored version is still ``read_version``; False
         if someone else won. ``changes`` is what changed, for the journal (``{property: (old, new)}``)."""
+        row = folder_to_row(folder)
+        for fixed in ("id", "mailbox", "parent_id", "distinguished"):
+            del row[fixed]
         done = unit_of_work(uow).conn.execute(
-            update(folders).where(folders.c.id == folder.id, folders.c.version == read_version)
-            .values(display_name=folder.display_name, folder_class=folder.folder_class, version=folder.version))
+            update(folders).where(folders.c.id == folder.id, folders.c.version == read_version).values(**row))
         if done.rowcount != 1:
             return False
         uow.record(_folder_entry(MODIFIED, folder, at, changes))
@@ -200,8 +200,7 @@ class Store:
         if old is None:
             return None
         uow.conn.execute(update(folders).where(folders.c.id == folder_id).values(parent_id=parent_id))
-        moved = Folder(old.id, old.mailbox, parent_id, old.distinguished, old.display_name, old.folder_class,
-                       old.version)
+        moved = dataclasses.replace(old, parent_id=parent_id)
         uow.record(_folder_entry(MOVED, moved, at, old_folder_id=old.parent_id))
         return moved
 
@@ -231,6 +230,13 @@ class Store:
     def folder(self, conn: Readable, folder_id: str, mailbox: str) -> Folder | None:
         row = connection_of(conn).execute(select(folders).where(and_(folders.c.id == folder_id,
                                                       folders.c.mailbox == mailbox.lower()))).first()
+        return _folder(row) if row else None
+
+    def lock_folder(self, uow: UnitOfWork, folder_id: str) -> Folder | None:
+        """The folder, its row locked until the unit of work ends (PostgreSQL ``FOR UPDATE``; SQLite's writer
+        lock already serialises writers): what changes its children (their names must stay unique) takes it."""
+        row = unit_of_work(uow).conn.execute(
+            select(folders).where(folders.c.id == folder_id).with_for_update()).first()
         return _folder(row) if row else None
 
     def child_folders(self, conn: Readable, parent_id: str) -> list[Folder]:

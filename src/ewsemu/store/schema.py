@@ -26,6 +26,10 @@ folders = Table(
     Column("display_name", String(256), nullable=False),
     Column("folder_class", String(128), nullable=True),
     Column("version", Integer, nullable=False, default=1),
+    # the registry's structured folder properties (PermissionSet, SearchParameters), JSON (store/codec.py)
+    *(Column(f.column, Text, nullable=True) for f in F.FOLDER_FIELDS.values()
+      if f.column is not None and f.kind != F.STRING),
+    Column("extended", Text, nullable=True),
     Index("ix_folders_mailbox_distinguished", "mailbox", "distinguished", unique=True),
 )
 
