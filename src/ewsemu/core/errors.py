@@ -94,6 +94,22 @@ MESSAGES: dict[str, str] = {
     "ErrorCannotDeleteTaskOccurrence": "The occurrence of the task can not be deleted.",
     "ErrorInvalidSubfilterType": "The subfilter type is invalid.",
     "ErrorNameResolutionNoResults": "No results were found.",
+    "ErrorFolderExists": "A folder with the specified name already exists.",
+    "ErrorFolderSavePropertyError": "The folder save operation failed due to invalid property values.",
+    "ErrorParentFolderNotFound": "The parent folder could not be found.",
+    "ErrorToFolderNotFound": "The destination folder could not be found.",
+    "ErrorNoFolderClassOverride": "A folder class cannot be set on a typed folder.",
+    "ErrorDeleteDistinguishedFolder": "Distinguished folders cannot be deleted.",
+    "ErrorMoveDistinguishedFolder": "Cannot move distinguished folder.",
+    "ErrorCannotDeleteObject": "The object cannot be deleted.",
+    "ErrorCannotEmptyFolder": "The folder cannot be emptied.",
+    "ErrorMoveCopyFailed": "The move or copy operation failed.",
+    "ErrorCrossMailboxMoveCopy": "Moving or copying between mailboxes is not permitted.",
+    "ErrorInvalidRestriction": "The restriction is invalid.",
+    "ErrorInvalidUserInfo": "The user could not be resolved.",
+    "ErrorDuplicateUserIdsSpecified": "The same user is listed more than once.",
+    "ErrorInvalidPermissionSettings": "The permission settings are invalid.",
+    "ErrorCannotSetPermissionUnknownEntries": "Unknown entries cannot be set on a permission set.",
 }
 
 

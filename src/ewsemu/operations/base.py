@@ -88,10 +88,12 @@ class Batch(Generic[Req]):
     """What the elements of one request share: the context, the parsed request and, for an operation that
     ``reads``, the read transaction (``conn``)."""
 
-    __slots__ = ("ctx", "request", "conn", "_owner")
+    __slots__ = ("ctx", "request", "conn", "state", "_owner")
 
     def __init__(self, ctx: RequestContext, request: Req, conn: object | None) -> None:
         self.ctx, self.request, self.conn = ctx, request, conn
+        #: what one element leaves for the next, in request order (CreateFolderPath: the level just created)
+        self.state: dict[str, Any] = {}
         self._owner: str | None = None
 
     @property

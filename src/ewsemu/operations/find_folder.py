@@ -17,8 +17,9 @@ from .folders import folder_views, prepare_folder_mailboxes, resolve_folder
 
 
 def _below(parent: Folder, everything: list[Folder], traversal: str) -> list[Folder]:
-    if traversal == "SoftDeleted":  # deleting folders is not supported, so none is ever soft-deleted
-        return []
+    if traversal == "SoftDeleted":  # the parent's soft-deleted subfolders (DeleteFolder SoftDelete)
+        return sorted((f for f in everything if f.parent_id == parent.id and f.soft_deleted),
+                      key=lambda f: (f.display_name.casefold(), f.id))
     children: dict[str, list[Folder]] = defaultdict(list)
     for f in sorted(everything, key=lambda f: (f.display_name.casefold(), f.id)):
         if f.parent_id is not None:
@@ -39,7 +40,7 @@ def _find_below(batch: Batch[FindFolderRequest], ref: FolderRef) -> FolderPage:
     if isinstance(req.restriction, EwsError):
         raise req.restriction
     parent = resolve_folder(conn, ctx, ref)
-    everything = ctx.store.mailbox_folders(conn, parent.mailbox)
+    everything = ctx.store.mailbox_folders(conn, parent.mailbox, soft_deleted=req.traversal == "SoftDeleted")
     views = folder_views(ctx, conn, _below(parent, everything, req.traversal), {f.id: f for f in everything})
     if req.restriction is not None:
         views = [v for v in views if req.restriction(v)]
@@ -50,7 +51,6 @@ def _find_below(batch: Batch[FindFolderRequest], ref: FolderRef) -> FolderPage:
 
 OPERATION = PerElement(
     "FindFolder", "implemented",
-    ("Shallow and Deep traversal, restrictions and paging over the distinguished folders (folders "
-     "cannot be created, so SoftDeleted finds none)"),
+    "Shallow, Deep and SoftDeleted traversal, restrictions on folder properties and paging",
     parse=wire.parse, element=_find_below, render=wire.render_success, reads=True,
     prepare=prepare_folder_mailboxes)

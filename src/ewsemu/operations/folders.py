@@ -6,8 +6,9 @@ from typing import Iterable
 
 from ..core import ids
 from ..core.errors import EwsError
-from ..core.folders import Folder
-from ..protocol.folders import FolderRef, FolderView
+from ..core.changes import FieldChange
+from ..core.folders import Folder, same_name
+from ..protocol.folders import FolderRef, FolderView, SearchRequest
 from .access import check_delegate
 from .base import ElementRequest
 from .context import RequestContext
@@ -72,3 +73,32 @@ def folder_views(ctx: RequestContext, conn, found: list[Folder], known: dict[str
 def prepare_folder_mailboxes(ctx: RequestContext, request: ElementRequest[FolderRef]) -> None:
     """A ``prepare`` for operations whose elements are folder ids: their mailboxes, before the transaction."""
     ensure_named_mailboxes(ctx, request.elements)
+
+
+def parent_folder(conn, ctx: RequestContext, ref) -> Folder:
+    """The folder a ParentFolderId / ToFolderId names, for a write: ErrorParentFolderNotFound when it names
+    none."""
+    if ref is None:
+        raise EwsError("ErrorParentFolderNotFound")
+    try:
+        return resolve_folder(conn, ctx, ref)
+    except EwsError as err:
+        if err.code in ("ErrorFolderNotFound", "ErrorItemNotFound"):
+            raise EwsError("ErrorParentFolderNotFound") from None
+        raise
+
+
+def check_name_free(ctx: RequestContext, conn, parent: Folder, name: str, keep: str | None = None) -> None:
+    """ErrorFolderExists if another child of ``parent`` (not ``keep``) has ``name``, case-insensitively."""
+    if any(same_name(child.display_name, name) and child.id != keep
+           for child in ctx.store.child_folders(conn, parent.id)):
+        raise EwsError("ErrorFolderExists",
+                       message=f"A folder with the specified name already exists., Could not create folder '{name}'.")
+
+
+def base_folder_ids(conn, ctx: RequestContext, changes: Iterable[FieldChange]) -> tuple[str, ...] | None:
+    """The resolved BaseFolderIds of the SearchParameters among ``changes``; None if there are none."""
+    search = next((c.value for c in changes if isinstance(c.value, SearchRequest)), None)
+    if search is None:
+        return None
+    return tuple(resolve_folder(conn, ctx, ref).id for ref in search.base_folders)

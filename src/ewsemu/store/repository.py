@@ -35,6 +35,10 @@ from .unit_of_work import Readable, UnitOfWork, connection_of, unit_of_work
 
 _MULTI = frozenset(f.uri for f in stored_fields() if f.kind == STRINGS)
 
+#: folders every view shows (not soft-deleted)
+_LIVE = folders.c.soft_deleted.is_(False)
+
+
 def _folder(row: Any) -> Folder:
     return folder_from_row(row._mapping)
 
@@ -195,23 +199,54 @@ class Store:
 
     def move_folder(self, uow: UnitOfWork, folder_id: str, mailbox: str, parent_id: str,
                     at: dt.datetime) -> Folder | None:
-        """The folder under its new parent (None if there is no such folder)."""
+        """The folder under its new parent, same Id, next version (a new ChangeKey, as Exchange gives a moved
+        folder); None if there is no such folder."""
         old = self.folder(unit_of_work(uow), folder_id, mailbox)
         if old is None:
             return None
-        uow.conn.execute(update(folders).where(folders.c.id == folder_id).values(parent_id=parent_id))
-        moved = dataclasses.replace(old, parent_id=parent_id)
+        moved = dataclasses.replace(old, parent_id=parent_id, version=old.version + 1)
+        uow.conn.execute(update(folders).where(folders.c.id == folder_id)
+                         .values(parent_id=parent_id, version=moved.version))
         uow.record(_folder_entry(MOVED, moved, at, old_folder_id=old.parent_id))
         return moved
 
     def delete_folder(self, uow: UnitOfWork, folder_id: str, mailbox: str, at: dt.datetime) -> bool:
-        """Remove an empty folder (its items and subfolders must be gone first: the foreign keys say so)."""
-        old = self.folder(unit_of_work(uow), folder_id, mailbox)
-        if old is None:
+        """Remove an empty folder (its items and subfolders must be gone first: the foreign keys say so); a
+        soft-deleted one too."""
+        row = unit_of_work(uow).conn.execute(select(folders).where(
+            folders.c.id == folder_id, folders.c.mailbox == mailbox.lower())).first()
+        if row is None:
             return False
+        old = _folder(row)
         uow.conn.execute(delete(folders).where(folders.c.id == folder_id))
         uow.record(_folder_entry(DELETED, old, at))
         return True
+
+    def soft_delete_folder(self, uow: UnitOfWork, folder: Folder, at: dt.datetime) -> None:
+        """Hide the folder from every view but FindFolder's SoftDeleted traversal; journaled as its deletion
+        (for a sync client it is gone)."""
+        unit_of_work(uow).conn.execute(update(folders).where(folders.c.id == folder.id).values(soft_deleted=True))
+        uow.record(_folder_entry(DELETED, folder, at))
+
+    def subtree(self, conn: Readable, folder: Folder) -> list[Folder]:
+        """``folder`` and every folder below it (soft-deleted ones too), each parent before its children."""
+        rows = connection_of(conn).execute(select(folders).where(folders.c.mailbox == folder.mailbox))
+        children: dict[str, list[Folder]] = {}
+        for f in (_folder(r) for r in rows):
+            if f.parent_id is not None:
+                children.setdefault(f.parent_id, []).append(f)
+        found, i = [folder], 0
+        while i < len(found):
+            found.extend(sorted(children.get(found[i].id, []), key=lambda f: f.id))
+            i += 1
+        return found
+
+    def item_ids_in(self, conn: Readable, folder_ids: list[str]) -> list[str]:
+        """The ids of every item in these folders."""
+        if not folder_ids:
+            return []
+        return list(connection_of(conn).execute(
+            select(items.c.id).where(items.c.folder_id.in_(folder_ids)).order_by(items.c.id)).scalars())
 
     def mailbox_display_name(self, conn: Readable, smtp: str) -> str:
         row = connection_of(conn).execute(
@@ -223,13 +258,13 @@ class Store:
             select(mailboxes.c.smtp).where(mailboxes.c.smtp == smtp.lower())).first() is not None
 
     def distinguished_folder(self, conn: Readable, mailbox: str, name: str) -> Folder | None:
-        row = connection_of(conn).execute(select(folders).where(and_(folders.c.mailbox == mailbox.lower(),
-                                                      folders.c.distinguished == name))).first()
+        row = connection_of(conn).execute(select(folders).where(and_(
+            folders.c.mailbox == mailbox.lower(), folders.c.distinguished == name, _LIVE))).first()
         return _folder(row) if row else None
 
     def folder(self, conn: Readable, folder_id: str, mailbox: str) -> Folder | None:
-        row = connection_of(conn).execute(select(folders).where(and_(folders.c.id == folder_id,
-                                                      folders.c.mailbox == mailbox.lower()))).first()
+        row = connection_of(conn).execute(select(folders).where(and_(
+            folders.c.id == folder_id, folders.c.mailbox == mailbox.lower(), _LIVE))).first()
         return _folder(row) if row else None
 
     def lock_folder(self, uow: UnitOfWork, folder_id: str) -> Folder | None:
@@ -240,7 +275,7 @@ class Store:
         return _folder(row) if row else None
 
     def child_folders(self, conn: Readable, parent_id: str) -> list[Folder]:
-        rows = connection_of(conn).execute(select(folders).where(folders.c.parent_id == parent_id))
+        rows = connection_of(conn).execute(select(folders).where(folders.c.parent_id == parent_id, _LIVE))
         return [_folder(r) for r in rows]
 
     # ---- items --------------------------------------------------------------------------------------------
@@ -337,9 +372,11 @@ class Store:
 
     # ---- folder hierarchy and counts (GetFolder, FindFolder) ----------------------------------------------
 
-    def mailbox_folders(self, conn: Readable, mailbox: str) -> list[Folder]:
-        """Every folder of a mailbox: a hierarchy has tens of folders, so FindFolder walks it in memory."""
-        rows = connection_of(conn).execute(select(folders).where(folders.c.mailbox == mailbox.lower()))
+    def mailbox_folders(self, conn: Readable, mailbox: str, soft_deleted: bool = False) -> list[Folder]:
+        """Every folder of a mailbox (with ``soft_deleted``, the soft-deleted ones too): a hierarchy has tens
+        of folders, so FindFolder walks it in memory."""
+        where = folders.c.mailbox == mailbox.lower()
+        rows = connection_of(conn).execute(select(folders).where(where if soft_deleted else and_(where, _LIVE)))
         return [_folder(r) for r in rows]
 
     def item_counts(self, conn: Readable, folder_ids: list[str]) -> dict[str, int]:
@@ -364,6 +401,6 @@ class Store:
         if not folder_ids:
             return {}
         rows = connection_of(conn).execute(
-            select(folders.c.parent_id, func.count()).where(folders.c.parent_id.in_(folder_ids))
+            select(folders.c.parent_id, func.count()).where(folders.c.parent_id.in_(folder_ids), _LIVE)
             .group_by(folders.c.parent_id))
         return {parent_id: count for parent_id, count in rows}
