@@ -8,7 +8,9 @@ from ..core import ids
 from ..core.errors import EwsError
 from ..core.changes import FieldChange
 from ..core.folders import Folder, same_name
-from ..protocol.folders import FolderRef, FolderView, SearchRequest
+from ..core import query as Q
+from ..protocol.folders import FolderRef, FolderView, SearchRequest, search_restriction
+from ..store.query import search_counts
 from .access import check_delegate
 from .base import ElementRequest
 from .context import RequestContext
@@ -66,8 +68,26 @@ def folder_views(ctx: RequestContext, conn, found: list[Folder], known: dict[str
         parent = None
         if f.parent_id is not None:
             parent = known.get(f.parent_id) or ctx.store.folder(conn, f.parent_id, f.mailbox)
-        views.append(FolderView(f, parent, totals.get(f.id, 0), children.get(f.id, 0), unread.get(f.id, 0)))
+        total, unread_count = totals.get(f.id, 0), unread.get(f.id, 0)
+        if f.search is not None:
+            total, unread_count = search_counts(conn, f.mailbox, *search_scope(ctx, conn, f))
+        views.append(FolderView(f, parent, total, children.get(f.id, 0), unread_count))
     return views
+
+
+def search_scope(ctx: RequestContext, conn, folder: Folder) -> tuple[list[str], Q.Restriction]:
+    """What a search folder shows: the folders it searches (its base folders, and with Deep traversal every
+    folder below them, search folders and soft-deleted ones left out) and the restriction items must match.
+    Computed when asked, so the contents are always current."""
+    assert folder.search is not None
+    scope: list[str] = []
+    for base_id in folder.search.base_folder_ids:
+        base = ctx.store.folder(conn, base_id, folder.mailbox)
+        if base is None:
+            continue
+        tree = ctx.store.subtree(conn, base) if folder.search.traversal == "Deep" else [base]
+        scope.extend(f.id for f in tree if f.search is None and not f.soft_deleted and f.id not in scope)
+    return scope, search_restriction(folder.search, ctx.zone)
 
 
 def prepare_folder_mailboxes(ctx: RequestContext, request: ElementRequest[FolderRef]) -> None:
