@@ -18,6 +18,8 @@ from .context import RequestContext
 
 def resolve_folder(conn, ctx: RequestContext, ref: FolderRef) -> Folder:
     """A ``t:FolderId`` or ``t:DistinguishedFolderId`` (optionally naming another mailbox) -> Folder."""
+    if ref.distinguished and ref.id == "publicfoldersroot":  # Exchange Online without public folders
+        raise EwsError("ErrorNoPublicFolderReplicaAvailable")
     if ref.distinguished:
         mailbox = check_delegate(ctx.settings.users, ctx.mailbox, ref.mailbox) if ref.mailbox else ctx.mailbox
         ctx.store.ensure_mailbox(mailbox, now=ctx.now)

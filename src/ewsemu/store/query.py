@@ -152,8 +152,9 @@ def _compare(node: Q.Compare) -> ColumnElement:
     f = F.FIELDS[path.uri]
     if node.other is not None:
         return _compare_fields(node.op, f, F.FIELDS[node.other.uri])
-    if f.kind == F.STRINGS:
-        return _any_element(f.uri, node.op, lambda v: v, node.value)
+    if f.kind == F.STRINGS:  # Exchange compares list elements (Categories) case-insensitively
+        value = node.value.lower() if isinstance(node.value, str) else node.value
+        return _any_element(f.uri, node.op, func.lower, value)
     expr = field_sql(f)
     if expr is None:
         return false()
@@ -305,6 +306,10 @@ def _sort_values(key: Q.SortKey) -> list[ColumnElement]:
         return [select(func.min(value)).where(item_values.c.item_id == items.c.id,
                                               item_values.c.field == path.key).scalar_subquery()]
     f = F.field(path.uri) if isinstance(path, FieldURI) else None
+    if f is not None and f.kind == F.STRINGS:  # a list sorts by its lowest element, case-insensitively
+        lowest = select(func.min(func.lower(item_values.c.value))).where(
+            item_values.c.item_id == items.c.id, item_values.c.field == f.uri).scalar_subquery()
+        return [lowest]
     expr = field_sql(f) if f is not None else None
     if expr is None:
         return []
