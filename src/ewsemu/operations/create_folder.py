@@ -23,19 +23,20 @@ def _prepare(ctx: RequestContext, request: CreateFolderRequest) -> None:
     ensure_named_mailboxes(ctx, [request.parent, *(ref for s in searches for ref in s.base_folders)])
 
 
+def create_below(ctx: RequestContext, uow, parent: Folder, new: NewFolder) -> Folder:
+    """The folder ``new`` describes, stored (and journaled) under ``parent``, whose row is locked while the
+    names of its children are compared."""
+    folder = new_folder(new.folder_type, new.properties, folder_id=ctx.ids.folder_id(), mailbox=parent.mailbox,
+                        parent_id=parent.id, base_folder_ids=base_folder_ids(uow, ctx, new.properties))
+    ctx.store.lock_folder(uow, parent.id)
+    check_name_free(ctx, uow, parent, folder.display_name)
+    ctx.store.insert_folder(uow, folder, ctx.now)
+    return folder
+
+
 def _create_one(batch: Batch[CreateFolderRequest], new: NewFolder) -> Folder:
     ctx = batch.ctx
-
-    def work(uow) -> Folder:
-        parent = parent_folder(uow, ctx, batch.request.parent)
-        folder = new_folder(new.folder_type, new.properties, folder_id=ctx.ids.folder_id(), mailbox=parent.mailbox,
-                            parent_id=parent.id, base_folder_ids=base_folder_ids(uow, ctx, new.properties))
-        ctx.store.lock_folder(uow, parent.id)
-        check_name_free(ctx, uow, parent, folder.display_name)
-        ctx.store.insert_folder(uow, folder, ctx.now)
-        return folder
-
-    return with_retries(ctx, work)
+    return with_retries(ctx, lambda uow: create_below(ctx, uow, parent_folder(uow, ctx, batch.request.parent), new))
 
 
 OPERATION = PerElement(

@@ -4,7 +4,6 @@ one response message per level. A level that fails leaves the ones after it with
 from __future__ import annotations
 
 from ..core.errors import EwsError
-from ..core.folder_apply import new_folder
 from ..core.folders import Folder
 from ..protocol import create_folder_path as wire
 from ..protocol.create_folder import NewFolder
@@ -12,7 +11,8 @@ from ..protocol.create_folder_path import CreateFolderPathRequest
 from .base import Batch, PerElement
 from .common import with_retries
 from .context import RequestContext
-from .folders import base_folder_ids, check_name_free, ensure_named_mailboxes, parent_folder
+from .create_folder import create_below
+from .folders import ensure_named_mailboxes, parent_folder
 
 _BROKEN = "broken"
 
@@ -29,13 +29,7 @@ def _create_level(batch: Batch[CreateFolderPathRequest], new: NewFolder) -> Fold
         raise EwsError("ErrorParentFolderNotFound")
 
     def work(uow) -> Folder:
-        parent = state.get("parent") or parent_folder(uow, ctx, batch.request.parent)
-        folder = new_folder(new.folder_type, new.properties, folder_id=ctx.ids.folder_id(), mailbox=parent.mailbox,
-                            parent_id=parent.id, base_folder_ids=base_folder_ids(uow, ctx, new.properties))
-        ctx.store.lock_folder(uow, parent.id)
-        check_name_free(ctx, uow, parent, folder.display_name)
-        ctx.store.insert_folder(uow, folder, ctx.now)
-        return folder
+        return create_below(ctx, uow, state.get("parent") or parent_folder(uow, ctx, batch.request.parent), new)
 
     try:
         state["parent"] = with_retries(ctx, work)

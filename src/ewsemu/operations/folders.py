@@ -97,17 +97,22 @@ def prepare_folder_mailboxes(ctx: RequestContext, request: ElementRequest[Folder
     ensure_named_mailboxes(ctx, request.elements)
 
 
-def parent_folder(conn, ctx: RequestContext, ref) -> Folder:
-    """The folder a ParentFolderId / ToFolderId names, for a write: ErrorParentFolderNotFound when it names
-    none."""
+def target(conn, ctx: RequestContext, ref: FolderRef | None, missing: str) -> Folder:
+    """The folder a write puts something into (ParentFolderId, ToFolderId): ``missing`` (the operation's
+    code, ErrorParentFolderNotFound or ErrorToFolderNotFound) when the request names no folder there is."""
     if ref is None:
-        raise EwsError("ErrorParentFolderNotFound")
+        raise EwsError(missing)
     try:
         return resolve_folder(conn, ctx, ref)
     except EwsError as err:
         if err.code in ("ErrorFolderNotFound", "ErrorItemNotFound"):
-            raise EwsError("ErrorParentFolderNotFound") from None
+            raise EwsError(missing) from None
         raise
+
+
+def parent_folder(conn, ctx: RequestContext, ref: FolderRef | None) -> Folder:
+    """CreateFolder's and CreateFolderPath's ParentFolderId."""
+    return target(conn, ctx, ref, "ErrorParentFolderNotFound")
 
 
 def check_name_free(ctx: RequestContext, conn, parent: Folder, name: str, keep: str | None = None) -> None:

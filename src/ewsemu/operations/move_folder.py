@@ -10,7 +10,7 @@ from ..protocol.move_folder import MoveCopyFolderRequest
 from .base import Batch, PerElement
 from .common import with_retries
 from .context import RequestContext
-from .folders import check_name_free, ensure_named_mailboxes, existing_folder, resolve_folder
+from .folders import check_name_free, ensure_named_mailboxes, existing_folder, target
 
 
 def prepare_move_copy(ctx: RequestContext, request: MoveCopyFolderRequest) -> None:
@@ -19,37 +19,30 @@ def prepare_move_copy(ctx: RequestContext, request: MoveCopyFolderRequest) -> No
 
 def destination(uow, ctx: RequestContext, ref: FolderRef | None) -> Folder:
     """The ToFolderId's folder: ErrorToFolderNotFound when there is none."""
-    if ref is None:
-        raise EwsError("ErrorToFolderNotFound")
-    try:
-        return resolve_folder(uow, ctx, ref)
-    except EwsError as err:
-        if err.code in ("ErrorFolderNotFound", "ErrorItemNotFound"):
-            raise EwsError("ErrorToFolderNotFound") from None
-        raise
+    return target(uow, ctx, ref, "ErrorToFolderNotFound")
 
 
-def check_destination(ctx: RequestContext, uow, folder: Folder, target: Folder) -> None:
+def check_destination(ctx: RequestContext, uow, folder: Folder, to: Folder) -> None:
     """Same mailbox (ErrorCrossMailboxMoveCopy), not into itself or below it (ErrorMoveCopyFailed), not into
     a search folder, and no sibling there with its name (ErrorFolderExists)."""
-    if folder.mailbox != target.mailbox:
+    if folder.mailbox != to.mailbox:
         raise EwsError("ErrorCrossMailboxMoveCopy")
-    if target.search is not None or any(f.id == target.id for f in ctx.store.subtree(uow, folder)):
+    if to.search is not None or any(f.id == to.id for f in ctx.store.subtree(uow, folder)):
         raise EwsError("ErrorMoveCopyFailed")
-    ctx.store.lock_folder(uow, target.id)
-    check_name_free(ctx, uow, target, folder.display_name, keep=folder.id)
+    ctx.store.lock_folder(uow, to.id)
+    check_name_free(ctx, uow, to, folder.display_name, keep=folder.id)
 
 
 def _move_one(batch: Batch[MoveCopyFolderRequest], ref: FolderRef) -> Folder:
     ctx = batch.ctx
 
     def work(uow) -> Folder:
-        target = destination(uow, ctx, batch.request.to_folder)
+        to = destination(uow, ctx, batch.request.to_folder)
         folder = existing_folder(uow, ctx, ref)
         if folder.distinguished is not None:
             raise EwsError("ErrorMoveDistinguishedFolder")
-        check_destination(ctx, uow, folder, target)
-        moved = ctx.store.move_folder(uow, folder.id, folder.mailbox, target.id, ctx.now)
+        check_destination(ctx, uow, folder, to)
+        moved = ctx.store.move_folder(uow, folder.id, folder.mailbox, to.id, ctx.now)
         assert moved is not None
         return moved
 
