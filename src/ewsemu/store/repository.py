@@ -14,11 +14,11 @@ import threading
 from contextlib import contextmanager
 from typing import Any, Iterator
 
-from sqlalchemy import and_, bindparam, delete, func, insert, select, update
+from sqlalchemy import and_, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
-from ..core.fields import STRINGS, stored_fields
+from ..core.fields import MESSAGE_TYPES, STRINGS, stored_fields
 from ..core.folders import DISTINGUISHED, Folder
 from ..core.ids import IdFactory
 from ..core.item import Item
@@ -316,6 +316,18 @@ class Store:
         """Store ``copy`` (a new id, built by the caller from ``source``) and journal it as copied from it."""
         self._insert_row(unit_of_work(uow).conn, copy)
         uow.record(_item_entry(COPIED, copy, at, old_folder_id=source.folder_id, old_object_id=source.id))
+
+    def messages_to_mark(self, uow: UnitOfWork, folder_id: str, read: bool) -> list[Item]:
+        """The messages of a folder whose IsRead is not ``read`` (MarkAllItemsAsRead changes only those;
+        associated items are the folder's own, not its contents), locked for the write on PostgreSQL."""
+        conn = unit_of_work(uow).conn
+        query = (select(items).where(items.c.folder_id == folder_id, items.c.item_type.in_(sorted(MESSAGE_TYPES)),
+                                     items.c.message_is_read.isnot(read),
+                                     or_(items.c.is_associated.is_(None), items.c.is_associated.is_(False)))
+                 .order_by(items.c.id))
+        if conn.dialect.name == "postgresql":
+            query = query.with_for_update()
+        return [codec.item_from_row(r) for r in conn.execute(query)]
 
     def changed_since(self, conn: Readable, item_id: str, change_key: str) -> frozenset[str] | None:
         """Keys changed after the version ``change_key`` names; None if this item never had that key, or that
