@@ -13,6 +13,7 @@ import pytest
 from alembic import command
 from sqlalchemy import text
 
+from ewsemu.core import moves
 from ewsemu.core.folders import DISTINGUISHED, Folder
 from ewsemu.core.item import Item
 from ewsemu.emulator import Emulator, Settings
@@ -130,6 +131,50 @@ def test_move_item_appends_a_moved_entry_with_the_old_folder(store: Store) -> No
     # a folder's changes include the moves out of it
     assert [e.event for e in entries(store, folder_id=item.folder_id, object_kind="item")] == ["created", "moved"]
     assert new_entries(store, lambda uow: store.move_item(uow, item.id, deleted_items.id, T1)) == []  # no-op
+
+
+def test_relocate_item_with_a_new_id_appends_one_moved_entry_naming_the_old_id_and_folder(store: Store) -> None:
+    item = task(store)
+    item.values["item:Categories"] = ("a", "b")  # multi-valued: its item_values rows follow the new id
+    with store.write() as uow:
+        store.insert_item(uow, item, T0)
+    drafts = folder(store, "drafts")
+    moved = moves.moved(item, drafts.id, "AAMkBQ==")
+    [entry] = new_entries(store, lambda uow: store.relocate_item(uow, item, moved, T1))
+    assert (entry.event, entry.object_id, entry.folder_id, entry.old_object_id, entry.old_folder_id) == (
+        "moved", moved.id, drafts.id, item.id, item.folder_id)
+    assert (entry.version, entry.change_key, entry.at) == (2, moved.change_key, T1)
+    with store.read() as conn:
+        assert store.load_item(conn, item.id, ALICE) is None
+        again = store.load_item(conn, moved.id, ALICE)
+        assert (again.folder_id, again.change_key, again.values["item:Categories"]) == (
+            drafts.id, moved.change_key, ("a", "b"))
+        rows = conn.execute(text("SELECT item_id FROM item_values WHERE field = 'item:Categories'")).all()
+        assert {r[0] for r in rows} == {moved.id}
+        # the moved item's history starts at the move, and its ChangeKey is known to it
+        assert [(h["version"], h["change_key"]) for h in store.history(conn, moved.id)] == [(2, moved.change_key)]
+        assert store.changed_since(conn, moved.id, moved.change_key) == frozenset()
+    # the move is seen from both folders, and a stale version writes nothing
+    assert [e.event for e in entries(store, folder_id=item.folder_id, object_kind="item")] == ["created", "moved"]
+    assert [e.event for e in entries(store, folder_id=drafts.id, object_kind="item")] == ["moved"]
+    assert new_entries(store, lambda uow: store.relocate_item(uow, item, moved, T1)) == []
+
+
+def test_relocate_item_keeping_the_id_is_a_new_version(store: Store) -> None:
+    item = task(store)
+    with store.write() as uow:
+        store.insert_item(uow, item, T0)
+    junk = folder(store, "junkemail")
+    moved = moves.moved(item, junk.id, item.id)
+    [entry] = new_entries(store, lambda uow: store.relocate_item(uow, item, moved, T1))
+    assert (entry.object_id, entry.old_object_id, entry.old_folder_id, entry.version) == (
+        item.id, None, item.folder_id, 2)
+    with store.read() as conn:
+        assert [h["version"] for h in store.history(conn, item.id)] == [1, 2]
+        assert store.changed_since(conn, item.id, item.change_key) == frozenset()
+    elsewhere = moves.copied(item, item_id="AAMkBg==", mailbox=BOB, folder_id=junk.id)
+    with store.write() as uow, pytest.raises(ValueError, match="one mailbox"):
+        store.relocate_item(uow, moved, elsewhere, T1)
 
 
 def test_copy_item_appends_a_copied_entry_naming_the_source(store: Store) -> None:

@@ -81,6 +81,8 @@ MESSAGES: dict[str, str] = {
     "ErrorInvalidValueForProperty": "The value is invalid for the property.",
     "ErrorInvalidOperationForItemType": "The operation is not valid for this item type.",
     "ErrorMoveCopyFailed": "Move or copy operation failed.",
+    "ErrorToFolderNotFound": "The destination folder could not be found.",
+    "ErrorCalendarCannotMoveOrCopyOccurrence": "An occurrence of a recurring calendar item cannot be moved or copied.",
     "ErrorImpersonationDenied": "The account does not have permission to impersonate the requested user.",
     "ErrorNonExistentMailbox": "The SMTP address has no mailbox associated with it.",
     "ErrorInvalidRestriction": "The restriction is invalid.",

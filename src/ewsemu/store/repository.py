@@ -15,11 +15,11 @@ import threading
 from contextlib import contextmanager
 from typing import Any, Iterator
 
-from sqlalchemy import and_, bindparam, delete, func, insert, select, update
+from sqlalchemy import and_, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
-from ..core.fields import STRINGS, stored_fields
+from ..core.fields import MESSAGE_TYPES, STRINGS, stored_fields
 from ..core.folders import DISTINGUISHED, Folder
 from ..core.ids import IdFactory
 from ..core.item import Item
@@ -334,10 +334,41 @@ class Store:
         uow.record(JournalEntry(0, at or _now(), place.mailbox, folder_id, item_id, ITEM, MOVED,
                                 old_folder_id=place.folder_id, version=place.version, change_key=place.change_key))
 
+    def relocate_item(self, uow: UnitOfWork, item: Item, moved: Item, at: dt.datetime) -> bool:
+        """Put ``item`` (as read) where ``moved`` says: its folder in the same mailbox and, for MoveItem, a new
+        ItemId, with ``moved``'s version and ChangeKey. One UPDATE conditional on the version read (False if
+        someone else won), the multi-value rows follow a new id, and one MOVED entry names the old folder and,
+        for a new id, the old id (a sync reads it as the old item gone and the new one arrived)."""
+        if moved.mailbox != item.mailbox:
+            raise ValueError("relocate_item moves inside one mailbox; across mailboxes it is a copy and a delete")
+        conn = unit_of_work(uow).conn
+        done = conn.execute(update(items).where(items.c.id == item.id, items.c.version == item.version).values(
+            id=moved.id, folder_id=moved.folder_id, version=moved.version, change_key=moved.change_key))
+        if done.rowcount != 1:
+            return False
+        rekeyed = moved.id != item.id
+        if rekeyed:
+            conn.execute(update(item_values).where(item_values.c.item_id == item.id).values(item_id=moved.id))
+        uow.record(_item_entry(MOVED, moved, at, old_folder_id=item.folder_id,
+                               old_object_id=item.id if rekeyed else None))
+        return True
+
     def copy_item(self, uow: UnitOfWork, source: Item, copy: Item, at: dt.datetime) -> None:
         """Store ``copy`` (a new id, built by the caller from ``source``) and journal it as copied from it."""
         self._insert_row(unit_of_work(uow).conn, copy)
         uow.record(_item_entry(COPIED, copy, at, old_folder_id=source.folder_id, old_object_id=source.id))
+
+    def messages_to_mark(self, uow: UnitOfWork, folder_id: str, read: bool) -> list[Item]:
+        """The messages of a folder whose IsRead is not ``read`` (MarkAllItemsAsRead changes only those;
+        associated items are the folder's own, not its contents), locked for the write on PostgreSQL."""
+        conn = unit_of_work(uow).conn
+        query = (select(items).where(items.c.folder_id == folder_id, items.c.item_type.in_(sorted(MESSAGE_TYPES)),
+                                     items.c.message_is_read.isnot(read),
+                                     or_(items.c.is_associated.is_(None), items.c.is_associated.is_(False)))
+                 .order_by(items.c.id))
+        if conn.dialect.name == "postgresql":
+            query = query.with_for_update()
+        return [codec.item_from_row(r) for r in conn.execute(query)]
 
     def changed_since(self, conn: Readable, item_id: str, change_key: str) -> frozenset[str] | None:
         """Keys changed after the version ``change_key`` names; None if this item never had that key, or that
@@ -353,10 +384,18 @@ class Store:
         return frozenset(keys)
 
     def history(self, conn: Readable, item_id: str) -> list[dict[str, Any]]:
-        """The item's versions, oldest first: its journal entries that made one (created, modified, copied)."""
-        return [{"version": e.version, "change_key": e.change_key, "at": e.at.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                 "changes": dict(e.changes)}
-                for e in journal.object_entries(conn, item_id) if e.event in (CREATED, MODIFIED, COPIED)]
+        """The item's versions, oldest first: its journal entries that made one (created, modified, copied, and
+        a move that gave it a new ChangeKey; a move that kept it, as DeleteItem's, is no version)."""
+        out: list[dict[str, Any]] = []
+        last = 0
+        for e in journal.object_entries(conn, item_id):
+            if e.version is None or (e.event == MOVED and e.version <= last):
+                continue
+            if e.event in (CREATED, MODIFIED, COPIED, MOVED):
+                out.append({"version": e.version, "change_key": e.change_key,
+                            "at": e.at.strftime("%Y-%m-%dT%H:%M:%SZ"), "changes": dict(e.changes)})
+                last = e.version
+        return out
 
     def _insert_row(self, conn: Connection, item: Item) -> None:
         row = codec.item_to_row(item)
