@@ -1,13 +1,12 @@
 """The rules of moving and copying items (core/moves.py) and MarkAsJunk's (core/junk.py), without a store."""
 from __future__ import annotations
 
-import dataclasses
 
 import pytest
 
 from ewsemu.core import junk, moves
 from ewsemu.core.errors import EwsError
-from ewsemu.core.folders import Folder
+from ewsemu.core.folders import Folder, SearchParameters
 from ewsemu.core.ids import IdFactory
 from ewsemu.core.item import Item
 from ewsemu.core.values import Mailbox
@@ -58,12 +57,8 @@ def test_a_destination_refuses_the_item_s_own_folder_for_a_move_and_any_search_f
         moves.check_destination(folder("INBOX"), source_folder_id="INBOX", copy=False)
     assert err.value.code == "ErrorMoveCopyFailed"
 
-    @dataclasses.dataclass(frozen=True)
-    class SearchFolder(Folder):  # what a stored search folder carries (Folder.search)
-        search: object = "its restriction"
-
-    finder = SearchFolder("SEARCH", ALICE, "ROOT", None, "Unread", "IPF.Note", 1)
-    assert moves.is_search_folder(finder) and not moves.is_search_folder(folder())
+    finder = Folder("SEARCH", ALICE, "ROOT", None, "Unread", "IPF.Note", 1,
+                    search=SearchParameters("Shallow", "<t:Restriction/>", ("INBOX",)))
     for copy in (False, True):
         with pytest.raises(EwsError) as err:
             moves.check_destination(finder, source_folder_id="INBOX", copy=copy)

@@ -43,16 +43,10 @@ def check_movable(item: Item) -> None:
         raise EwsError("ErrorInvalidOperation", message="An associated item cannot be moved or copied.")
 
 
-def is_search_folder(folder: Folder) -> bool:
-    """A search folder shows items that live elsewhere; folders carry their search parameters once search
-    folders are stored (``Folder.search``), until then no folder is one."""
-    return getattr(folder, "search", None) is not None
-
-
 def check_destination(folder: Folder, *, source_folder_id: str, copy: bool) -> None:
     """ErrorMoveCopyFailed for a destination no item can be put in: a search folder (MS-OXCFOLD: the source of
     a move may be a search folder, the destination may not), and for a move the folder the item is already in."""
-    if is_search_folder(folder):
+    if folder.search is not None:  # a search folder shows items that live elsewhere
         raise EwsError("ErrorMoveCopyFailed", message="Items cannot be moved or copied into a search folder.")
     if not copy and folder.id == source_folder_id:
         raise EwsError("ErrorMoveCopyFailed", message="The item is already in the destination folder.")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 from ..core.folders import Folder
-from ..core.ids import IdFactory
+from ..core.moves import copied
 from ..protocol import copy_folder as wire
 from ..protocol.folders import FolderRef
 from ..protocol.move_folder import MoveCopyFolderRequest
@@ -33,10 +33,8 @@ def _copy_one(batch: Batch[MoveCopyFolderRequest], ref: FolderRef) -> Folder:
             top = top or copy
             for item_id in ctx.store.item_ids_in(uow, [source.id]):
                 item = ctx.store.load_item(uow, item_id, source.mailbox)
-                new_id = ctx.ids.item_id()
-                ctx.store.copy_item(uow, item, dataclasses.replace(
-                    item.copy(), id=new_id, folder_id=copy.id, version=1, change_key=IdFactory.change_key(new_id, 1)),
-                    ctx.now)
+                ctx.store.copy_item(uow, item, copied(item, item_id=ctx.ids.item_id(), mailbox=copy.mailbox,
+                                                      folder_id=copy.id), ctx.now)
         assert top is not None
         return top
 
