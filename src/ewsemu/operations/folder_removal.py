@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from ..core.errors import EwsError
 from ..core.folders import Folder
+from ..core.moves import moved
 from .context import RequestContext
 from .folders import check_name_free
 
@@ -29,8 +30,9 @@ def remove_items(ctx: RequestContext, uow, mailbox: str, folder_ids: list[str], 
             ctx.store.delete_item(uow, item_id, ctx.now)
         return
     bin_ = ctx.store.distinguished_folder(uow, mailbox, _BIN[delete_type])
-    for item_id in item_ids:
-        ctx.store.move_item(uow, item_id, bin_.id, ctx.now)
+    for item_id in item_ids:  # moved under a new ItemId, as DeleteItem moves them
+        item = ctx.store.load_item(uow, item_id, mailbox)
+        ctx.store.relocate_item(uow, item, moved(item, bin_.id, ctx.ids.item_id()), ctx.now)
 
 
 def remove_tree(ctx: RequestContext, uow, folder: Folder, delete_type: str) -> None:

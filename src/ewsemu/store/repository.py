@@ -323,17 +323,6 @@ class Store:
             uow.record(JournalEntry(0, at or _now(), gone["mailbox"], gone["folder_id"], item_id, ITEM, DELETED,
                                     version=gone["version"], change_key=gone["change_key"]))
 
-    def move_item(self, uow: UnitOfWork, item_id: str, folder_id: str, at: dt.datetime | None = None) -> None:
-        """Into another folder of the same mailbox (SoftDelete and MoveToDeletedItems are moves); the ItemId
-        and ChangeKey stay."""
-        conn = unit_of_work(uow).conn
-        place = conn.execute(_PLACE_OF_ITEM, {"item_id": item_id}).first()
-        if place is None or place.folder_id == folder_id:
-            return
-        conn.execute(update(items).where(items.c.id == item_id).values(folder_id=folder_id))
-        uow.record(JournalEntry(0, at or _now(), place.mailbox, folder_id, item_id, ITEM, MOVED,
-                                old_folder_id=place.folder_id, version=place.version, change_key=place.change_key))
-
     def relocate_item(self, uow: UnitOfWork, item: Item, moved: Item, at: dt.datetime) -> bool:
         """Put ``item`` (as read) where ``moved`` says: its folder in the same mailbox and, for MoveItem, a new
         ItemId, with ``moved``'s version and ChangeKey. One UPDATE conditional on the version read (False if
