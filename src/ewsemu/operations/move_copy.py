@@ -18,7 +18,7 @@ from ..protocol.folders import FolderRef
 from ..protocol.move_copy import MoveCopyRequest
 from .common import LostRace, check_item_id, with_retries
 from .context import RequestContext
-from .folders import ensure_named_mailboxes, resolve_folder
+from .folders import ensure_named_mailboxes, target
 from .occurrences import check, locate
 
 
@@ -28,15 +28,9 @@ def prepare(ctx: RequestContext, request: MoveCopyRequest) -> None:
 
 
 def destination(conn, ctx: RequestContext, ref: FolderRef) -> Folder:
-    """ToFolderId -> its folder. A folder that is not there, by FolderId or by a distinguished name the
-    mailbox lacks, is ErrorToFolderNotFound (the code Exchange has for a missing destination); a malformed
-    id, an item's id and a refused delegate keep their own errors."""
-    try:
-        return resolve_folder(conn, ctx, ref)
-    except EwsError as err:
-        if err.code == "ErrorFolderNotFound":
-            raise EwsError("ErrorToFolderNotFound") from None
-        raise
+    """ToFolderId -> its folder; ErrorToFolderNotFound when it names none (a malformed id, an item's id and a
+    refused delegate keep their own errors)."""
+    return target(conn, ctx, ref, "ErrorToFolderNotFound")
 
 
 def source(conn, ctx: RequestContext, ref: ItemRef) -> tuple[Item, bool]:
