@@ -21,6 +21,9 @@ MESSAGES: dict[str, str] = {
     "ErrorCannotUseItemIdForFolderId": "Expected a folder Id but received an item Id.",
     "ErrorItemNotFound": "The specified object was not found in the store.",
     "ErrorFolderNotFound": "The specified folder could not be found in the store.",
+    "ErrorDeleteDistinguishedFolder": "Distinguished folders cannot be deleted.",
+    "ErrorCannotDeleteObject": "The object cannot be deleted.",
+    "ErrorNoPublicFolderReplicaAvailable": "There are no public folder servers available.",
     "ErrorAccessDenied": "Access is denied. Check credentials and try again.",
     "ErrorIrresolvableConflict": (
         "The send or update operation could not be performed because the change key passed in the request "
