@@ -5,42 +5,35 @@ traversal is depth-first (a parent before its children), so pages are stable bet
 """
 from __future__ import annotations
 
-from collections import defaultdict
-
 from ..core.errors import EwsError
 from ..core.folders import Folder
 from ..protocol import find_folder as wire
 from ..protocol.find_folder import FindFolderRequest, FolderPage
 from ..protocol.folders import FolderRef
 from .base import Batch, PerElement
-from .folders import folder_views, prepare_folder_mailboxes, resolve_folder
+from .folders import Hierarchy, folder_views, hierarchy, prepare_folder_mailboxes, resolve_in_hierarchy
 
 
-def _below(parent: Folder, everything: list[Folder], traversal: str) -> list[Folder]:
+def _below(parent: Folder, tree: Hierarchy, traversal: str) -> list[Folder]:
     if traversal == "SoftDeleted":  # deleting folders is not supported, so none is ever soft-deleted
         return []
-    children: dict[str, list[Folder]] = defaultdict(list)
-    for f in sorted(everything, key=lambda f: (f.display_name.casefold(), f.id)):
-        if f.parent_id is not None:
-            children[f.parent_id].append(f)
     if traversal == "Shallow":
-        return children[parent.id]
+        return list(tree.children.get(parent.id, ()))
     found: list[Folder] = []
-    stack = list(reversed(children[parent.id]))
+    stack = list(reversed(tree.children.get(parent.id, ())))
     while stack:
         f = stack.pop()
         found.append(f)
-        stack.extend(reversed(children[f.id]))
+        stack.extend(reversed(tree.children.get(f.id, ())))
     return found
 
 
 def _find_below(batch: Batch[FindFolderRequest], ref: FolderRef) -> FolderPage:
-    ctx, conn, req = batch.ctx, batch.conn, batch.request
+    req = batch.request
     if isinstance(req.restriction, EwsError):
         raise req.restriction
-    parent = resolve_folder(conn, ctx, ref)
-    everything = ctx.store.mailbox_folders(conn, parent.mailbox)
-    views = folder_views(ctx, conn, _below(parent, everything, req.traversal), {f.id: f for f in everything})
+    parent = resolve_in_hierarchy(batch, ref)
+    views = folder_views(batch, _below(parent, hierarchy(batch, parent.mailbox), req.traversal))
     if req.restriction is not None:
         views = [v for v in views if req.restriction(v)]
     req.paging.check()
@@ -50,7 +43,7 @@ def _find_below(batch: Batch[FindFolderRequest], ref: FolderRef) -> FolderPage:
 
 OPERATION = PerElement(
     "FindFolder", "implemented",
-    ("Shallow and Deep traversal, restrictions and paging over the distinguished folders (folders "
-     "cannot be created, so SoftDeleted finds none)"),
+    ("Shallow and Deep traversal, restrictions and paging over a mailbox's folders (folders cannot be "
+     "deleted yet, so SoftDeleted finds none)"),
     parse=wire.parse, element=_find_below, render=wire.render_success, reads=True,
     prepare=prepare_folder_mailboxes)
