@@ -59,6 +59,9 @@ _PLACE_COLUMNS = (items.c.mailbox, items.c.folder_id, items.c.version, items.c.c
 _DELETE_ITEM = Prepared(delete(items).where(items.c.id == bindparam("item_id")).returning(*_PLACE_COLUMNS))
 # Less frequent ones stay plain Core, built once.
 _PLACE_OF_ITEM = select(*_PLACE_COLUMNS).where(items.c.id == bindparam("item_id"))
+_MAILBOX_FOLDERS = select(folders).where(folders.c.mailbox == bindparam("mailbox"))
+_ITEM_COUNTS = (select(items.c.folder_id, func.count(), func.sum(case((items.c.message_is_read.is_(False), 1), else_=0)))
+                .where(items.c.folder_id.in_(bindparam("folder_ids", expanding=True))).group_by(items.c.folder_id))
 _DELETE_VALUES = delete(item_values).where(item_values.c.item_id == bindparam("item_id"))
 _INSERT_VALUES = insert(item_values)
 
@@ -359,7 +362,7 @@ class Store:
 
     def mailbox_folders(self, conn: Readable, mailbox: str) -> list[Folder]:
         """Every folder of a mailbox: a hierarchy has tens of folders, so FindFolder walks it in memory."""
-        rows = connection_of(conn).execute(select(folders).where(folders.c.mailbox == mailbox.lower()))
+        rows = connection_of(conn).execute(_MAILBOX_FOLDERS, {"mailbox": mailbox.lower()})
         return [_folder(r) for r in rows]
 
     def item_counts(self, conn: Readable, folder_ids: list[str]) -> dict[str, ItemCounts]:
@@ -368,8 +371,5 @@ class Store:
         caller has the mailbox's folders (:meth:`mailbox_folders`)."""
         if not folder_ids:
             return {}
-        unread = func.sum(case((items.c.message_is_read.is_(False), 1), else_=0))
-        rows = connection_of(conn).execute(
-            select(items.c.folder_id, func.count(), unread).where(items.c.folder_id.in_(folder_ids))
-            .group_by(items.c.folder_id))
+        rows = connection_of(conn).execute(_ITEM_COUNTS, {"folder_ids": folder_ids})
         return {folder_id: ItemCounts(total, int(unread or 0)) for folder_id, total, unread in rows}
