@@ -38,6 +38,8 @@ UPDATE = os.environ.get("EWSEMU_GOLDEN_UPDATE") == "1"
 SERVER_TIMES = {f"{{{NS['t']}}}{n}" for n in ("DateTimeCreated", "DateTimeReceived", "DateTimeSent",
                                               "LastModifiedTime")}
 FIXED_TIME = "2000-01-01T00:00:00Z"
+#: the elements whose Id and ChangeKey attributes are labelled (MarkAsJunk's MovedItemId is an item id too)
+ITEM_ID_TAGS = {f"{{{NS['t']}}}ItemId", f"{{{NS['t']}}}ParentFolderId", f"{{{NS['m']}}}MovedItemId"}
 _STATUS = re.compile(rb"^<!-- HTTP (\d{3}) -->\n")
 SCENARIOS = sorted(p.name for p in GOLDEN.iterdir() if p.is_dir())
 
@@ -71,8 +73,8 @@ def normalise(body: bytes, labels: Labels) -> etree._Element:
     for el in root.iter():
         if not isinstance(el.tag, str):
             continue
-        if el.tag in (f"{{{NS['t']}}}ItemId", f"{{{NS['t']}}}ParentFolderId", f"{{{NS['t']}}}FolderId"):
-            kind = "FOLDER" if el.tag != f"{{{NS['t']}}}ItemId" else "ITEM"
+        if el.tag in ITEM_ID_TAGS or el.tag == f"{{{NS['t']}}}FolderId":
+            kind = "ITEM" if el.tag in (f"{{{NS['t']}}}ItemId", f"{{{NS['m']}}}MovedItemId") else "FOLDER"
             if el.get("Id") is not None:
                 el.set("Id", labels.label(el.get("Id"), kind))
             if el.get("ChangeKey") is not None:

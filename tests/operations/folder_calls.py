@@ -64,3 +64,19 @@ def journal_entries(emulator, after: int = 0) -> list[journal.JournalEntry]:
 def journal_head(emulator) -> int:
     with emulator.store.read() as conn:
         return journal.head(conn)
+
+
+def folder_ids(ews: Ews, *targets: Ref | str) -> str:
+    return "".join(parent_xml(t) for t in targets)
+
+
+def add_message(ews: Ews, folder_ref: Ref, subject: str = "Hello", is_read: bool = False) -> Ref:
+    read = f"<t:IsRead>{'true' if is_read else 'false'}</t:IsRead>"
+    return ews.create("Message", f"<t:Subject>{subject}</t:Subject>{read}", md="SaveOnly",
+                      folder=folder_ref.xml("FolderId"))
+
+
+def counts(ews: Ews, target: Ref | str) -> tuple[str | None, str | None, str | None]:
+    """TotalCount, ChildFolderCount, UnreadCount."""
+    got = read_folder(ews, target, shape="Default")
+    return text(got, "TotalCount"), text(got, "ChildFolderCount"), text(got, "UnreadCount")

@@ -167,3 +167,36 @@ def test_exchangelib_creates_folders(ewsemu_account) -> None:
     tasks.save()
     names = {f.name: type(f).__name__ for f in account.inbox.children}
     assert names == {"From exchangelib": "Folder", "Todo": "Tasks"}
+
+
+def _search_folder(ews: Ews, name: str, traversal: str, *bases: str) -> Ref:
+    base_ids = "".join(f'<t:DistinguishedFolderId Id="{b}"/>' for b in bases)
+    params = (f'<t:SearchParameters Traversal="{traversal}"><t:Restriction><t:Contains ContainmentMode="Substring" '
+              'ContainmentComparison="IgnoreCase"><t:FieldURI FieldURI="item:Subject"/><t:Constant Value="invoice"/>'
+              f"</t:Contains></t:Restriction><t:BaseFolderIds>{base_ids}</t:BaseFolderIds></t:SearchParameters>")
+    return create_folder(ews, "msgfolderroot", name, "SearchFolder", extra=params)
+
+
+def _found(ews: Ews, folder: Ref) -> list[str]:
+    r = ews.call('<m:FindItem Traversal="Shallow"><m:ItemShape><t:BaseShape>Default</t:BaseShape></m:ItemShape>'
+                 f"<m:ParentFolderIds>{folder.xml('FolderId')}</m:ParentFolderIds></m:FindItem>")
+    assert r.codes() == ["NoError"], r.body
+    return sorted(el.text for el in r.xpath("//t:Items/*/t:Subject"))
+
+
+def test_a_search_folder_shows_what_its_restriction_matches_and_stays_current(ews: Ews) -> None:
+    from .folder_calls import add_message, counts
+    inbox = Ref(read_folder(ews, "inbox").find("t:FolderId", NS).get("Id"))
+    sub = create_folder(ews, inbox, "Paid")
+    add_message(ews, inbox, "Invoice 1")
+    add_message(ews, inbox, "Lunch?")
+    paid = add_message(ews, sub, "INVOICE 2", is_read=True)
+    shallow = _search_folder(ews, "Invoices here", "Shallow", "inbox")
+    deep = _search_folder(ews, "All invoices", "Deep", "inbox")
+    assert _found(ews, shallow) == ["Invoice 1"]
+    assert _found(ews, deep) == ["INVOICE 2", "Invoice 1"]
+    assert counts(ews, deep) == ("2", "0", "1")
+    add_message(ews, sub, "invoice 3")  # kept current: computed when asked
+    assert _found(ews, deep) == ["INVOICE 2", "Invoice 1", "invoice 3"]
+    assert ews.delete(paid).codes() == ["NoError"]
+    assert counts(ews, deep) == ("2", "0", "2")

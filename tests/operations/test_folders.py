@@ -434,3 +434,14 @@ def test_exchangelib_walks_the_hierarchy(account) -> None:
     assert (account.root / "Top of Information Store" / "Tasks").id == account.tasks.id
     found = SingleFolderQuerySet(account=account, folder=account.root).filter(name__contains="Sent")
     assert [f.name for f in found] == ["Sent Items"]
+
+
+def test_public_folders_are_not_available(client: Client) -> None:
+    """Exchange Online without public folders: GetFolder and FindFolder on publicfoldersroot answer
+    ErrorNoPublicFolderReplicaAvailable (exchangelib's test_public_folders_root expects exactly this)."""
+    for body in ('<m:GetFolder><m:FolderShape><t:BaseShape>IdOnly</t:BaseShape></m:FolderShape><m:FolderIds>'
+                 '<t:DistinguishedFolderId Id="publicfoldersroot"/></m:FolderIds></m:GetFolder>',
+                 '<m:FindFolder Traversal="Shallow"><m:FolderShape><t:BaseShape>IdOnly</t:BaseShape></m:FolderShape>'
+                 '<m:ParentFolderIds><t:DistinguishedFolderId Id="publicfoldersroot"/></m:ParentFolderIds>'
+                 "</m:FindFolder>"):
+        assert call(client, body).codes() == ["ErrorNoPublicFolderReplicaAvailable"]

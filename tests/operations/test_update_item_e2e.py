@@ -1113,16 +1113,21 @@ def test_hard_delete(ews: TaskEws) -> None:
 
 @pytest.mark.parametrize("delete_type, folder", [("SoftDelete", "recoverableitemsdeletions"),
                                                  ("MoveToDeletedItems", "deleteditems")])
-def test_soft_delete_and_move_keep_identity(ews: TaskEws, emulator: Emulator, delete_type: str, folder: str) -> None:
+def test_soft_delete_and_move_to_deleted_items_move_the_item_under_a_new_id(
+        ews: TaskEws, emulator: Emulator, delete_type: str, folder: str) -> None:
+    """Both are moves, and Exchange gives a moved item a new ItemId in its new folder: the old id is gone,
+    the item (every property kept) is found there."""
     ref = ews.create()
-    tasks_folder = ews.get(ref.id).find("t:ParentFolderId", NS).get("Id")
+    before = ews.get(ref.id)
     assert _delete(ews, delete_type, ref.id).codes() == ["NoError"]
-    task = ews.get(ref.id)
+    assert ews.get_response(ref.id).codes() == ["ErrorItemNotFound"]
     with emulator.store.read() as conn:
         target = emulator.store.distinguished_folder(conn, "alice@example.com", folder)
-    parent = task.find("t:ParentFolderId", NS).get("Id")
-    assert parent == target.id != tasks_folder
-    assert task.find("t:ItemId", NS).get("ChangeKey") == ref.ck  # moving does not change the ChangeKey
+        [moved_id] = emulator.store.item_ids_in(conn, [target.id])
+    task = ews.get(moved_id)
+    assert task.find("t:ParentFolderId", NS).get("Id") == target.id
+    assert task.findtext("t:Subject", namespaces=NS) == before.findtext("t:Subject", namespaces=NS)
+    assert task.find("t:ItemId", NS).get("ChangeKey") != ref.ck
 
 
 def test_delete_several_ids_one_message_each(ews: TaskEws) -> None:

@@ -32,7 +32,7 @@ except ImportError:  # pragma: no cover - depends on the environment
     sys.path.insert(0, str(REPO / "src"))
 
 from ewsemu.core.errors import SchemaViolation  # noqa: E402
-from ewsemu.operations import REGISTRY
+from ewsemu.operations import REGISTRY  # noqa: E402
 from ewsemu.protocol import validation  # noqa: E402
 
 from .. import ms_schema  # noqa: E402
@@ -1265,7 +1265,7 @@ CANNED_UPDATE_RESPONSE = f"""<?xml version="1.0" encoding="utf-8"?>
   </s:Body>
 </s:Envelope>""".encode()
 
-#: the WSDL declares exactly the operations ewsemu serves
+#: every served operation (the registry), each of which the WSDL binds
 OPERATIONS = sorted(REGISTRY)
 
 

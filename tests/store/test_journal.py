@@ -13,6 +13,7 @@ import pytest
 from alembic import command
 from sqlalchemy import text
 
+from ewsemu.core import moves
 from ewsemu.core.folder_tree import TREE
 from ewsemu.core.folders import Folder
 from ewsemu.core.item import Item
@@ -120,17 +121,48 @@ def test_delete_item_appends_a_deleted_entry_and_keeps_the_history(store: Store)
     assert new_entries(store, lambda uow: store.delete_item(uow, item.id, T1)) == []  # nothing left to delete
 
 
-def test_move_item_appends_a_moved_entry_with_the_old_folder(store: Store) -> None:
+def test_relocate_item_with_a_new_id_appends_one_moved_entry_naming_the_old_id_and_folder(store: Store) -> None:
+    item = task(store)
+    item.values["item:Categories"] = ("a", "b")  # multi-valued: its item_values rows follow the new id
+    with store.write() as uow:
+        store.insert_item(uow, item, T0)
+    drafts = folder(store, "drafts")
+    moved = moves.moved(item, drafts.id, "AAMkBQ==")
+    [entry] = new_entries(store, lambda uow: store.relocate_item(uow, item, moved, T1))
+    assert (entry.event, entry.object_id, entry.folder_id, entry.old_object_id, entry.old_folder_id) == (
+        "moved", moved.id, drafts.id, item.id, item.folder_id)
+    assert (entry.version, entry.change_key, entry.at) == (2, moved.change_key, T1)
+    with store.read() as conn:
+        assert store.load_item(conn, item.id, ALICE) is None
+        again = store.load_item(conn, moved.id, ALICE)
+        assert (again.folder_id, again.change_key, again.values["item:Categories"]) == (
+            drafts.id, moved.change_key, ("a", "b"))
+        rows = conn.execute(text("SELECT item_id FROM item_values WHERE field = 'item:Categories'")).all()
+        assert {r[0] for r in rows} == {moved.id}
+        # the moved item's history starts at the move, and its ChangeKey is known to it
+        assert [(h["version"], h["change_key"]) for h in store.history(conn, moved.id)] == [(2, moved.change_key)]
+        assert store.changed_since(conn, moved.id, moved.change_key) == frozenset()
+    # the move is seen from both folders, and a stale version writes nothing
+    assert [e.event for e in entries(store, folder_id=item.folder_id, object_kind="item")] == ["created", "moved"]
+    assert [e.event for e in entries(store, folder_id=drafts.id, object_kind="item")] == ["moved"]
+    assert new_entries(store, lambda uow: store.relocate_item(uow, item, moved, T1)) == []
+
+
+def test_relocate_item_keeping_the_id_is_a_new_version(store: Store) -> None:
     item = task(store)
     with store.write() as uow:
         store.insert_item(uow, item, T0)
-    deleted_items = folder(store, "deleteditems")
-    [entry] = new_entries(store, lambda uow: store.move_item(uow, item.id, deleted_items.id, T1))
-    assert (entry.event, entry.folder_id, entry.old_folder_id, entry.version, entry.change_key) == (
-        "moved", deleted_items.id, item.folder_id, 1, item.change_key)
-    # a folder's changes include the moves out of it
-    assert [e.event for e in entries(store, folder_id=item.folder_id, object_kind="item")] == ["created", "moved"]
-    assert new_entries(store, lambda uow: store.move_item(uow, item.id, deleted_items.id, T1)) == []  # no-op
+    junk = folder(store, "junkemail")
+    moved = moves.moved(item, junk.id, item.id)
+    [entry] = new_entries(store, lambda uow: store.relocate_item(uow, item, moved, T1))
+    assert (entry.object_id, entry.old_object_id, entry.old_folder_id, entry.version) == (
+        item.id, None, item.folder_id, 2)
+    with store.read() as conn:
+        assert [h["version"] for h in store.history(conn, item.id)] == [1, 2]
+        assert store.changed_since(conn, item.id, item.change_key) == frozenset()
+    elsewhere = moves.copied(item, item_id="AAMkBg==", mailbox=BOB, folder_id=junk.id)
+    with store.write() as uow, pytest.raises(ValueError, match="one mailbox"):
+        store.relocate_item(uow, moved, elsewhere, T1)
 
 
 def test_copy_item_appends_a_copied_entry_naming_the_source(store: Store) -> None:
@@ -222,10 +254,8 @@ def test_changed_since_and_history_come_from_the_journal(store: Store) -> None:
     with store.write() as uow:
         store.insert_item(uow, item, T0)
     second, changes = updated(item, "second")
-    inbox = folder(store, "inbox")
     with store.write() as uow:
         store.update_item(uow, second, 1, T1, changes)
-        store.move_item(uow, item.id, inbox.id, T1)  # a move is no version
     with store.read() as conn:
         assert store.changed_since(conn, item.id, item.change_key) == frozenset({"item:Subject"})
         assert store.changed_since(conn, item.id, second.change_key) == frozenset()
@@ -356,9 +386,11 @@ def test_soap_writes_produce_their_entries(ews: Ews, emulator: Emulator) -> None
     _delete(ews, moved, "MoveToDeletedItems")
     _delete(ews, hard, "HardDelete")
     found = entries(store, start - 1, mailbox=ALICE)
-    assert [(e.object_id, e.event) for e in found] == [
+    # SoftDelete and MoveToDeletedItems are moves: the item has a new id there, the entry names the old one
+    assert [(e.old_object_id or e.object_id, e.event) for e in found] == [
         (ref.id, "created"), (ref.id, "modified"), (soft.id, "created"), (moved.id, "created"),
         (hard.id, "created"), (soft.id, "moved"), (moved.id, "moved"), (hard.id, "deleted")]
+    assert found[5].object_id != soft.id and found[6].object_id != moved.id
     assert found[0].change_key == ref.ck and found[1].change_key == new_ck
     assert found[1].changes["item:Subject"] == ["journaled", "renamed"]
     assert (found[5].old_folder_id, found[5].folder_id) == (tasks.id, folder(store, "recoverableitemsdeletions").id)

@@ -21,9 +21,6 @@ MESSAGES: dict[str, str] = {
     "ErrorCannotUseItemIdForFolderId": "Expected a folder Id but received an item Id.",
     "ErrorItemNotFound": "The specified object was not found in the store.",
     "ErrorFolderNotFound": "The specified folder could not be found in the store.",
-    "ErrorDeleteDistinguishedFolder": "Distinguished folders cannot be deleted.",
-    "ErrorCannotDeleteObject": "The object cannot be deleted.",
-    "ErrorNoPublicFolderReplicaAvailable": "There are no public folder servers available.",
     "ErrorAccessDenied": "Access is denied. Check credentials and try again.",
     "ErrorIrresolvableConflict": (
         "The send or update operation could not be performed because the change key passed in the request "
@@ -84,6 +81,8 @@ MESSAGES: dict[str, str] = {
     "ErrorInvalidValueForProperty": "The value is invalid for the property.",
     "ErrorInvalidOperationForItemType": "The operation is not valid for this item type.",
     "ErrorMoveCopyFailed": "Move or copy operation failed.",
+    "ErrorToFolderNotFound": "The destination folder could not be found.",
+    "ErrorCalendarCannotMoveOrCopyOccurrence": "An occurrence of a recurring calendar item cannot be moved or copied.",
     "ErrorImpersonationDenied": "The account does not have permission to impersonate the requested user.",
     "ErrorNonExistentMailbox": "The SMTP address has no mailbox associated with it.",
     "ErrorInvalidRestriction": "The restriction is invalid.",
@@ -97,6 +96,23 @@ MESSAGES: dict[str, str] = {
     "ErrorCannotDeleteTaskOccurrence": "The occurrence of the task can not be deleted.",
     "ErrorInvalidSubfilterType": "The subfilter type is invalid.",
     "ErrorNameResolutionNoResults": "No results were found.",
+    "ErrorNoPublicFolderReplicaAvailable": "There are no public folder servers available.",
+    "ErrorFolderExists": "A folder with the specified name already exists.",
+    "ErrorFolderSavePropertyError": "The folder save operation failed due to invalid property values.",
+    "ErrorParentFolderNotFound": "The parent folder could not be found.",
+    "ErrorToFolderNotFound": "The destination folder could not be found.",
+    "ErrorNoFolderClassOverride": "A folder class cannot be set on a typed folder.",
+    "ErrorDeleteDistinguishedFolder": "Distinguished folders cannot be deleted.",
+    "ErrorMoveDistinguishedFolder": "Cannot move distinguished folder.",
+    "ErrorCannotDeleteObject": "The object cannot be deleted.",
+    "ErrorCannotEmptyFolder": "The folder cannot be emptied.",
+    "ErrorMoveCopyFailed": "The move or copy operation failed.",
+    "ErrorCrossMailboxMoveCopy": "Moving or copying between mailboxes is not permitted.",
+    "ErrorInvalidRestriction": "The restriction is invalid.",
+    "ErrorInvalidUserInfo": "The user could not be resolved.",
+    "ErrorDuplicateUserIdsSpecified": "The same user is listed more than once.",
+    "ErrorInvalidPermissionSettings": "The permission settings are invalid.",
+    "ErrorCannotSetPermissionUnknownEntries": "Unknown entries cannot be set on a permission set.",
 }
 
 

@@ -43,6 +43,8 @@ class Folder:
     extended: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
     #: set for a search folder
     search: SearchParameters | None = None
+    #: deleted with DeleteFolder SoftDelete: only FindFolder's SoftDeleted traversal still lists it
+    soft_deleted: bool = False
 
     @property
     def change_key(self) -> str:

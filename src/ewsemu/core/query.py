@@ -43,7 +43,9 @@ _UNQUERYABLE_KINDS = frozenset({F.ITEMID, F.FOLDERID, F.EFFECTIVE_RIGHTS, F.OPAQ
 #: kinds Contains works on (Exchange answers ErrorContainsFilterWrongType for the others)
 TEXT_KINDS = frozenset({F.STRING, F.STRINGS, F.BODY})
 #: kinds that cannot be sort keys (lists and streamed bodies)
-_UNSORTABLE_KINDS = _UNQUERYABLE_KINDS | {F.STRINGS, F.BODY}
+#: string lists (Categories) sort by their lowest element, as Exchange Online sorts them (exchangelib's
+#: test_order_by_on_list_field)
+_UNSORTABLE_KINDS = _UNQUERYABLE_KINDS | {F.BODY}
 
 _INTEGER_TYPES = frozenset({"Short", "Integer", "Long"})
 _FLOAT_TYPES = frozenset({"Double", "Float", "Currency", "ApplicationTime"})
@@ -153,7 +155,7 @@ def restriction_field(path: FieldURI) -> F.FieldDef | None:
 
 
 def check_sort_path(path: FieldURI) -> None:
-    """SortOrder keys: lists, bodies and structured values cannot be sorted on (ErrorUnsupportedPathForSortGroup);
+    """SortOrder keys: bodies and structured values cannot be sorted on (ErrorUnsupportedPathForSortGroup);
     a property no stored item has is accepted and has no effect."""
     f = F.field(path.uri)
     if path.uri.startswith("folder:") or (f is not None and f.kind in _UNSORTABLE_KINDS):

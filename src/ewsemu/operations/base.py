@@ -90,10 +90,12 @@ class Batch(Generic[Req]):
     ``reads``, the read transaction (``conn``), and what its elements work out once for all of them
     (:meth:`once`)."""
 
-    __slots__ = ("ctx", "request", "conn", "_owner", "_memo")
+    __slots__ = ("ctx", "request", "conn", "state", "_owner", "_memo")
 
     def __init__(self, ctx: RequestContext, request: Req, conn: object | None) -> None:
         self.ctx, self.request, self.conn = ctx, request, conn
+        #: what one element leaves for the next, in request order (CreateFolderPath: the level just created)
+        self.state: dict[str, Any] = {}
         self._owner: str | None = None
         self._memo: dict[object, Any] = {}
 

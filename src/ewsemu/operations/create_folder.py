@@ -6,16 +6,15 @@ parent's row is locked while its children are compared, so two racing requests c
 """
 from __future__ import annotations
 
-from ..core.errors import EwsError
 from ..core.folder_apply import new_folder
-from ..core.folders import Folder, same_name
+from ..core.folders import Folder
 from ..protocol import create_folder as wire
 from ..protocol.create_folder import CreateFolderRequest, NewFolder
 from ..protocol.folders import SearchRequest
 from .base import Batch, PerElement
 from .common import with_retries
 from .context import RequestContext
-from .folders import ensure_named_mailboxes, resolve_folder
+from .folders import base_folder_ids, check_name_free, ensure_named_mailboxes, parent_folder
 
 
 def _prepare(ctx: RequestContext, request: CreateFolderRequest) -> None:
@@ -24,47 +23,20 @@ def _prepare(ctx: RequestContext, request: CreateFolderRequest) -> None:
     ensure_named_mailboxes(ctx, [request.parent, *(ref for s in searches for ref in s.base_folders)])
 
 
-def parent_folder(conn, ctx: RequestContext, ref) -> Folder:
-    """The folder a ParentFolderId / ToFolderId names, for a write: ErrorParentFolderNotFound when it names
-    none."""
-    if ref is None:
-        raise EwsError("ErrorParentFolderNotFound")
-    try:
-        return resolve_folder(conn, ctx, ref)
-    except EwsError as err:
-        if err.code in ("ErrorFolderNotFound", "ErrorItemNotFound"):
-            raise EwsError("ErrorParentFolderNotFound") from None
-        raise
-
-
-def check_name_free(ctx: RequestContext, conn, parent: Folder, name: str, keep: str | None = None) -> None:
-    """ErrorFolderExists if another child of ``parent`` (not ``keep``) has ``name``, case-insensitively."""
-    if any(same_name(child.display_name, name) and child.id != keep
-           for child in ctx.store.child_folders(conn, parent.id)):
-        raise EwsError("ErrorFolderExists",
-                       message=f"A folder with the specified name already exists., Could not create folder '{name}'.")
-
-
-def base_folder_ids(conn, ctx: RequestContext, new: NewFolder) -> tuple[str, ...] | None:
-    search = next((c.value for c in new.properties if isinstance(c.value, SearchRequest)), None)
-    if search is None:
-        return None
-    return tuple(resolve_folder(conn, ctx, ref).id for ref in search.base_folders)
+def create_below(ctx: RequestContext, uow, parent: Folder, new: NewFolder) -> Folder:
+    """The folder ``new`` describes, stored (and journaled) under ``parent``, whose row is locked while the
+    names of its children are compared."""
+    folder = new_folder(new.folder_type, new.properties, folder_id=ctx.ids.folder_id(), mailbox=parent.mailbox,
+                        parent_id=parent.id, base_folder_ids=base_folder_ids(uow, ctx, new.properties))
+    ctx.store.lock_folder(uow, parent.id)
+    check_name_free(ctx, uow, parent, folder.display_name)
+    ctx.store.insert_folder(uow, folder, ctx.now)
+    return folder
 
 
 def _create_one(batch: Batch[CreateFolderRequest], new: NewFolder) -> Folder:
     ctx = batch.ctx
-
-    def work(uow) -> Folder:
-        parent = parent_folder(uow, ctx, batch.request.parent)
-        folder = new_folder(new.folder_type, new.properties, folder_id=ctx.ids.folder_id(), mailbox=parent.mailbox,
-                            parent_id=parent.id, base_folder_ids=base_folder_ids(uow, ctx, new))
-        ctx.store.lock_folder(uow, parent.id)
-        check_name_free(ctx, uow, parent, folder.display_name)
-        ctx.store.insert_folder(uow, folder, ctx.now)
-        return folder
-
-    return with_retries(ctx, work)
+    return with_retries(ctx, lambda uow: create_below(ctx, uow, parent_folder(uow, ctx, batch.request.parent), new))
 
 
 OPERATION = PerElement(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from ..core.apply import delete_calendar_occurrence, delete_occurrence
 from ..core.changes import ItemRef
 from ..core.errors import EwsError
+from ..core.moves import moved
 from ..protocol import delete_item as wire
 from ..protocol.delete_item import DeleteItemRequest
 from .base import Batch, PerElement
@@ -37,9 +38,10 @@ def _delete_one(batch: Batch[DeleteItemRequest], ref: ItemRef) -> None:
             return
         if req.delete_type == "HardDelete":
             ctx.store.delete_item(conn, item.id, ctx.now)
-        else:
+        else:  # a move, and a moved item has a new ItemId there, as Exchange gives it (core/moves.py)
             folder = ctx.store.distinguished_folder(conn, item.mailbox, _MOVE_TO[req.delete_type])
-            ctx.store.move_item(conn, item.id, folder.id, ctx.now)
+            if not ctx.store.relocate_item(conn, item, moved(item, folder.id, ctx.ids.item_id()), ctx.now):
+                raise LostRace()
 
     with_retries(ctx, work)
 

@@ -14,9 +14,14 @@ from .base import Batch, PerElement
 from .folders import Hierarchy, folder_views, hierarchy, prepare_folder_mailboxes, resolve_in_hierarchy
 
 
+def _soft_deleted_below(batch: Batch[FindFolderRequest], parent: Folder) -> list[Folder]:
+    """The parent's soft-deleted subfolders (DeleteFolder SoftDelete): the one traversal that reads them."""
+    everything = batch.ctx.store.mailbox_folders(batch.conn, parent.mailbox, soft_deleted=True)
+    return sorted((f for f in everything if f.parent_id == parent.id and f.soft_deleted),
+                  key=lambda f: (f.display_name.casefold(), f.id))
+
+
 def _below(parent: Folder, tree: Hierarchy, traversal: str) -> list[Folder]:
-    if traversal == "SoftDeleted":  # deleting folders is not supported, so none is ever soft-deleted
-        return []
     if traversal == "Shallow":
         return list(tree.children.get(parent.id, ()))
     found: list[Folder] = []
@@ -33,7 +38,9 @@ def _find_below(batch: Batch[FindFolderRequest], ref: FolderRef) -> FolderPage:
     if isinstance(req.restriction, EwsError):
         raise req.restriction
     parent = resolve_in_hierarchy(batch, ref)
-    views = folder_views(batch, _below(parent, hierarchy(batch, parent.mailbox), req.traversal))
+    found = (_soft_deleted_below(batch, parent) if req.traversal == "SoftDeleted"
+             else _below(parent, hierarchy(batch, parent.mailbox), req.traversal))
+    views = folder_views(batch, found)
     if req.restriction is not None:
         views = [v for v in views if req.restriction(v)]
     req.paging.check()
@@ -43,7 +50,6 @@ def _find_below(batch: Batch[FindFolderRequest], ref: FolderRef) -> FolderPage:
 
 OPERATION = PerElement(
     "FindFolder", "implemented",
-    ("Shallow and Deep traversal, restrictions and paging over a mailbox's folders (folders cannot be "
-     "deleted yet, so SoftDeleted finds none)"),
+    "Shallow, Deep and SoftDeleted traversal, restrictions on folder properties and paging",
     parse=wire.parse, element=_find_below, render=wire.render_success, reads=True,
     prepare=prepare_folder_mailboxes)

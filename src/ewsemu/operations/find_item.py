@@ -5,10 +5,11 @@ One ``m:FindItemResponseMessage`` per parent folder, in request order; the searc
 """
 from __future__ import annotations
 
+from dataclasses import replace
+
 from ..core import query as Q
 from ..core.errors import EwsError
 from ..core.folders import Folder
-from ..core.ids import IdFactory
 from ..core.item import Item
 from ..protocol import find_item as wire
 from ..protocol.find_item import ExpandedView, FindItemRequest, ItemPage
@@ -16,7 +17,7 @@ from ..protocol.folders import FolderRef
 from ..store import views
 from ..store.query import find_items
 from .base import Batch, PerElement
-from .folders import prepare_folder_mailboxes, resolve_folder
+from .folders import prepare_folder_mailboxes, resolve_folder, search_scope
 
 
 def _expanded_items(conn, folder: Folder, expanded: ExpandedView) -> list[Item]:
@@ -35,14 +36,19 @@ def _find_in(batch: Batch[FindItemRequest], ref: FolderRef) -> ItemPage:
         listed = _expanded_items(conn, folder, search.expanded)
         total, window = len(listed), Q.IndexedView(search.expanded.max_entries, 0).window(len(listed))
         found = listed[window.start:window.stop]
+    elif folder.search is not None:  # a search folder: its restriction over the folders it searches
+        scope, restriction = search_scope(ctx, conn, folder)
+        query = search.query
+        both = restriction if query.restriction is None else Q.And((restriction, query.restriction))
+        total, window, found = find_items(conn, folder.mailbox, scope, replace(query, restriction=both), search.view)
     else:
         total, window, found = find_items(conn, folder.mailbox, folder.id, search.query, search.view)
-    return ItemPage(found, total, window, IdFactory.change_key(folder.id, 1), batch.owner)
+    return ItemPage(found, total, window, folder.change_key, batch.owner)
 
 
 OPERATION = PerElement(
     "FindItem", "partial",
-    ("restrictions, sort order, indexed and fractional paging in SQL; no GroupBy, "
+    ("restrictions, sort order, indexed and fractional paging in SQL; search folders; no GroupBy, "
      "DistinguishedGroupBy or QueryString (AQS); CalendarView expands recurring series, "
      "ContactsView lists contacts by name"),
     parse=wire.parse, element=_find_in, render=wire.render_success, reads=True, prepare=prepare_folder_mailboxes)

@@ -13,10 +13,13 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
 from ..core import ids
+from ..core import query as Q
+from ..core.changes import FieldChange
 from ..core.errors import EwsError
 from ..core.folder_tree import is_distinguished_id
-from ..core.folders import Folder
-from ..protocol.folders import FolderRef, FolderView
+from ..core.folders import Folder, same_name
+from ..protocol.folders import FolderRef, FolderView, SearchRequest, search_restriction
+from ..store.query import search_counts
 from .access import check_delegate
 from .base import Batch, ElementRequest
 from .context import RequestContext
@@ -108,9 +111,26 @@ def folder_views(batch: Batch[Any], found: list[Folder]) -> list[FolderView]:
         tree = hierarchy(batch, f.mailbox)
         parent = tree.by_id.get(f.parent_id) if f.parent_id is not None else None
         held = counts.get(f.id)
-        views.append(FolderView(f, parent, held.total if held else 0, tree.child_count(f.id),
-                                held.unread if held else 0))
+        total, unread = (held.total, held.unread) if held else (0, 0)
+        if f.search is not None:  # a search folder counts what its restriction finds, now
+            total, unread = search_counts(batch.conn, f.mailbox, *search_scope(batch.ctx, batch.conn, f))
+        views.append(FolderView(f, parent, total, tree.child_count(f.id), unread))
     return views
+
+
+def search_scope(ctx: RequestContext, conn, folder: Folder) -> tuple[list[str], Q.Restriction]:
+    """What a search folder shows: the folders it searches (its base folders, and with Deep traversal every
+    folder below them, search folders and soft-deleted ones left out) and the restriction items must match.
+    Computed when asked, so the contents are always current."""
+    assert folder.search is not None
+    scope: list[str] = []
+    for base_id in folder.search.base_folder_ids:
+        base = ctx.store.folder(conn, base_id, folder.mailbox)
+        if base is None:
+            continue
+        tree = ctx.store.subtree(conn, base) if folder.search.traversal == "Deep" else [base]
+        scope.extend(f.id for f in tree if f.search is None and not f.soft_deleted and f.id not in scope)
+    return scope, search_restriction(folder.search, ctx.zone)
 
 
 def ensure_named_mailboxes(ctx: RequestContext, refs: Iterable[FolderRef | object]) -> None:
@@ -130,3 +150,37 @@ def ensure_named_mailboxes(ctx: RequestContext, refs: Iterable[FolderRef | objec
 def prepare_folder_mailboxes(ctx: RequestContext, request: ElementRequest[FolderRef]) -> None:
     """A ``prepare`` for operations whose elements are folder ids: their mailboxes, before the transaction."""
     ensure_named_mailboxes(ctx, request.elements)
+
+
+def target(conn, ctx: RequestContext, ref: FolderRef | None, missing: str) -> Folder:
+    """The folder a write puts something into (ParentFolderId, ToFolderId): ``missing`` (the operation's
+    code, ErrorParentFolderNotFound or ErrorToFolderNotFound) when the request names no folder there is."""
+    if ref is None:
+        raise EwsError(missing)
+    try:
+        return resolve_folder(conn, ctx, ref)
+    except EwsError as err:
+        if err.code in ("ErrorFolderNotFound", "ErrorItemNotFound"):
+            raise EwsError(missing) from None
+        raise
+
+
+def parent_folder(conn, ctx: RequestContext, ref: FolderRef | None) -> Folder:
+    """CreateFolder's and CreateFolderPath's ParentFolderId."""
+    return target(conn, ctx, ref, "ErrorParentFolderNotFound")
+
+
+def check_name_free(ctx: RequestContext, conn, parent: Folder, name: str, keep: str | None = None) -> None:
+    """ErrorFolderExists if another child of ``parent`` (not ``keep``) has ``name``, case-insensitively."""
+    if any(same_name(child.display_name, name) and child.id != keep
+           for child in ctx.store.child_folders(conn, parent.id)):
+        raise EwsError("ErrorFolderExists",
+                       message=f"A folder with the specified name already exists., Could not create folder '{name}'.")
+
+
+def base_folder_ids(conn, ctx: RequestContext, changes: Iterable[FieldChange]) -> tuple[str, ...] | None:
+    """The resolved BaseFolderIds of the SearchParameters among ``changes``; None if there are none."""
+    search = next((c.value for c in changes if isinstance(c.value, SearchRequest)), None)
+    if search is None:
+        return None
+    return tuple(resolve_folder(conn, ctx, ref).id for ref in search.base_folders)

@@ -17,8 +17,7 @@ from ..protocol.update_folder import FolderChange, UpdateFolderRequest
 from .base import Batch, PerElement
 from .common import LostRace, with_retries
 from .context import RequestContext
-from .create_folder import check_name_free
-from .folders import ensure_named_mailboxes, existing_folder, resolve_folder
+from .folders import base_folder_ids, check_name_free, ensure_named_mailboxes, existing_folder
 
 
 def _prepare(ctx: RequestContext, request: UpdateFolderRequest) -> None:
@@ -35,9 +34,7 @@ def _update_one(batch: Batch[UpdateFolderRequest], change: FolderChange) -> Fold
 
     def work(uow) -> Folder:
         stored = existing_folder(uow, ctx, change.target)
-        search = next((c.value for c in change.changes if isinstance(c.value, SearchRequest)), None)
-        bases = tuple(resolve_folder(uow, ctx, r).id for r in search.base_folders) if search is not None else None
-        new, changed = apply_folder_changes(stored, change.changes, bases)
+        new, changed = apply_folder_changes(stored, change.changes, base_folder_ids(uow, ctx, change.changes))
         if "folder:DisplayName" in changed and stored.parent_id is not None:
             parent = ctx.store.lock_folder(uow, stored.parent_id)
             if parent is not None:

@@ -29,7 +29,8 @@ class CreateFolderRequest:
     elements: list[NewFolder | EwsError]
 
 
-def _new_folder(el: etree._Element) -> NewFolder | EwsError:
+def new_folder(el: etree._Element) -> NewFolder | EwsError:
+    """One folder element, or the error its values give (that element's in-band error)."""
     try:
         return NewFolder(*folder_properties(el))
     except EwsError as err:
@@ -38,7 +39,7 @@ def _new_folder(el: etree._Element) -> NewFolder | EwsError:
 
 def parse(body: etree._Element, zone: dt.tzinfo, strict: bool) -> CreateFolderRequest:
     folders = body.find(m("Folders"))
-    elements = [_new_folder(el) for el in folders if isinstance(el.tag, str)] if folders is not None else []
+    elements = [new_folder(el) for el in folders if isinstance(el.tag, str)] if folders is not None else []
     return CreateFolderRequest(target_folder(body.find(m("ParentFolderId"))), elements)
 
 

@@ -22,7 +22,8 @@ from lxml import etree
 from ..core import fields as F
 from ..core.changes import Action, FieldChange, UNPARSED
 from ..core.errors import EwsError
-from ..core.folders import Folder
+from ..core import query as Q
+from ..core.folders import Folder, SearchParameters
 from ..core.paths import FieldURI, Path
 from ..core.permissions import default_set
 from .items import Shape, decode_extended, render_extended
@@ -360,3 +361,9 @@ def _expression(el: etree._Element) -> Predicate:
     if name == "Contains":
         return _contains(el, operands)
     return _comparison(name, operands)
+
+
+def search_restriction(search: SearchParameters, zone: dt.tzinfo) -> Q.Restriction:
+    """A search folder's stored ``t:Restriction``, as FindItem evaluates it (it was checked when it was set)."""
+    el = etree.fromstring(search.restriction, etree.XMLParser(resolve_entities=False, no_network=True))
+    return parse_expression(next(c for c in el if isinstance(c.tag, str)), zone)

@@ -339,10 +339,11 @@ def folder_to_row(folder: Folder) -> dict[str, Any]:
             "distinguished": folder.distinguished, "display_name": folder.display_name,
             "folder_class": folder.folder_class, "version": folder.version,
             "permission_set": _permissions_to_json(folder.permissions),
-            "search_parameters": _search_to_json(folder.search), "extended": extended_to_json(folder.extended)}
+            "search_parameters": _search_to_json(folder.search), "extended": extended_to_json(folder.extended),
+            "soft_deleted": folder.soft_deleted}
 
 
 def folder_from_row(m: Mapping[str, Any]) -> Folder:
     return Folder(m["id"], m["mailbox"], m["parent_id"], m["distinguished"], m["display_name"], m["folder_class"],
                   m["version"], _permissions_from_json(m["permission_set"]), extended_from_json(m["extended"]),
-                  _search_from_json(m["search_parameters"]))
+                  _search_from_json(m["search_parameters"]), bool(m["soft_deleted"]))

@@ -60,7 +60,7 @@ _UTC = dt.timezone.utc
 class JournalEntry:
     """One committed change. ``folder_id`` is where the change is seen: an item's folder, a folder's parent
     (None for a mailbox's root); a moved or copied object also names where it came from (``old_folder_id``,
-    and for a copy the source's ``old_object_id``). ``version`` and ``change_key`` are the object's after the
+    and for a copy, or a move that gave the item a new ItemId, the old id in ``old_object_id``). ``version`` and ``change_key`` are the object's after the
     change (before it, for a deletion); ``changes`` maps each changed property to ``[old, new]`` (JSON
     values). ``position`` is 0 until the entry is flushed."""
 
@@ -216,11 +216,11 @@ _OBJECT_ENTRIES = (select(change_journal).where(change_journal.c.object_id == bi
 
 
 def object_entries(conn: Readable, object_id: str, object_kind: str = ITEM) -> list[JournalEntry]:
-    """The retained entries of one item (or folder) since it last came to be (created or copied), oldest
-    first: an id used again does not inherit an earlier object's history."""
+    """The retained entries of one item (or folder) since it last came to be (created, copied, or moved in
+    under this new id), oldest first: an id used again does not inherit an earlier object's history."""
     entries = [_entry(r) for r in connection_of(conn).execute(
         _OBJECT_ENTRIES, {"object_id": object_id, "object_kind": object_kind})]
     for i in range(len(entries) - 1, -1, -1):
-        if entries[i].event in (CREATED, COPIED):
+        if entries[i].event in (CREATED, COPIED) or (entries[i].event == MOVED and entries[i].old_object_id):
             return entries[i:]
     return entries

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import operator
 import unicodedata
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 from sqlalchemy import BigInteger, Float, Integer, and_, case, cast, exists, false, func, literal, not_, null, or_, \
     select
@@ -152,8 +152,9 @@ def _compare(node: Q.Compare) -> ColumnElement:
     f = F.FIELDS[path.uri]
     if node.other is not None:
         return _compare_fields(node.op, f, F.FIELDS[node.other.uri])
-    if f.kind == F.STRINGS:
-        return _any_element(f.uri, node.op, lambda v: v, node.value)
+    if f.kind == F.STRINGS:  # Exchange compares list elements (Categories) case-insensitively
+        value = node.value.lower() if isinstance(node.value, str) else node.value
+        return _any_element(f.uri, node.op, func.lower, value)
     expr = field_sql(f)
     if expr is None:
         return false()
@@ -305,6 +306,10 @@ def _sort_values(key: Q.SortKey) -> list[ColumnElement]:
         return [select(func.min(value)).where(item_values.c.item_id == items.c.id,
                                               item_values.c.field == path.key).scalar_subquery()]
     f = F.field(path.uri) if isinstance(path, FieldURI) else None
+    if f is not None and f.kind == F.STRINGS:  # a list sorts by its lowest element, case-insensitively
+        lowest = select(func.min(func.lower(item_values.c.value))).where(
+            item_values.c.item_id == items.c.id, item_values.c.field == f.uri).scalar_subquery()
+        return [lowest]
     expr = field_sql(f) if f is not None else None
     if expr is None:
         return []
@@ -338,11 +343,15 @@ def _traversal(traversal: str) -> ColumnElement:
     return func.coalesce(items.c.is_associated, False).is_(False)
 
 
-def find_items(conn: Readable, mailbox: str, folder_id: str, query: Q.FindQuery,
+def _in_folders(folder_ids: str | Sequence[str]) -> ColumnElement:
+    return items.c.folder_id == folder_ids if isinstance(folder_ids, str) else items.c.folder_id.in_(folder_ids)
+
+
+def find_items(conn: Readable, mailbox: str, folder_ids: str | Sequence[str], query: Q.FindQuery,
                view: Q.View) -> tuple[int, Q.Window, list[Item]]:
-    """(matches in the view, the page's window, the page's items) for one parent folder."""
-    condition = and_(items.c.mailbox == mailbox.lower(), items.c.folder_id == folder_id,
-                     _traversal(query.traversal))
+    """(matches in the view, the page's window, the page's items) for one parent folder, or for the folders a
+    search folder searches."""
+    condition = and_(items.c.mailbox == mailbox.lower(), _in_folders(folder_ids), _traversal(query.traversal))
     if query.restriction is not None:
         condition = and_(condition, where(query.restriction))
     total = connection_of(conn).execute(select(func.count()).select_from(items).where(condition)).scalar_one()
@@ -352,3 +361,15 @@ def find_items(conn: Readable, mailbox: str, folder_id: str, query: Q.FindQuery,
     rows = connection_of(conn).execute(select(items).where(condition).order_by(*order_by(query.sort))
                         .offset(window.start).limit(window.stop - window.start))
     return total, window, [codec.item_from_row(row) for row in rows]
+
+
+def search_counts(conn: Readable, mailbox: str, folder_ids: Sequence[str], restriction: Q.Restriction) -> tuple[int, int]:
+    """A search folder's TotalCount and UnreadCount: the normal items of ``folder_ids`` that match."""
+    if not folder_ids:
+        return 0, 0
+    condition = and_(items.c.mailbox == mailbox.lower(), _in_folders(folder_ids), _traversal("Shallow"),
+                     where(restriction))
+    total, unread = connection_of(conn).execute(select(
+        func.count(), func.coalesce(func.sum(case((items.c.message_is_read.is_(False), 1), else_=0)), 0))
+        .select_from(items).where(condition)).one()
+    return int(total), int(unread)

@@ -15,11 +15,11 @@ import threading
 from contextlib import contextmanager
 from typing import Any, Iterator
 
-from sqlalchemy import and_, bindparam, case, delete, func, insert, select, update
+from sqlalchemy import and_, bindparam, case, delete, func, insert, or_, select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
-from ..core.fields import STRINGS, stored_fields
+from ..core.fields import MESSAGE_TYPES, STRINGS, stored_fields
 from ..core.folder_names import ENGLISH, language_of
 from ..core.folders import Folder, new_mailbox_folders
 from ..core.ids import IdFactory
@@ -35,6 +35,9 @@ from .schema import SHARED_TABLES, folders, item_values, items, mailboxes, metad
 from .unit_of_work import Readable, UnitOfWork, connection_of, unit_of_work
 
 _MULTI = frozenset(f.uri for f in stored_fields() if f.kind == STRINGS)
+
+#: folders every view shows (not soft-deleted)
+_LIVE = folders.c.soft_deleted.is_(False)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -59,7 +62,8 @@ _PLACE_COLUMNS = (items.c.mailbox, items.c.folder_id, items.c.version, items.c.c
 _DELETE_ITEM = Prepared(delete(items).where(items.c.id == bindparam("item_id")).returning(*_PLACE_COLUMNS))
 # Less frequent ones stay plain Core, built once.
 _PLACE_OF_ITEM = select(*_PLACE_COLUMNS).where(items.c.id == bindparam("item_id"))
-_MAILBOX_FOLDERS = select(folders).where(folders.c.mailbox == bindparam("mailbox"))
+_MAILBOX_FOLDERS_AND_DELETED = select(folders).where(folders.c.mailbox == bindparam("mailbox"))
+_MAILBOX_FOLDERS = _MAILBOX_FOLDERS_AND_DELETED.where(_LIVE)
 _ITEM_COUNTS = (select(items.c.folder_id, func.count(), func.sum(case((items.c.message_is_read.is_(False), 1), else_=0)))
                 .where(items.c.folder_id.in_(bindparam("folder_ids", expanding=True))).group_by(items.c.folder_id))
 _DELETE_VALUES = delete(item_values).where(item_values.c.item_id == bindparam("item_id"))
@@ -218,23 +222,54 @@ class Store:
 
     def move_folder(self, uow: UnitOfWork, folder_id: str, mailbox: str, parent_id: str,
                     at: dt.datetime) -> Folder | None:
-        """The folder under its new parent (None if there is no such folder)."""
+        """The folder under its new parent, same Id, next version (a new ChangeKey, as Exchange gives a moved
+        folder); None if there is no such folder."""
         old = self.folder(unit_of_work(uow), folder_id, mailbox)
         if old is None:
             return None
-        uow.conn.execute(update(folders).where(folders.c.id == folder_id).values(parent_id=parent_id))
-        moved = dataclasses.replace(old, parent_id=parent_id)
+        moved = dataclasses.replace(old, parent_id=parent_id, version=old.version + 1)
+        uow.conn.execute(update(folders).where(folders.c.id == folder_id)
+                         .values(parent_id=parent_id, version=moved.version))
         uow.record(_folder_entry(MOVED, moved, at, old_folder_id=old.parent_id))
         return moved
 
     def delete_folder(self, uow: UnitOfWork, folder_id: str, mailbox: str, at: dt.datetime) -> bool:
-        """Remove an empty folder (its items and subfolders must be gone first: the foreign keys say so)."""
-        old = self.folder(unit_of_work(uow), folder_id, mailbox)
-        if old is None:
+        """Remove an empty folder (its items and subfolders must be gone first: the foreign keys say so); a
+        soft-deleted one too."""
+        row = unit_of_work(uow).conn.execute(select(folders).where(
+            folders.c.id == folder_id, folders.c.mailbox == mailbox.lower())).first()
+        if row is None:
             return False
+        old = _folder(row)
         uow.conn.execute(delete(folders).where(folders.c.id == folder_id))
         uow.record(_folder_entry(DELETED, old, at))
         return True
+
+    def soft_delete_folder(self, uow: UnitOfWork, folder: Folder, at: dt.datetime) -> None:
+        """Hide the folder from every view but FindFolder's SoftDeleted traversal; journaled as its deletion
+        (for a sync client it is gone)."""
+        unit_of_work(uow).conn.execute(update(folders).where(folders.c.id == folder.id).values(soft_deleted=True))
+        uow.record(_folder_entry(DELETED, folder, at))
+
+    def subtree(self, conn: Readable, folder: Folder) -> list[Folder]:
+        """``folder`` and every folder below it (soft-deleted ones too), each parent before its children."""
+        rows = connection_of(conn).execute(select(folders).where(folders.c.mailbox == folder.mailbox))
+        children: dict[str, list[Folder]] = {}
+        for f in (_folder(r) for r in rows):
+            if f.parent_id is not None:
+                children.setdefault(f.parent_id, []).append(f)
+        found, i = [folder], 0
+        while i < len(found):
+            found.extend(sorted(children.get(found[i].id, []), key=lambda f: f.id))
+            i += 1
+        return found
+
+    def item_ids_in(self, conn: Readable, folder_ids: list[str]) -> list[str]:
+        """The ids of every item in these folders."""
+        if not folder_ids:
+            return []
+        return list(connection_of(conn).execute(
+            select(items.c.id).where(items.c.folder_id.in_(folder_ids)).order_by(items.c.id)).scalars())
 
     def mailbox_display_name(self, conn: Readable, smtp: str) -> str:
         row = connection_of(conn).execute(
@@ -246,13 +281,13 @@ class Store:
             select(mailboxes.c.smtp).where(mailboxes.c.smtp == smtp.lower())).first() is not None
 
     def distinguished_folder(self, conn: Readable, mailbox: str, name: str) -> Folder | None:
-        row = connection_of(conn).execute(select(folders).where(and_(folders.c.mailbox == mailbox.lower(),
-                                                      folders.c.distinguished == name))).first()
+        row = connection_of(conn).execute(select(folders).where(and_(
+            folders.c.mailbox == mailbox.lower(), folders.c.distinguished == name, _LIVE))).first()
         return _folder(row) if row else None
 
     def folder(self, conn: Readable, folder_id: str, mailbox: str) -> Folder | None:
-        row = connection_of(conn).execute(select(folders).where(and_(folders.c.id == folder_id,
-                                                      folders.c.mailbox == mailbox.lower()))).first()
+        row = connection_of(conn).execute(select(folders).where(and_(
+            folders.c.id == folder_id, folders.c.mailbox == mailbox.lower(), _LIVE))).first()
         return _folder(row) if row else None
 
     def lock_folder(self, uow: UnitOfWork, folder_id: str) -> Folder | None:
@@ -263,7 +298,7 @@ class Store:
         return _folder(row) if row else None
 
     def child_folders(self, conn: Readable, parent_id: str) -> list[Folder]:
-        rows = connection_of(conn).execute(select(folders).where(folders.c.parent_id == parent_id))
+        rows = connection_of(conn).execute(select(folders).where(folders.c.parent_id == parent_id, _LIVE))
         return [_folder(r) for r in rows]
 
     # ---- items --------------------------------------------------------------------------------------------
@@ -311,21 +346,41 @@ class Store:
             uow.record(JournalEntry(0, at or _now(), gone["mailbox"], gone["folder_id"], item_id, ITEM, DELETED,
                                     version=gone["version"], change_key=gone["change_key"]))
 
-    def move_item(self, uow: UnitOfWork, item_id: str, folder_id: str, at: dt.datetime | None = None) -> None:
-        """Into another folder of the same mailbox (SoftDelete and MoveToDeletedItems are moves); the ItemId
-        and ChangeKey stay."""
+    def relocate_item(self, uow: UnitOfWork, item: Item, moved: Item, at: dt.datetime) -> bool:
+        """Put ``item`` (as read) where ``moved`` says: its folder in the same mailbox and, for MoveItem, a new
+        ItemId, with ``moved``'s version and ChangeKey. One UPDATE conditional on the version read (False if
+        someone else won), the multi-value rows follow a new id, and one MOVED entry names the old folder and,
+        for a new id, the old id (a sync reads it as the old item gone and the new one arrived)."""
+        if moved.mailbox != item.mailbox:
+            raise ValueError("relocate_item moves inside one mailbox; across mailboxes it is a copy and a delete")
         conn = unit_of_work(uow).conn
-        place = conn.execute(_PLACE_OF_ITEM, {"item_id": item_id}).first()
-        if place is None or place.folder_id == folder_id:
-            return
-        conn.execute(update(items).where(items.c.id == item_id).values(folder_id=folder_id))
-        uow.record(JournalEntry(0, at or _now(), place.mailbox, folder_id, item_id, ITEM, MOVED,
-                                old_folder_id=place.folder_id, version=place.version, change_key=place.change_key))
+        done = conn.execute(update(items).where(items.c.id == item.id, items.c.version == item.version).values(
+            id=moved.id, folder_id=moved.folder_id, version=moved.version, change_key=moved.change_key))
+        if done.rowcount != 1:
+            return False
+        rekeyed = moved.id != item.id
+        if rekeyed:
+            conn.execute(update(item_values).where(item_values.c.item_id == item.id).values(item_id=moved.id))
+        uow.record(_item_entry(MOVED, moved, at, old_folder_id=item.folder_id,
+                               old_object_id=item.id if rekeyed else None))
+        return True
 
     def copy_item(self, uow: UnitOfWork, source: Item, copy: Item, at: dt.datetime) -> None:
         """Store ``copy`` (a new id, built by the caller from ``source``) and journal it as copied from it."""
         self._insert_row(unit_of_work(uow).conn, copy)
         uow.record(_item_entry(COPIED, copy, at, old_folder_id=source.folder_id, old_object_id=source.id))
+
+    def messages_to_mark(self, uow: UnitOfWork, folder_id: str, read: bool) -> list[Item]:
+        """The messages of a folder whose IsRead is not ``read`` (MarkAllItemsAsRead changes only those;
+        associated items are the folder's own, not its contents), locked for the write on PostgreSQL."""
+        conn = unit_of_work(uow).conn
+        query = (select(items).where(items.c.folder_id == folder_id, items.c.item_type.in_(sorted(MESSAGE_TYPES)),
+                                     items.c.message_is_read.isnot(read),
+                                     or_(items.c.is_associated.is_(None), items.c.is_associated.is_(False)))
+                 .order_by(items.c.id))
+        if conn.dialect.name == "postgresql":
+            query = query.with_for_update()
+        return [codec.item_from_row(r) for r in conn.execute(query)]
 
     def changed_since(self, conn: Readable, item_id: str, change_key: str) -> frozenset[str] | None:
         """Keys changed after the version ``change_key`` names; None if this item never had that key, or that
@@ -341,10 +396,18 @@ class Store:
         return frozenset(keys)
 
     def history(self, conn: Readable, item_id: str) -> list[dict[str, Any]]:
-        """The item's versions, oldest first: its journal entries that made one (created, modified, copied)."""
-        return [{"version": e.version, "change_key": e.change_key, "at": e.at.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                 "changes": dict(e.changes)}
-                for e in journal.object_entries(conn, item_id) if e.event in (CREATED, MODIFIED, COPIED)]
+        """The item's versions, oldest first: its journal entries that made one (created, modified, copied, and
+        a move that gave it a new ChangeKey; a move that kept it, as DeleteItem's, is no version)."""
+        out: list[dict[str, Any]] = []
+        last = 0
+        for e in journal.object_entries(conn, item_id):
+            if e.version is None or (e.event == MOVED and e.version <= last):
+                continue
+            if e.event in (CREATED, MODIFIED, COPIED, MOVED):
+                out.append({"version": e.version, "change_key": e.change_key,
+                            "at": e.at.strftime("%Y-%m-%dT%H:%M:%SZ"), "changes": dict(e.changes)})
+                last = e.version
+        return out
 
     def _insert_row(self, conn: Connection, item: Item) -> None:
         row = codec.item_to_row(item)
@@ -360,9 +423,11 @@ class Store:
 
     # ---- folder hierarchy and counts (GetFolder, FindFolder) ----------------------------------------------
 
-    def mailbox_folders(self, conn: Readable, mailbox: str) -> list[Folder]:
-        """Every folder of a mailbox: a hierarchy has tens of folders, so FindFolder walks it in memory."""
-        rows = connection_of(conn).execute(_MAILBOX_FOLDERS, {"mailbox": mailbox.lower()})
+    def mailbox_folders(self, conn: Readable, mailbox: str, soft_deleted: bool = False) -> list[Folder]:
+        """Every folder of a mailbox (with ``soft_deleted``, the soft-deleted ones too): a hierarchy has tens
+        of folders, so FindFolder walks it in memory."""
+        query = _MAILBOX_FOLDERS_AND_DELETED if soft_deleted else _MAILBOX_FOLDERS
+        rows = connection_of(conn).execute(query, {"mailbox": mailbox.lower()})
         return [_folder(r) for r in rows]
 
     def item_counts(self, conn: Readable, folder_ids: list[str]) -> dict[str, ItemCounts]:

@@ -30,6 +30,8 @@ folders = Table(
     *(Column(f.column, Text, nullable=True) for f in F.FOLDER_FIELDS.values()
       if f.column is not None and f.kind != F.STRING),
     Column("extended", Text, nullable=True),
+    #: DeleteFolder SoftDelete: hidden from every view but FindFolder's SoftDeleted traversal
+    Column("soft_deleted", Boolean, nullable=False, default=False, server_default="0"),
     Index("ix_folders_mailbox_distinguished", "mailbox", "distinguished", unique=True),
 )
 
