@@ -12,6 +12,7 @@ from pathlib import Path
 from . import __version__
 from .double import fixtures
 from .core.clock import Clock, apply_spec
+from .core.folder_names import LANGUAGES, language_of
 from .core.limits import Limits, parse_size
 from .emulator import Emulator, Settings
 from .core.users import UserDirectory, UsersFileError, load_users
@@ -24,7 +25,8 @@ def _settings(args: argparse.Namespace) -> Settings:
                     strict=getattr(args, "strict", False), seed=getattr(args, "seed", None),
                     users=_users(args), limits=_limits(args), clock=getattr(args, "clock", None),
                     control_plane=not getattr(args, "no_control_plane", False),
-                    ledger_size=getattr(args, "ledger_size", 1000))
+                    ledger_size=getattr(args, "ledger_size", 1000),
+                    mailbox_language=getattr(args, "mailbox_language", None) or "en-US")
 
 
 def _clock_spec(text: str) -> str:
@@ -32,6 +34,13 @@ def _clock_spec(text: str) -> str:
         apply_spec(Clock(), text)
     except ValueError as err:
         raise argparse.ArgumentTypeError(str(err)) from None
+    return text
+
+
+def _mailbox_language(text: str) -> str:
+    if language_of(text) is None:
+        known = ", ".join(sorted(LANGUAGES))
+        raise argparse.ArgumentTypeError(f"no folder names for {text!r}: use one of {known} (e.g. da-DK)")
     return text
 
 
@@ -241,6 +250,9 @@ def main(argv: list[str] | None = None) -> int:
                        help="do not serve the test-double control plane and dashboard under /_ewsemu/")
     serve.add_argument("--ledger-size", type=_non_negative, default=1000, metavar="N",
                        help="requests the request ledger keeps (default %(default)s; 0 turns it off)")
+    serve.add_argument("--mailbox-language", type=_mailbox_language, default="en-US", metavar="CULTURE",
+                       help="the language new mailboxes' default folders are named in when the first request "
+                            "sends no MailboxCulture (exchangelib never does), e.g. da-DK (default %(default)s)")
     serve.add_argument("--tls", action="store_true",
                        help="serve HTTPS with a certificate for localhost/127.0.0.1 from ewsemu's own CA, kept "
                             "beside the database (else in ~/.local/state/ewsemu); its path is printed")

@@ -38,6 +38,9 @@ class Settings:
     ledger_size: int = 1000
     #: change-journal entries kept (store/journal.py); sync states and watermarks older than that resync
     journal_retention: int = 1_000_000
+    #: ``--mailbox-language``: the culture (``da-DK``) a new mailbox's default folders are named in when the
+    #: request creating it sends no MailboxCulture, which exchangelib never does (D42; core/folder_names.py)
+    mailbox_language: str = "en-US"
 
 
 class Emulator:
@@ -57,7 +60,8 @@ class Emulator:
     def __init__(self, settings: Settings, clock: Clock | None = None, *, join: bool = False) -> None:
         self.settings = settings
         self.ids = IdFactory(settings.seed)
-        self.store = Store(settings.database, self.ids, journal_retention=settings.journal_retention)
+        self.store = Store(settings.database, self.ids, journal_retention=settings.journal_retention,
+                           mailbox_language=settings.mailbox_language)
         self.store.create_schema()
         self._own_clock = clock is None
         self.shared = SharedDouble(self.store, settings.ledger_size, own_clock=self._own_clock) \

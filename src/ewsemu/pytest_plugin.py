@@ -8,8 +8,9 @@ Two lines in a test are enough::
 Fixtures:
 
 * ``ewsemu_server``: a session-scoped ThreadedServer on a free port; in-memory SQLite unless
-  ``EWSEMU_DATABASE`` is set; ``EWSEMU_SEED`` (deterministic ids) and ``EWSEMU_CLOCK`` (e.g.
-  ``frozen:2026-01-13T09:00:00Z``) configure it, ``EWSEMU_HOST``/``EWSEMU_PORT`` where it listens;
+  ``EWSEMU_DATABASE`` is set; ``EWSEMU_SEED`` (deterministic ids), ``EWSEMU_CLOCK`` (e.g.
+  ``frozen:2026-01-13T09:00:00Z``) and ``EWSEMU_MAILBOX_LANGUAGE`` (e.g. ``da-DK``: the default folders' names)
+  configure it, ``EWSEMU_HOST``/``EWSEMU_PORT`` where it listens;
 * ``ewsemu``: the same server, reset before each test (no items, empty ledger, no fault rules, ids restarted,
   the clock as configured);
 * ``ewsemu_url``: the EWS endpoint URL;
@@ -36,7 +37,8 @@ from .server.http import ThreadedServer
 def _settings_from_environment() -> Settings:
     seed = os.environ.get("EWSEMU_SEED")
     return Settings(database=os.environ.get("EWSEMU_DATABASE", "sqlite://"),
-                    seed=int(seed) if seed else None, clock=os.environ.get("EWSEMU_CLOCK") or None)
+                    seed=int(seed) if seed else None, clock=os.environ.get("EWSEMU_CLOCK") or None,
+                    mailbox_language=os.environ.get("EWSEMU_MAILBOX_LANGUAGE") or "en-US")
 
 
 @pytest.fixture(scope="session")

@@ -6,8 +6,9 @@ Responses are normalised before comparison, so they do not depend on generated v
 * ItemIds the server made up become ``ITEM-1``, ``ITEM-2``, … and ChangeKeys ``CK-1``, ``CK-2``, … in order of
   first appearance within the scenario (pinned fixture Ids and ChangeKeys stay as they are). A request may use
   those labels; they are replaced by the real values before it is sent.
-* Folder Ids become ``FOLDER-<distinguished name>`` and their ChangeKeys ``FOLDERCK-<distinguished name>``;
-  folders a scenario creates get ``FOLDER-1``, ``FOLDER-2``, … (their ChangeKeys ``CK-n``).
+* Folder Ids become ``FOLDER-<key>`` and their ChangeKeys ``FOLDERCK-<key>`` (the default folder's key in
+  core/folder_tree.py: its distinguished id where it has one); folders a scenario creates get ``FOLDER-1``,
+  ``FOLDER-2``, … (their ChangeKeys ``CK-n``).
 * The server's own timestamps (DateTimeCreated, DateTimeReceived, DateTimeSent, LastModifiedTime) become
   ``2000-01-01T00:00:00Z``.
 
@@ -28,7 +29,7 @@ from lxml import etree
 from ewsemu.double import fixtures
 from ewsemu.core.ids import IdFactory
 from ewsemu.emulator import Emulator
-from ewsemu.core.folders import DISTINGUISHED
+from ewsemu.core.folder_tree import TREE
 
 from ..soap import NS, Client, ews_validate
 
@@ -112,8 +113,7 @@ def loaded(emulator: Emulator) -> tuple[Emulator, set[str]]:
 
 def _folders(emulator: Emulator) -> dict[str, str]:
     with emulator.store.read() as conn:
-        return {emulator.store.distinguished_folder(conn, "alice@example.com", name).id: name
-                for name in DISTINGUISHED}
+        return {emulator.store.distinguished_folder(conn, "alice@example.com", f.key).id: f.key for f in TREE}
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS)

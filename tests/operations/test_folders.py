@@ -15,13 +15,15 @@ from lxml import etree
 
 from ewsemu.core.ids import IdFactory
 from ewsemu.protocol.folders import FolderView, folder_restriction
-from ewsemu.core.folders import DISTINGUISHED, Folder
+from ewsemu.core.folder_tree import DISTINGUISHED_IDS, TREE
+from ewsemu.core.folders import Folder
 
 from ..soap import NS, Client, Response, capture, ews_validate
+from .folder_oracle import PRIMARY, deep_names
 
 _RESPONSES: list[bytes] = []
 #: display names under Top of Information Store, as the store creates them
-TOIS_NAMES = sorted((d for d, _, p in DISTINGUISHED.values() if p == "msgfolderroot"), key=str.casefold)
+TOIS_NAMES = sorted((f.name for f in TREE if f.parent == "msgfolderroot"), key=str.casefold)
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -100,8 +102,8 @@ def test_exchangelib_root_request(client: Client) -> None:
     assert child_names(folder) == ["FolderId", "DisplayName", "TotalCount", "ChildFolderCount", "EffectiveRights",
                                    "DistinguishedFolderId", "UnreadCount"]
     assert folder.findtext("{*}DistinguishedFolderId") == "root"
-    # msgfolderroot and recoverableitemsroot
-    assert folder.findtext("{*}ChildFolderCount") == str(sum(p == "root" for *_, p in DISTINGUISHED.values()))
+    # msgfolderroot, recoverableitemsroot and the non-IPM system folders
+    assert folder.findtext("{*}ChildFolderCount") == str(sum(f.parent == "root" for f in TREE))
     assert [e.text for e in r.xpath("//t:EffectiveRights/*")] == ["true"] * 7
 
 
@@ -192,9 +194,10 @@ def test_every_well_known_folder_exchangelib_may_ask_for(client: Client) -> None
     assert len(wanted) > 30
     r = get_folder(client, *(distinguished(n, "alice@example.com") for n in wanted), base="IdOnly",
                    uris=("folder:DistinguishedFolderId",))
-    expected = ["NoError" if n in DISTINGUISHED else "ErrorFolderNotFound" for n in wanted]
+    expected = ["NoError" if n in DISTINGUISHED_IDS else "ErrorFolderNotFound" for n in wanted]
     assert r.codes() == expected
-    assert r.xpath("//t:DistinguishedFolderId/text()") == [n for n in wanted if n in DISTINGUISHED]
+    assert r.xpath("//t:DistinguishedFolderId/text()") == [n for n in wanted if n in DISTINGUISHED_IDS]
+    assert {"directory", "voicemail"} <= set(wanted) - DISTINGUISHED_IDS  # a 15.1 mailbox has neither
 
 
 def test_mailbox_of_another_user_is_created_on_first_use(client: Client) -> None:
@@ -232,19 +235,21 @@ def test_shallow_lists_children_by_name(client: Client) -> None:
                                  "IncludesLastItemInRange": "true"}
     assert r.xpath("//m:RootFolder/t:Folders")  # FindFolder's container is in the types namespace
     assert names(r) == TOIS_NAMES
-    assert [local_name(e) for e in r.xpath("//t:Folders/*")][:2] == ["CalendarFolder", "ContactsFolder"]
+    kinds = dict(zip(names(r), (local_name(e) for e in r.xpath("//t:Folders/*"))))
+    assert (kinds["Calendar"], kinds["Contacts"], kinds["Tasks"], kinds["Inbox"]) == \
+        ("CalendarFolder", "ContactsFolder", "TasksFolder", "Folder")
 
 
 def test_deep_lists_the_subtree_parents_first(client: Client) -> None:
     r = find_folder(client, distinguished("root"), traversal="Deep", base="IdOnly",
                     uris=("folder:ParentFolderId", "folder:DisplayName"))
     listed = r.xpath("//t:Folders/*")
-    assert len(listed) == len(DISTINGUISHED) - 1  # everything but the root itself
+    assert len(listed) == len(PRIMARY) - 1  # everything but the root itself (the archive is a tree of its own)
     seen = {folder_id(client, "root")}
     for f in listed:
         assert f.find("{*}ParentFolderId").get("Id") in seen  # a parent always comes before its children
         seen.add(f.find("{*}FolderId").get("Id"))
-    assert names(r)[:2] == ["Recoverable Items", "Deletions"]
+    assert names(r) == deep_names("root")
 
 
 def test_soft_deleted_traversal_finds_nothing(client: Client) -> None:
@@ -263,7 +268,7 @@ def test_indexed_paging_walks_every_folder_once(client: Client) -> None:
         assert root.get("TotalItemsInView") == str(len(TOIS_NAMES))
         if root.get("IncludesLastItemInRange") == "true":
             break
-    assert [len(p) for p in pages] == [4, 4, 3]
+    assert [len(p) for p in pages] == [4] * (len(TOIS_NAMES) // 4) + [len(TOIS_NAMES) % 4] * bool(len(TOIS_NAMES) % 4)
     assert sum(pages, []) == TOIS_NAMES
 
 
@@ -299,8 +304,10 @@ def test_one_message_per_parent(client: Client) -> None:
     r = find_folder(client, distinguished("recoverableitemsroot"), distinguished("voicemail"),
                     distinguished("tasks"))
     assert r.codes() == ["NoError", "ErrorFolderNotFound", "NoError"]
-    assert r.xpath("//m:RootFolder/@TotalItemsInView") == ["1", "0"]
-    assert names(r) == ["Deletions"]
+    recoverable = sorted((f.name for f in TREE if f.parent == "recoverableitemsroot"), key=str.casefold)
+    assert r.xpath("//m:RootFolder/@TotalItemsInView") == [str(len(recoverable)), "0"]
+    assert names(r) == recoverable == ["Audits", "Calendar Logging", "Deletions", "DiscoveryHolds", "Purges",
+                                       "Versions"]
 
 
 def _eq(uri: str, value: str, op: str = "IsEqualTo") -> str:
@@ -315,7 +322,9 @@ def _contains(value: str, mode: str, comparison: str, uri: str = "folder:Display
 
 @pytest.mark.parametrize(("restriction", "expected"), [
     (_eq("folder:DisplayName", "tasks"), ["Tasks"]),  # property comparisons ignore case
-    (_eq("folder:FolderClass", "IPF.Note", "IsNotEqualTo"), ["Calendar", "Contacts", "Journal", "Notes", "Tasks"]),
+    (_eq("folder:FolderClass", "IPF.Note", "IsNotEqualTo"),  # and a folder without a class matches nothing
+     ["Calendar", "Contacts", "Conversation Action Settings", "ExternalContacts", "Files", "Journal", "Notes",
+      "PersonMetadata", "RSS Feeds", "Tasks"]),
     (_contains("ITEMS", "Substring", "IgnoreCase"), ["Deleted Items", "Sent Items"]),
     (_contains("ITEMS", "Substring", "Exact"), []),
     (_contains("Items", "FullString", "Exact"), []),
@@ -325,10 +334,13 @@ def _contains(value: str, mode: str, comparison: str, uri: str = "folder:Display
     (_contains("items", "ExactPhrase", "IgnoreCase"), ["Deleted Items", "Sent Items"]),
     (_contains("IPF.Task", "Prefixed", "Exact", uri="folder:FolderClass"), ["Tasks"]),
     (f"<t:And>{_eq('folder:FolderClass', 'IPF.Note')}<t:Not>{_contains('box', 'Substring', 'Exact')}</t:Not></t:And>",
-     ["Deleted Items", "Drafts", "Junk Email", "Sent Items"]),
+     ["Archive", "Deleted Items", "Drafts", "Junk Email", "Sent Items", "Social Activity Notifications",
+      "Sync Issues", "Yammer Root"]),
     (f"<t:Or>{_eq('folder:DisplayName', 'Notes')}{_eq('folder:DisplayName', 'Drafts')}</t:Or>", ["Drafts", "Notes"]),
-    (_eq("folder:DisplayName", "N", "IsLessThan"), ["Calendar", "Contacts", "Deleted Items", "Drafts", "Inbox",
-                                                     "Journal", "Junk Email"]),
+    (_eq("folder:DisplayName", "N", "IsLessThan"), ["Archive", "Calendar", "Contacts",
+                                                     "Conversation Action Settings", "Conversation History",
+                                                     "Deleted Items", "Drafts", "ExternalContacts", "Files",
+                                                     "Inbox", "Journal", "Junk Email"]),
 ])
 def test_restrictions_on_name_and_class(client: Client, restriction: str, expected: list[str]) -> None:
     r = find_folder(client, distinguished("msgfolderroot"), restriction=restriction)
@@ -344,7 +356,8 @@ def test_restrictions_on_counts_and_existence(client: Client) -> None:
     assert names(busy) == ["Tasks"]
     classless = find_folder(client, distinguished("root"), traversal="Deep",
                             restriction='<t:Not><t:Exists><t:FieldURI FieldURI="folder:FolderClass"/></t:Exists></t:Not>')
-    assert names(classless) == ["Recoverable Items", "Deletions", "Top of Information Store"]
+    assert names(classless) == deep_names("root", lambda f: f.folder_class is None)
+    assert {"Top of Information Store", "Finder", "Common Views", "Conflicts"} <= set(names(classless))
 
 
 def _matches(restriction: str, view: FolderView) -> bool:
@@ -404,7 +417,8 @@ def account() -> Iterator[object]:
 def test_exchangelib_default_folders(account) -> None:
     from exchangelib.folders import Calendar, Contacts, Inbox, Root, Tasks
 
-    assert isinstance(account.root, Root) and account.root.name == "Root"
+    # the root's DisplayName is empty, as Exchange's: exchangelib then names it after its distinguished id
+    assert isinstance(account.root, Root) and account.root.name == "root"
     assert isinstance(account.tasks, Tasks) and account.tasks.folder_class == "IPF.Task"
     assert account.tasks.total_count == 0 and account.tasks.unread_count == 0
     assert account.tasks.parent_folder_id.id == account.root.tois.id
@@ -416,9 +430,9 @@ def test_exchangelib_walks_the_hierarchy(account) -> None:
     from exchangelib.folders import SingleFolderQuerySet
 
     assert sorted(f.name for f in account.root.tois.children) == sorted(TOIS_NAMES)
-    assert len(list(account.root.walk())) == len(DISTINGUISHED) - 1
+    assert len(list(account.root.walk())) == len(PRIMARY) - 1
     assert (account.root / "Top of Information Store" / "Tasks").id == account.tasks.id
-    found = SingleFolderQuerySet(account=account, folder=account.root).filter(name__contains="ent")
+    found = SingleFolderQuerySet(account=account, folder=account.root).filter(name__contains="Sent")
     assert [f.name for f in found] == ["Sent Items"]
 
 

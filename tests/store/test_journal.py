@@ -14,7 +14,8 @@ from alembic import command
 from sqlalchemy import text
 
 from ewsemu.core import moves
-from ewsemu.core.folders import DISTINGUISHED, Folder
+from ewsemu.core.folder_tree import TREE
+from ewsemu.core.folders import Folder
 from ewsemu.core.item import Item
 from ewsemu.emulator import Emulator, Settings
 from ewsemu.store import journal, migrations
@@ -76,13 +77,13 @@ def updated(item: Item, subject: str) -> tuple[Item, dict]:
 # ---- every write kind appends exactly its entry --------------------------------------------------------------
 
 
-def test_a_new_mailbox_journals_its_distinguished_folders_parents_first(store: Store) -> None:
+def test_a_new_mailbox_journals_its_default_folders_parents_first(store: Store) -> None:
     found = entries(store, mailbox=ALICE)
-    assert [e.position for e in found] == list(range(found[0].position, found[0].position + len(DISTINGUISHED)))
+    assert [e.position for e in found] == list(range(found[0].position, found[0].position + len(TREE)))
     assert {(e.object_kind, e.event) for e in found} == {("folder", "created")}
     with store.read() as conn:
         by_id = {f.id: f for f in store.mailbox_folders(conn, ALICE)}
-    assert [by_id[e.object_id].distinguished for e in found] == list(DISTINGUISHED)
+    assert [by_id[e.object_id].distinguished for e in found] == [f.key for f in TREE]
     seen: set[str | None] = {None}
     for entry in found:
         assert entry.folder_id == by_id[entry.object_id].parent_id and entry.folder_id in seen

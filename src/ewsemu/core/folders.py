@@ -1,33 +1,16 @@
-"""Folders as the domain sees them: the distinguished folders every mailbox gets, and the :class:`Folder` value
-that the store loads and the protocol renders (a plain value, so neither layer depends on the other for it),
-and the :class:`StoredMailbox` that holds them."""
+"""Folders as the domain sees them: the :class:`Folder` value that the store loads and the protocol renders (a
+plain value, so neither layer depends on the other for it), the folders a new mailbox gets (their table is
+:mod:`.folder_tree`, their names :mod:`.folder_names`), and the :class:`StoredMailbox` that holds them."""
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
+from .folder_names import localized
+from .folder_tree import TREE, is_distinguished_id
 from .ids import IdFactory
 from .permissions import PermissionSet
-
-#: distinguished folders every mailbox gets: name -> (display name, folder class, parent)
-DISTINGUISHED: dict[str, tuple[str, str | None, str | None]] = {
-    "root": ("Root", None, None),
-    "msgfolderroot": ("Top of Information Store", None, "root"),
-    "inbox": ("Inbox", "IPF.Note", "msgfolderroot"),
-    "drafts": ("Drafts", "IPF.Note", "msgfolderroot"),
-    "sentitems": ("Sent Items", "IPF.Note", "msgfolderroot"),
-    "deleteditems": ("Deleted Items", "IPF.Note", "msgfolderroot"),
-    "outbox": ("Outbox", "IPF.Note", "msgfolderroot"),
-    "junkemail": ("Junk Email", "IPF.Note", "msgfolderroot"),
-    "tasks": ("Tasks", "IPF.Task", "msgfolderroot"),
-    "calendar": ("Calendar", "IPF.Appointment", "msgfolderroot"),
-    "contacts": ("Contacts", "IPF.Contact", "msgfolderroot"),
-    "notes": ("Notes", "IPF.StickyNote", "msgfolderroot"),
-    "journal": ("Journal", "IPF.Journal", "msgfolderroot"),
-    "recoverableitemsroot": ("Recoverable Items", None, "root"),
-    "recoverableitemsdeletions": ("Deletions", None, "recoverableitemsroot"),
-}
 
 
 @dataclass(frozen=True)
@@ -43,6 +26,10 @@ class SearchParameters:
 
 @dataclass(frozen=True)
 class Folder:
+    """``distinguished`` is the key of a default folder (:mod:`.folder_tree`): its DistinguishedFolderId
+    (``inbox``), or for a system folder without one the table's own key (``commonviews``); None for the user's
+    own folders. Use :attr:`distinguished_id` for what the wire may show."""
+
     id: str
     mailbox: str
     parent_id: str | None
@@ -67,6 +54,16 @@ class Folder:
     def folder_type(self) -> str:
         return folder_type(self.folder_class, self.search is not None)
 
+    @property
+    def distinguished_id(self) -> str | None:
+        """The DistinguishedFolderId this folder answers to, if it has one."""
+        return self.distinguished if is_distinguished_id(self.distinguished) else None
+
+    @property
+    def is_default(self) -> bool:
+        """One of the folders every mailbox gets (distinguished or system): Exchange never deletes those."""
+        return self.distinguished is not None
+
 
 #: folder class -> folder type, matched on the class or a dotted sub-class (IPF.Task.Custom is still tasks)
 _TYPE_BY_CLASS = (("IPF.Task", "TasksFolder"), ("IPF.Appointment", "CalendarFolder"), ("IPF.Contact", "ContactsFolder"))
@@ -90,6 +87,19 @@ def folder_type(folder_class: str | None, search: bool = False) -> str:
 def same_name(a: str, b: str) -> bool:
     """Sibling folder names clash case-insensitively (ErrorFolderExists)."""
     return a.casefold() == b.casefold()
+
+
+def new_mailbox_folders(mailbox: str, language: str, new_id: Callable[[], str]) -> list[Folder]:
+    """The folders of a new mailbox, parents first, named in ``language`` (an ISO 639-1 code of
+    :mod:`.folder_names`); ``new_id`` makes each FolderId."""
+    ids: dict[str, str] = {}
+    made: list[Folder] = []
+    for default in TREE:
+        ids[default.key] = new_id()
+        parent = ids[default.parent] if default.parent is not None else None
+        made.append(Folder(ids[default.key], mailbox, parent, default.key, localized(default.name, language),
+                           default.folder_class, 1))
+    return made
 
 
 @dataclass(frozen=True)

@@ -110,7 +110,7 @@ def state(emulator: Host, mailbox: str | None = None, with_history: bool = True)
             out.append({
                 "smtp": box.smtp, "display_name": box.display_name,
                 "created": box.created.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                "folders": [_folder_json(f, counts.get(f.id, 0)) for f in folders],
+                "folders": [_folder_json(f, counts[f.id].total if f.id in counts else 0) for f in folders],
                 "items": [item_json(i, by_id.get(i.folder_id), store.history(conn, i.id) if with_history else [])
                           for i in lookup.mailbox_items(conn, box.smtp)],
             })

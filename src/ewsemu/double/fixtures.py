@@ -112,7 +112,8 @@ def load(emulator: Host, data: dict[str, Any]) -> int:
         if not isinstance(mailbox, dict) or not isinstance(mailbox.get("smtp"), str):
             raise FixtureError(f"each mailbox needs an 'smtp' address, not {mailbox!r}")
         smtp = mailbox["smtp"].lower()
-        store.ensure_mailbox(smtp, mailbox.get("display_name"), now=now)
+        # ``language``: the culture its default folders are named in (else the server's --mailbox-language)
+        store.ensure_mailbox(smtp, mailbox.get("display_name"), now=now, culture=mailbox.get("language"))
         for spec in mailbox.get("tasks") or []:
             if not isinstance(spec, dict):
                 raise FixtureError(f"{smtp}: a task must be a mapping, not {spec!r}")

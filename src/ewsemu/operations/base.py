@@ -41,6 +41,7 @@ Req = TypeVar("Req")
 Res = TypeVar("Res")
 E = TypeVar("E")
 S = TypeVar("S")
+T = TypeVar("T")
 #: body element, the request's time zone (values in it are local to it) and the strict flag -> request
 Parse = Callable[[Element, dt.tzinfo, bool], Req]
 
@@ -86,15 +87,25 @@ class WholeRequest(Operation, Generic[Req, Res]):
 
 class Batch(Generic[Req]):
     """What the elements of one request share: the context, the parsed request and, for an operation that
-    ``reads``, the read transaction (``conn``)."""
+    ``reads``, the read transaction (``conn``), and what its elements work out once for all of them
+    (:meth:`once`)."""
 
-    __slots__ = ("ctx", "request", "conn", "state", "_owner")
+    __slots__ = ("ctx", "request", "conn", "state", "_owner", "_memo")
 
     def __init__(self, ctx: RequestContext, request: Req, conn: object | None) -> None:
         self.ctx, self.request, self.conn = ctx, request, conn
         #: what one element leaves for the next, in request order (CreateFolderPath: the level just created)
         self.state: dict[str, Any] = {}
         self._owner: str | None = None
+        self._memo: dict[object, Any] = {}
+
+    def once(self, key: object, compute: Callable[[], T]) -> T:
+        """``compute()``, run for the first element that asks for ``key`` and shared by the request's other
+        elements: what costs a query per request instead of one per element (a mailbox's folders, the counts of
+        every folder a GetFolder names). Only for an operation that ``reads``: its elements see one snapshot."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
 
     @property
     def owner(self) -> str:

@@ -60,7 +60,8 @@ class RequestContext:
 
 def request_context(headers: RequestHeaders, user: str, *, store: Store, ids: IdFactory,
                     settings: OperationSettings, now: dt.datetime, faults: FaultHook = NO_FAULTS) -> RequestContext:
-    """Resolve the acting mailbox and the request's time zone (D23) from the SOAP headers."""
+    """Resolve the acting mailbox and the request's time zone (D23) from the SOAP headers; the acting mailbox
+    is created on its first request, named in that request's MailboxCulture (D42)."""
     zone = zone_for_windows_id(headers.time_zone_id)
     mailbox = user.lower()
     if not mailbox or "@" not in mailbox:
@@ -68,5 +69,5 @@ def request_context(headers: RequestHeaders, user: str, *, store: Store, ids: Id
     principal = mailbox
     if headers.impersonation is not None:
         mailbox = access.impersonated_mailbox(settings.users, principal, headers.impersonation)
-    store.ensure_mailbox(mailbox, now=now)
+    store.ensure_mailbox(mailbox, now=now, culture=headers.mailbox_culture)
     return RequestContext(store, ids, settings, mailbox, zone, now, principal, faults)

@@ -5,43 +5,42 @@ traversal is depth-first (a parent before its children), so pages are stable bet
 """
 from __future__ import annotations
 
-from collections import defaultdict
-
 from ..core.errors import EwsError
 from ..core.folders import Folder
 from ..protocol import find_folder as wire
 from ..protocol.find_folder import FindFolderRequest, FolderPage
 from ..protocol.folders import FolderRef
 from .base import Batch, PerElement
-from .folders import folder_views, prepare_folder_mailboxes, resolve_folder
+from .folders import Hierarchy, folder_views, hierarchy, prepare_folder_mailboxes, resolve_in_hierarchy
 
 
-def _below(parent: Folder, everything: list[Folder], traversal: str) -> list[Folder]:
-    if traversal == "SoftDeleted":  # the parent's soft-deleted subfolders (DeleteFolder SoftDelete)
-        return sorted((f for f in everything if f.parent_id == parent.id and f.soft_deleted),
-                      key=lambda f: (f.display_name.casefold(), f.id))
-    children: dict[str, list[Folder]] = defaultdict(list)
-    for f in sorted(everything, key=lambda f: (f.display_name.casefold(), f.id)):
-        if f.parent_id is not None:
-            children[f.parent_id].append(f)
+def _soft_deleted_below(batch: Batch[FindFolderRequest], parent: Folder) -> list[Folder]:
+    """The parent's soft-deleted subfolders (DeleteFolder SoftDelete): the one traversal that reads them."""
+    everything = batch.ctx.store.mailbox_folders(batch.conn, parent.mailbox, soft_deleted=True)
+    return sorted((f for f in everything if f.parent_id == parent.id and f.soft_deleted),
+                  key=lambda f: (f.display_name.casefold(), f.id))
+
+
+def _below(parent: Folder, tree: Hierarchy, traversal: str) -> list[Folder]:
     if traversal == "Shallow":
-        return children[parent.id]
+        return list(tree.children.get(parent.id, ()))
     found: list[Folder] = []
-    stack = list(reversed(children[parent.id]))
+    stack = list(reversed(tree.children.get(parent.id, ())))
     while stack:
         f = stack.pop()
         found.append(f)
-        stack.extend(reversed(children[f.id]))
+        stack.extend(reversed(tree.children.get(f.id, ())))
     return found
 
 
 def _find_below(batch: Batch[FindFolderRequest], ref: FolderRef) -> FolderPage:
-    ctx, conn, req = batch.ctx, batch.conn, batch.request
+    req = batch.request
     if isinstance(req.restriction, EwsError):
         raise req.restriction
-    parent = resolve_folder(conn, ctx, ref)
-    everything = ctx.store.mailbox_folders(conn, parent.mailbox, soft_deleted=req.traversal == "SoftDeleted")
-    views = folder_views(ctx, conn, _below(parent, everything, req.traversal), {f.id: f for f in everything})
+    parent = resolve_in_hierarchy(batch, ref)
+    found = (_soft_deleted_below(batch, parent) if req.traversal == "SoftDeleted"
+             else _below(parent, hierarchy(batch, parent.mailbox), req.traversal))
+    views = folder_views(batch, found)
     if req.restriction is not None:
         views = [v for v in views if req.restriction(v)]
     req.paging.check()

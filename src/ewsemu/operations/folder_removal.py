@@ -5,6 +5,7 @@ write in the caller's unit of work, so it is journaled and atomic with the rest 
 from __future__ import annotations
 
 from ..core.errors import EwsError
+from ..core.folder_tree import deletion_refusal
 from ..core.folders import Folder
 from ..core.moves import moved
 from .context import RequestContext
@@ -15,9 +16,12 @@ _BIN = {"SoftDelete": "recoverableitemsdeletions", "MoveToDeletedItems": "delete
 
 
 def refuse_protected(folder: Folder) -> None:
-    """A mailbox's own folders cannot be deleted (exchangelib's test_non_deletable_folders tries them all)."""
-    if folder.distinguished is not None:
-        raise EwsError("ErrorDeleteDistinguishedFolder")
+    """A mailbox's own folders cannot be deleted (exchangelib's test_non_deletable_folders tries them all):
+    ErrorDeleteDistinguishedFolder for a distinguished one, ErrorCannotDeleteObject for a system folder
+    without a distinguished id (core.folder_tree)."""
+    refusal = deletion_refusal(folder.distinguished)
+    if refusal is not None:
+        raise refusal
 
 
 def remove_items(ctx: RequestContext, uow, mailbox: str, folder_ids: list[str], delete_type: str) -> None:

@@ -96,13 +96,13 @@ def _parent_folder_id(el: etree._Element, view: FolderView) -> None:
 
 
 def _folder_class(el: etree._Element, view: FolderView) -> None:
-    if view.folder.folder_class is not None:  # root, msgfolderroot and the recoverable-items folders have none
+    if view.folder.folder_class is not None:  # the roots, msgfolderroot and the system folders have none
         _text(el, "FolderClass", view.folder.folder_class)
 
 
 def _distinguished_id(el: etree._Element, view: FolderView) -> None:
-    if view.folder.distinguished is not None:
-        _text(el, "DistinguishedFolderId", view.folder.distinguished)
+    if view.folder.distinguished_id is not None:  # a system folder's key is no distinguished id
+        _text(el, "DistinguishedFolderId", view.folder.distinguished_id)
 
 
 def _search_parameters(el: etree._Element, view: FolderView) -> None:

@@ -1,4 +1,5 @@
-"""The SOAP headers an operation acts on, typed: ``t:TimeZoneContext`` and ``t:ExchangeImpersonation``.
+"""The SOAP headers an operation acts on, typed: ``t:TimeZoneContext``, ``t:ExchangeImpersonation`` and
+``t:MailboxCulture``.
 
 The headers are parsed here, once per request, so the request context (:mod:`ewsemu.operations.context`) is
 built from values and never sees the envelope; what the values mean (which zone, who may impersonate whom)
@@ -28,6 +29,8 @@ class RequestHeaders:
     #: ``t:TimeZoneContext/t:TimeZoneDefinition/@Id``, a Windows zone id (D23); None: UTC
     time_zone_id: str | None = None
     impersonation: Impersonation | None = None
+    #: ``t:MailboxCulture`` (RFC 3066, ``da-DK``): the language a mailbox this request creates is named in (D42)
+    mailbox_culture: str | None = None
 
 
 NO_HEADERS = RequestHeaders()
@@ -42,7 +45,14 @@ def parse_headers(envelope: Envelope) -> RequestHeaders:
         definition = tz_header.find(t("TimeZoneDefinition"))
         time_zone_id = definition.get("Id") if definition is not None else None
     header = envelope.header("ExchangeImpersonation")
-    return RequestHeaders(time_zone_id, _impersonation(header) if header is not None else None)
+    culture = envelope.header("MailboxCulture")
+    return RequestHeaders(time_zone_id, _impersonation(header) if header is not None else None,
+                          _text(culture))
+
+
+def _text(header: etree._Element | None) -> str | None:
+    text = (header.text or "").strip() if header is not None else ""
+    return text or None
 
 
 def _impersonation(header: etree._Element) -> Impersonation:

@@ -107,9 +107,16 @@ def _secure_parser() -> etree.XMLParser:
     return parser
 
 
+#: libxml2 initialises its built-in schema types lazily and not thread-safely: two threads compiling at once
+#: (the first requests of a fresh multi-threaded server) can fail with "xmlSchemaPValAttrNodeValue, the given
+#: type is not a built-in type", so compilations take turns (each thread still keeps its own schema)
+_COMPILE_LOCK = threading.Lock()
+
+
 def _compile(directory: Path) -> etree.XMLSchema:
-    doc = etree.parse(str(directory / _ENTRY), _secure_parser())
-    return etree.XMLSchema(doc)
+    with _COMPILE_LOCK:
+        doc = etree.parse(str(directory / _ENTRY), _secure_parser())
+        return etree.XMLSchema(doc)
 
 
 _local = threading.local()

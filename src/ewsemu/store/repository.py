@@ -15,12 +15,13 @@ import threading
 from contextlib import contextmanager
 from typing import Any, Iterator
 
-from sqlalchemy import and_, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import and_, bindparam, case, delete, func, insert, or_, select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
 from ..core.fields import MESSAGE_TYPES, STRINGS, stored_fields
-from ..core.folders import DISTINGUISHED, Folder
+from ..core.folder_names import ENGLISH, language_of
+from ..core.folders import Folder, new_mailbox_folders
 from ..core.ids import IdFactory
 from ..core.item import Item
 from . import codec, journal, migrations
@@ -39,6 +40,14 @@ _MULTI = frozenset(f.uri for f in stored_fields() if f.kind == STRINGS)
 _LIVE = folders.c.soft_deleted.is_(False)
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class ItemCounts:
+    """What a folder holds: TotalCount, and UnreadCount (its messages whose IsRead is false)."""
+
+    total: int
+    unread: int
+
+
 def _folder(row: Any) -> Folder:
     return folder_from_row(row._mapping)
 
@@ -53,6 +62,10 @@ _PLACE_COLUMNS = (items.c.mailbox, items.c.folder_id, items.c.version, items.c.c
 _DELETE_ITEM = Prepared(delete(items).where(items.c.id == bindparam("item_id")).returning(*_PLACE_COLUMNS))
 # Less frequent ones stay plain Core, built once.
 _PLACE_OF_ITEM = select(*_PLACE_COLUMNS).where(items.c.id == bindparam("item_id"))
+_MAILBOX_FOLDERS_AND_DELETED = select(folders).where(folders.c.mailbox == bindparam("mailbox"))
+_MAILBOX_FOLDERS = _MAILBOX_FOLDERS_AND_DELETED.where(_LIVE)
+_ITEM_COUNTS = (select(items.c.folder_id, func.count(), func.sum(case((items.c.message_is_read.is_(False), 1), else_=0)))
+                .where(items.c.folder_id.in_(bindparam("folder_ids", expanding=True))).group_by(items.c.folder_id))
 _DELETE_VALUES = delete(item_values).where(item_values.c.item_id == bindparam("item_id"))
 _INSERT_VALUES = insert(item_values)
 
@@ -75,14 +88,16 @@ def _now() -> dt.datetime:
 
 class Store:
     """``journal_retention``: how many change-journal entries are kept (older sync states and watermarks then
-    answer "resync"; store/journal.py)."""
+    answer "resync"; store/journal.py). ``mailbox_language``: the culture (``da-DK``) new mailboxes are named
+    in when the request creating one names none (D42); English if ewsemu has no names for it."""
 
     def __init__(self, url: str, ids: IdFactory | None = None,
-                 journal_retention: int = DEFAULT_RETENTION) -> None:
+                 journal_retention: int = DEFAULT_RETENTION, mailbox_language: str | None = None) -> None:
         self.url = url
         self.engine: Engine = make_engine(url)
         self.ids = ids or IdFactory()
         self.journal = Journal(journal_retention)
+        self.mailbox_language = language_of(mailbox_language) or ENGLISH
         self._known_mailboxes: set[str] = set()
         self._mailbox_lock = threading.Lock()
         #: the reset generation the caches above belong to (:meth:`observe_generation`)
@@ -152,8 +167,11 @@ class Store:
 
     # ---- mailboxes and folders -------------------------------------------------------------------------
 
-    def ensure_mailbox(self, smtp: str, display_name: str | None = None, now: dt.datetime | None = None) -> None:
-        """Create the mailbox and its distinguished folders on first use (once, even across processes)."""
+    def ensure_mailbox(self, smtp: str, display_name: str | None = None, now: dt.datetime | None = None,
+                       culture: str | None = None) -> None:
+        """Create the mailbox and its default folders on first use (once, even across processes). The folders
+        are named in ``culture``'s language (the creating request's MailboxCulture) if ewsemu has names for
+        it, else in :attr:`mailbox_language`; an existing mailbox keeps its names (D42)."""
         smtp = smtp.lower()
         if smtp in self._known_mailboxes:
             return
@@ -161,27 +179,32 @@ class Store:
             try:
                 with self.write() as uow:
                     if uow.conn.execute(select(mailboxes.c.smtp).where(mailboxes.c.smtp == smtp)).first() is None:
-                        self._create_mailbox(uow, smtp, display_name, now)
+                        self._create_mailbox(uow, smtp, display_name, now, language_of(culture))
             except IntegrityError:
                 pass  # another process created it between our look and our insert (PostgreSQL)
             self._known_mailboxes.add(smtp)
 
     def _create_mailbox(self, uow: UnitOfWork, smtp: str, display_name: str | None,
-                        now: dt.datetime | None) -> None:
-        """The mailbox and its distinguished folders, each journaled as a created folder (hierarchy sync
-        starts from them)."""
+                        now: dt.datetime | None, language: str | None) -> None:
+        """The mailbox and its default folders (core.folder_tree, about ninety with the archive), each
+        journaled as a created folder (hierarchy sync starts from them): one multi-row INSERT, and the journal
+        entries go out together at the commit."""
         at = now or _now()
         uow.conn.execute(insert(mailboxes).values(smtp=smtp, display_name=display_name or smtp.split("@")[0],
                                                   created=at.replace(tzinfo=None)))
-        ids: dict[str, str] = {}
-        for name, (display, cls, parent) in DISTINGUISHED.items():
-            ids[name] = self.ids.folder_id()
-            self.insert_folder(uow, Folder(ids[name], smtp, ids.get(parent) if parent else None, name, display,
-                                           cls, 1), at)
+        self.insert_folders(uow, new_mailbox_folders(smtp, language or self.mailbox_language, self.ids.folder_id),
+                            at)
 
     def insert_folder(self, uow: UnitOfWork, folder: Folder, at: dt.datetime) -> None:
-        unit_of_work(uow).conn.execute(insert(folders).values(**folder_to_row(folder)))
-        uow.record(_folder_entry(CREATED, folder, at))
+        self.insert_folders(uow, [folder], at)
+
+    def insert_folders(self, uow: UnitOfWork, new: list[Folder], at: dt.datetime) -> None:
+        """Store new folders in one statement (the driver's executemany) and journal each as created."""
+        if not new:
+            return
+        unit_of_work(uow).conn.execute(insert(folders), [folder_to_row(f) for f in new])
+        for folder in new:
+            uow.record(_folder_entry(CREATED, folder, at))
 
     def update_folder(self, uow: UnitOfWork, folder: Folder, read_version: int, at: dt.datetime,
                       changes: dict[str, tuple[Any, Any]]) -> bool:
@@ -403,32 +426,15 @@ class Store:
     def mailbox_folders(self, conn: Readable, mailbox: str, soft_deleted: bool = False) -> list[Folder]:
         """Every folder of a mailbox (with ``soft_deleted``, the soft-deleted ones too): a hierarchy has tens
         of folders, so FindFolder walks it in memory."""
-        where = folders.c.mailbox == mailbox.lower()
-        rows = connection_of(conn).execute(select(folders).where(where if soft_deleted else and_(where, _LIVE)))
+        query = _MAILBOX_FOLDERS_AND_DELETED if soft_deleted else _MAILBOX_FOLDERS
+        rows = connection_of(conn).execute(query, {"mailbox": mailbox.lower()})
         return [_folder(r) for r in rows]
 
-    def item_counts(self, conn: Readable, folder_ids: list[str]) -> dict[str, int]:
-        """TotalCount per folder (folders holding no items are absent from the result)."""
+    def item_counts(self, conn: Readable, folder_ids: list[str]) -> dict[str, ItemCounts]:
+        """TotalCount and UnreadCount (messages whose IsRead is false) per folder, in one query however many
+        folders (those holding no items are absent from the result). ChildFolderCount needs no query: the
+        caller has the mailbox's folders (:meth:`mailbox_folders`)."""
         if not folder_ids:
             return {}
-        rows = connection_of(conn).execute(
-            select(items.c.folder_id, func.count()).where(items.c.folder_id.in_(folder_ids))
-            .group_by(items.c.folder_id))
-        return {folder_id: count for folder_id, count in rows}
-
-    def unread_counts(self, conn: Readable, folder_ids: list[str]) -> dict[str, int]:
-        """UnreadCount per folder: its messages whose IsRead is false (folders without any are absent)."""
-        if not folder_ids:
-            return {}
-        rows = connection_of(conn).execute(select(items.c.folder_id, func.count()).where(
-            items.c.folder_id.in_(folder_ids), items.c.message_is_read.is_(False)).group_by(items.c.folder_id))
-        return {folder_id: count for folder_id, count in rows}
-
-    def child_folder_counts(self, conn: Readable, folder_ids: list[str]) -> dict[str, int]:
-        """ChildFolderCount per folder (folders without children are absent from the result)."""
-        if not folder_ids:
-            return {}
-        rows = connection_of(conn).execute(
-            select(folders.c.parent_id, func.count()).where(folders.c.parent_id.in_(folder_ids), _LIVE)
-            .group_by(folders.c.parent_id))
-        return {parent_id: count for parent_id, count in rows}
+        rows = connection_of(conn).execute(_ITEM_COUNTS, {"folder_ids": folder_ids})
+        return {folder_id: ItemCounts(total, int(unread or 0)) for folder_id, total, unread in rows}
