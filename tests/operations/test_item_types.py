@@ -201,3 +201,15 @@ def test_delete_item_for_every_type(ews: Ews, item_type: str) -> None:
     assert_error(ews.get_response(moved), "ErrorItemNotFound")
     assert ews.delete(gone).codes() == ["NoError"]
     assert_error(ews.get_response(gone), "ErrorItemNotFound")
+
+
+def test_a_generic_item_gets_what_every_new_item_has(ews: Ews) -> None:
+    """A t:Item has its class, Normal sensitivity and importance and its times from creation on, so a
+    restriction on them finds it (exchangelib's test_finditems: ``datetime_created__exists``)."""
+    ref = ews.create("Item", "<t:Subject>generic</t:Subject>")
+    got = ews.get(ref)
+    assert [val(got, n) for n in ("ItemClass", "Sensitivity", "Importance")] == ["IPM.Note", "Normal", "Normal"]
+    assert val(got, "DateTimeCreated") and val(got, "LastModifiedTime")
+    exists = '<t:Exists><t:FieldURI FieldURI="item:DateTimeCreated"/></t:Exists>'
+    assert [val(i, "Subject") for i in ews.find("drafts", restriction=exists, additional=(
+        '<t:FieldURI FieldURI="item:Subject"/>'))] == ["generic"]

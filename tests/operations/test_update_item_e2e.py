@@ -16,6 +16,7 @@ import pytest
 from lxml import etree
 
 from ewsemu.core.clock import Clock
+from ewsemu.core.ids import IdFactory
 from ewsemu.emulator import Emulator, Settings
 from ewsemu.server.wsgi import make_app
 
@@ -1128,6 +1129,17 @@ def test_soft_delete_and_move_to_deleted_items_move_the_item_under_a_new_id(
     assert task.find("t:ParentFolderId", NS).get("Id") == target.id
     assert task.findtext("t:Subject", namespaces=NS) == before.findtext("t:Subject", namespaces=NS)
     assert task.find("t:ItemId", NS).get("ChangeKey") != ref.ck
+
+
+def test_delete_with_a_malformed_change_key_is_invalid_change_key(ews: TaskEws) -> None:
+    """A malformed ChangeKey is that item's ErrorInvalidChangeKey (exchangelib's test_bulk_failure); a stale
+    one still deletes: DeleteItem has no conflict resolution."""
+    kept, stale = ews.create(), ews.create()
+    r = ews.call(f'<m:DeleteItem DeleteType="HardDelete"><m:ItemIds><t:ItemId Id="{kept.id}" ChangeKey="XXX"/>'
+                 f'<t:ItemId Id="{stale.id}" ChangeKey="{IdFactory.change_key(stale.id, 7)}"/></m:ItemIds>'
+                 "</m:DeleteItem>")
+    assert r.codes() == ["ErrorInvalidChangeKey", "NoError"], r.body
+    assert ews.get_response(kept.id).codes() == ["NoError"]
 
 
 def test_delete_several_ids_one_message_each(ews: TaskEws) -> None:

@@ -552,9 +552,11 @@ def delete_calendar_occurrence(master: Item, index: int, now: dt.datetime) -> Ou
     return Outcome(item=w, changed=diff(master, w))
 
 
-def task_defaults(now: dt.datetime) -> dict[str, Any]:
+def item_defaults(now: dt.datetime, item_type: str = "Item") -> dict[str, Any]:
+    """What every new item has before the client's properties, as Exchange gives it: its class, Normal
+    sensitivity and importance, no reminder, and its creation, receipt and modification times."""
     return {
-        "item:ItemClass": ITEM_CLASSES["Task"],
+        "item:ItemClass": ITEM_CLASSES[item_type],
         "item:Sensitivity": "Normal",
         "item:Importance": "Normal",
         "item:ReminderIsSet": False,
@@ -563,6 +565,12 @@ def task_defaults(now: dt.datetime) -> dict[str, Any]:
         "item:DateTimeCreated": now,
         "item:DateTimeReceived": now,
         LAST_MODIFIED: now,
+    }
+
+
+def task_defaults(now: dt.datetime) -> dict[str, Any]:
+    return {
+        **item_defaults(now, "Task"),
         task_rules.STATUS: task_rules.NOT_STARTED,
         task_rules.PERCENT: task_rules.ZERO,
         CHANGE_COUNT: 1,
@@ -592,6 +600,8 @@ def create_item(
         item.values.update(calendar.defaults(ctx.now, item_id, organizer))
     elif item_type == "Contact":
         item.values.update(contacts.defaults(ctx.now))
+    else:  # the generic t:Item
+        item.values.update(item_defaults(ctx.now))
     blank = item.copy()
     s = _Scratch()
     # the recurrence is normalised against the finished dates, whatever its position in the element

@@ -5,6 +5,7 @@ from __future__ import annotations
 from ..core.apply import delete_calendar_occurrence, delete_occurrence
 from ..core.changes import ItemRef
 from ..core.errors import EwsError
+from ..core.ids import check_change_key
 from ..core.moves import moved
 from ..protocol import delete_item as wire
 from ..protocol.delete_item import DeleteItemRequest
@@ -18,6 +19,8 @@ _MOVE_TO = {"SoftDelete": "recoverableitemsdeletions", "MoveToDeletedItems": "de
 def _delete_one(batch: Batch[DeleteItemRequest], ref: ItemRef) -> None:
     ctx, req = batch.ctx, batch.request
     check_item_id(ref.id)
+    if ref.change_key is not None:  # a malformed one (exchangelib's test_bulk_failure); a stale one deletes
+        check_change_key(ref.change_key)
     where = locate(ref)
 
     def work(conn) -> None:
