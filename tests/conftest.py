@@ -7,7 +7,8 @@ the session (migrated once, dropped at the end) and emptied before each test tha
 from __future__ import annotations
 
 import datetime as dt
-from typing import Iterator
+import logging
+from typing import Callable, Iterator
 
 import pytest
 
@@ -96,6 +97,26 @@ def server(emulator: Emulator) -> Iterator[ThreadedServer]:
     """The test's emulator served over real HTTP on a free port."""
     with ThreadedServer(emulator=emulator) as srv:
         yield srv
+
+
+@pytest.fixture
+def exchangelib_account(server: ThreadedServer) -> Iterator[Callable[[str], object]]:
+    """exchangelib 5.6.0 Accounts on the test's server (the emulator the raw-SOAP ``client`` reaches too), as
+    a user's integration connects: Basic credentials, delegate access, ewsemu's build."""
+    from exchangelib import BASIC, DELEGATE, Account, Build, Configuration, Credentials, Version
+    from exchangelib.protocol import close_connections
+
+    logging.getLogger("exchangelib").setLevel(logging.WARNING)
+
+    def account(smtp: str) -> object:
+        config = Configuration(service_endpoint=server.url, credentials=Credentials(smtp, "secret"),
+                               auth_type=BASIC, version=Version(build=Build(15, 1, 2507, 6)))
+        return Account(smtp, config=config, autodiscover=False, access_type=DELEGATE)
+
+    try:
+        yield account
+    finally:
+        close_connections()
 
 
 @pytest.fixture

@@ -9,8 +9,6 @@ test_mark_as_junk_via_queryset).
 """
 from __future__ import annotations
 
-import logging
-from typing import Iterator
 
 import pytest
 
@@ -124,17 +122,8 @@ def test_an_occurrence_cannot_be_moved_to_junk(ews: Ews) -> None:
 
 
 @pytest.fixture
-def account(server) -> Iterator[object]:  # noqa: ANN001 - the conftest's ThreadedServer
-    from exchangelib import BASIC, DELEGATE, Account, Build, Configuration, Credentials, Version
-    from exchangelib.protocol import close_connections
-
-    logging.getLogger("exchangelib").setLevel(logging.WARNING)
-    config = Configuration(service_endpoint=server.url, credentials=Credentials(ALICE, "secret"), auth_type=BASIC,
-                           version=Version(build=Build(15, 1, 2507, 6)))
-    try:
-        yield Account(ALICE, config=config, autodiscover=False, access_type=DELEGATE)
-    finally:
-        close_connections()
+def account(exchangelib_account) -> object:  # noqa: ANN001 - the conftest's
+    return exchangelib_account(ALICE)
 
 
 def test_exchangelib_mark_as_junk(account, ews: Ews) -> None:  # noqa: ANN001

@@ -8,7 +8,6 @@ the queryset forms its own test suite uses).
 """
 from __future__ import annotations
 
-import logging
 from typing import Iterator
 
 import pytest
@@ -294,17 +293,8 @@ def test_a_copied_series_keeps_its_exceptions_and_deleted_occurrences(ews: Ews) 
 
 
 @pytest.fixture
-def account(server) -> Iterator[object]:  # noqa: ANN001 - the conftest's ThreadedServer
-    from exchangelib import BASIC, DELEGATE, Account, Build, Configuration, Credentials, Version
-    from exchangelib.protocol import close_connections
-
-    logging.getLogger("exchangelib").setLevel(logging.WARNING)
-    config = Configuration(service_endpoint=server.url, credentials=Credentials(ALICE, "secret"), auth_type=BASIC,
-                           version=Version(build=Build(15, 1, 2507, 6)))
-    try:
-        yield Account(ALICE, config=config, autodiscover=False, access_type=DELEGATE)
-    finally:
-        close_connections()
+def account(exchangelib_account) -> object:  # noqa: ANN001 - the conftest's
+    return exchangelib_account(ALICE)
 
 
 def test_exchangelib_item_move_and_copy(account) -> None:  # noqa: ANN001

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from ..core.apply import ApplyContext, apply_item_change
 from ..core.changes import Action, FieldChange
-from ..core.errors import EwsError
-from ..core.folders import Folder
 from ..core.messages import IS_READ
 from ..core.paths import FieldURI
 from ..protocol import mark_all_items_as_read as wire
@@ -18,21 +16,9 @@ from ..protocol.folders import FolderRef
 from ..protocol.mark_all_items_as_read import MarkAllItemsAsReadRequest
 from .base import Batch, PerElement
 from .common import LostRace, with_retries
-from .context import RequestContext
-from .folders import prepare_folder_mailboxes, resolve_folder
+from .folders import existing_folder, prepare_folder_mailboxes
 
 _IS_READ = FieldURI(IS_READ)
-
-
-def _folder(conn, ctx: RequestContext, ref: FolderRef) -> Folder:
-    """The folder a FolderIds entry names; a FolderId of no folder is ErrorItemNotFound (the reference's
-    error example), a distinguished folder the mailbox lacks ErrorFolderNotFound."""
-    try:
-        return resolve_folder(conn, ctx, ref)
-    except EwsError as err:
-        if err.code == "ErrorFolderNotFound" and not ref.distinguished:
-            raise EwsError("ErrorItemNotFound") from None
-        raise
 
 
 def _mark_folder(batch: Batch[MarkAllItemsAsReadRequest], ref: FolderRef) -> None:
@@ -41,7 +27,7 @@ def _mark_folder(batch: Batch[MarkAllItemsAsReadRequest], ref: FolderRef) -> Non
                         message_disposition="SaveOnly")
 
     def work(uow) -> None:
-        folder = _folder(uow, ctx, ref)
+        folder = existing_folder(uow, ctx, ref)
         for item in ctx.store.messages_to_mark(uow, folder.id, read):
             change = FieldChange(Action.SET, _IS_READ, read, (_IS_READ,), item.item_type)
             outcome = apply_item_change(item, [change], actx)
