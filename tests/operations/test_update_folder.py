@@ -163,3 +163,43 @@ def test_exchangelib_saves_and_refreshes_a_folder(ewsemu_account) -> None:
     # exchangelib writes and reads a t:Permission's level as CalendarPermissionLevel, which Exchange ignores:
     # the entry is kept with the rights its flags give (none), and the level it reads back is its default
     assert [p.user_id.primary_smtp_address for p in f.permission_set.permissions] == [None, None, "alice@example.com"]
+
+
+SIZE = '<t:ExtendedFieldURI PropertyTag="0xe08" PropertyType="Long"/>'
+
+
+def test_a_folders_size_is_computed_from_its_items_and_cannot_be_set(ews: Ews) -> None:
+    """PR_MESSAGE_SIZE (0x0E08), which exchangelib reads as ``Folder.size``: the sizes of the folder's items."""
+    from .folder_calls import add_message
+
+    ref = create_folder(ews, "inbox", "Sized")
+    size = lambda: text(read_folder(ews, ref, shape="IdOnly", additional=SIZE), "t:ExtendedProperty/t:Value")  # noqa: E731
+    assert size() == "0"
+    add_message(ews, ref, "abc")
+    add_message(ews, ref, "de")
+    assert size() == str(2 * 256 + 3 + 2)  # each item's Size: 256 + its subject and body bytes
+    r = update(ews, ref, f"<t:SetFolderField>{SIZE}<t:Folder><t:ExtendedProperty>{SIZE}<t:Value>1</t:Value>"
+                         "</t:ExtendedProperty></t:Folder></t:SetFolderField>")
+    assert_error(r, "ErrorInvalidPropertySet", {"PropertyTag": "0xe08", "PropertyType": "Long"},
+                 kind="ExtendedFieldURI")
+    assert size() == str(2 * 256 + 3 + 2)
+
+
+def test_exchangelib_reads_a_folders_size(ewsemu_account) -> None:
+    """As exchangelib's test_extended_properties registers it."""
+    from exchangelib import ExtendedProperty, Folder, Message
+
+    class FolderSize(ExtendedProperty):
+        property_tag = 0x0E08
+        property_type = "Long"
+
+    account = ewsemu_account("alice@example.com")
+    f = Folder(parent=account.inbox, name="Weighed")
+    f.save()
+    Message(account=account, folder=f, subject="x" * 10).save()
+    Folder.register("size", FolderSize)
+    try:
+        f.refresh()
+        assert f.size >= 256 + 10
+    finally:
+        Folder.deregister("size")

@@ -16,7 +16,7 @@ from .apply import check_single_property
 from .changes import Action, FieldChange, UNPARSED
 from .errors import EwsError
 from .extended import check_path, check_value
-from .folders import CLASS_OF_TYPE, Folder, SearchParameters
+from .folders import CLASS_OF_TYPE, Folder, SearchParameters, is_folder_size
 from .item import ExtendedValue
 from .paths import ExtendedFieldURI, FieldURI, Path
 
@@ -32,6 +32,8 @@ def _extended(extended: dict[str, Any], change: FieldChange) -> None:
     path = change.path
     assert isinstance(path, ExtendedFieldURI)
     check_path(path)
+    if is_folder_size(path):  # computed from the folder's items, never set
+        raise EwsError("ErrorInvalidPropertySet", path)
     if change.action is Action.DELETE:
         extended.pop(path.key, None)
         return

@@ -10,6 +10,7 @@ from typing import Any, Callable
 from .folder_names import localized
 from .folder_tree import TREE, is_distinguished_id
 from .ids import IdFactory
+from .paths import ExtendedFieldURI
 from .permissions import PermissionSet
 
 
@@ -109,3 +110,18 @@ class StoredMailbox:
     smtp: str
     display_name: str
     created: dt.datetime
+
+
+#: PR_MESSAGE_SIZE(_EXTENDED): a folder's size, which Exchange computes from what the folder holds
+FOLDER_SIZE_TAG = 0x0E08
+
+
+def is_folder_size(path: ExtendedFieldURI) -> bool:
+    """The extended property a client reads a folder's size by (exchangelib's ``Folder.size``: PropertyTag
+    0x0E08, Long); it is answered from the folder's items, never stored."""
+    if path.property_tag is None or path.property_type not in ("Integer", "Long"):
+        return False
+    try:
+        return int(path.property_tag, 0) == FOLDER_SIZE_TAG
+    except ValueError:
+        return False

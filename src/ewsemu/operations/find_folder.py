@@ -40,7 +40,7 @@ def _find_below(batch: Batch[FindFolderRequest], ref: FolderRef) -> FolderPage:
     parent = resolve_in_hierarchy(batch, ref)
     found = (_soft_deleted_below(batch, parent) if req.traversal == "SoftDeleted"
              else _below(parent, hierarchy(batch, parent.mailbox), req.traversal))
-    views = folder_views(batch, found)
+    views = folder_views(batch, found, sizes=batch.request.props.wants_size)
     if req.restriction is not None:
         views = [v for v in views if req.restriction(v)]
     req.paging.check()

@@ -19,7 +19,7 @@ from ..core.errors import EwsError
 from ..core.folder_tree import is_distinguished_id
 from ..core.folders import Folder, same_name
 from ..protocol.folders import FolderRef, FolderView, SearchRequest, search_restriction
-from ..store.query import search_counts
+from ..store.query import folder_sizes, search_counts
 from .access import check_delegate
 from .base import Batch, ElementRequest
 from .context import RequestContext
@@ -102,10 +102,12 @@ def resolve_in_hierarchy(batch: Batch[Any], ref: FolderRef) -> Folder:
                    lambda mailbox, folder_id: hierarchy(batch, mailbox).by_id.get(folder_id))
 
 
-def folder_views(batch: Batch[Any], found: list[Folder]) -> list[FolderView]:
+def folder_views(batch: Batch[Any], found: list[Folder], sizes: bool = False) -> list[FolderView]:
     """``found`` with their counts: items and unread messages of all of them in one query, child folders and
     parents from the hierarchies."""
-    counts = batch.ctx.store.item_counts(batch.conn, list(dict.fromkeys(f.id for f in found)))
+    folder_ids = list(dict.fromkeys(f.id for f in found))
+    counts = batch.ctx.store.item_counts(batch.conn, folder_ids)
+    size_of = folder_sizes(batch.conn, folder_ids) if sizes else {}
     views = []
     for f in found:
         tree = hierarchy(batch, f.mailbox)
@@ -114,7 +116,7 @@ def folder_views(batch: Batch[Any], found: list[Folder]) -> list[FolderView]:
         total, unread = (held.total, held.unread) if held else (0, 0)
         if f.search is not None:  # a search folder counts what its restriction finds, now
             total, unread = search_counts(batch.conn, f.mailbox, *search_scope(batch.ctx, batch.conn, f))
-        views.append(FolderView(f, parent, total, tree.child_count(f.id), unread))
+        views.append(FolderView(f, parent, total, tree.child_count(f.id), unread, size_of.get(f.id, 0)))
     return views
 
 

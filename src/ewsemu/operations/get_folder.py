@@ -26,7 +26,7 @@ def _resolve_all(batch: Batch[GetFolderRequest]) -> dict[FolderRef, Outcome]:
             except EwsError as err:
                 resolved[ref] = err
     found = [f for f in resolved.values() if isinstance(f, Folder)]
-    views = iter(folder_views(batch, found))
+    views = iter(folder_views(batch, found, sizes=batch.request.props.wants_size))
     return {ref: next(views) if isinstance(f, Folder) else f for ref, f in resolved.items()}
 
 

@@ -23,12 +23,12 @@ from ..core import fields as F
 from ..core.changes import Action, FieldChange, UNPARSED
 from ..core.errors import EwsError
 from ..core import query as Q
-from ..core.folders import Folder, SearchParameters
-from ..core.paths import FieldURI, Path
+from ..core.folders import Folder, SearchParameters, is_folder_size
+from ..core.paths import ExtendedFieldURI, FieldURI, Path
 from ..core.permissions import default_set
 from .items import Shape, decode_extended, render_extended
 from .namespaces import local, t
-from .paths import parse_path
+from .paths import parse_path, render_path
 from .permissions_xml import parse_permission_set, render_permission_set
 from .restrictions import parse_expression
 
@@ -52,6 +52,8 @@ class FolderView:
     total_count: int
     child_folder_count: int
     unread_count: int = 0
+    #: the bytes its items (associated ones included) take, when the shape asks for the folder's size
+    size: int = 0
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,12 @@ class FolderProps:
 
     uris: frozenset[str]
     extended: frozenset[str] | None = frozenset()
+    #: the computed MAPI properties asked for (the folder's size), answered from its items
+    computed: tuple[ExtendedFieldURI, ...] = ()
+
+    @property
+    def wants_size(self) -> bool:
+        return bool(self.computed)
 
 
 def element_name(folder: Folder) -> str:
@@ -69,7 +77,8 @@ def element_name(folder: Folder) -> str:
 def wanted(shape: Shape) -> FolderProps:
     """The folder properties a shape asks for; paths folders do not have are ignored."""
     extra = {p.uri for p in shape.additional if isinstance(p, FieldURI)}
-    return FolderProps(_BASE_SHAPES.get(shape.base, _ID_ONLY) | extra, shape.extended_keys)
+    computed = tuple(p for p in shape.additional if isinstance(p, ExtendedFieldURI) and is_folder_size(p))
+    return FolderProps(_BASE_SHAPES.get(shape.base, _ID_ONLY) | extra, shape.extended_keys, computed)
 
 
 def _folder_id(parent: etree._Element, tag: str, folder: Folder) -> None:
@@ -147,8 +156,13 @@ def render_folder(view: FolderView, props: FolderProps, parent: etree._Element) 
             render = _RENDERERS.get(f.uri) or _BY_KIND.get(f.kind)
             if render is not None:
                 render(el, view)
-        if f.uri == F.FOLDER_EXTENDED_AFTER and folder.extended:
-            render_extended(folder.extended, props.extended, el)
+        if f.uri == F.FOLDER_EXTENDED_AFTER:
+            if folder.extended:
+                render_extended(folder.extended, props.extended, el)
+            for path in props.computed:
+                prop = etree.SubElement(el, t("ExtendedProperty"))
+                render_path(path, prop)
+                etree.SubElement(prop, t("Value")).text = str(view.size)
     return el
 
 

@@ -373,3 +373,13 @@ def search_counts(conn: Readable, mailbox: str, folder_ids: Sequence[str], restr
         func.count(), func.coalesce(func.sum(case((items.c.message_is_read.is_(False), 1), else_=0)), 0))
         .select_from(items).where(condition)).one()
     return int(total), int(unread)
+
+
+def folder_sizes(conn: Readable, folder_ids: Sequence[str]) -> dict[str, int]:
+    """Each folder's size: the sizes of all its items, associated ones too (folders without items are absent)."""
+    if not folder_ids:
+        return {}
+    size = _DERIVED["item:Size"]()
+    rows = connection_of(conn).execute(select(items.c.folder_id, func.sum(size)).where(
+        items.c.folder_id.in_(list(folder_ids))).group_by(items.c.folder_id))
+    return {folder_id: int(total) for folder_id, total in rows}
