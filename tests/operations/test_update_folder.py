@@ -90,7 +90,7 @@ def test_the_permission_set_is_set_and_deleting_it_resets_it(ews: Ews) -> None:
     levels = lambda: [text(p, "PermissionLevel") for p in read_folder(ews, ref).findall(  # noqa: E731
         "t:PermissionSet/t:Permissions/t:Permission", NS)]
     assert levels() == ["None", "None", "Editor"]
-    assert update(ews, ref, delete("folder:PermissionSet")).codes() == ["NoError"]
+    assert update(ews, Ref(ref.id), delete("folder:PermissionSet")).codes() == ["NoError"]
     assert levels() == ["None", "None"]
 
 
@@ -101,7 +101,7 @@ def test_extended_properties_are_set_and_deleted(ews: Ews) -> None:
                          "</t:ExtendedProperty></t:Folder></t:SetFolderField>")
     assert r.codes() == ["NoError"], r.body
     assert text(read_folder(ews, ref, additional=EXT), "t:ExtendedProperty/t:Value") == "red"
-    assert update(ews, ref, f"<t:DeleteFolderField>{path}</t:DeleteFolderField>").codes() == ["NoError"]
+    assert update(ews, Ref(ref.id), f"<t:DeleteFolderField>{path}</t:DeleteFolderField>").codes() == ["NoError"]
     assert read_folder(ews, ref, additional=EXT).find("t:ExtendedProperty", NS) is None
 
 
@@ -203,3 +203,15 @@ def test_exchangelib_reads_a_folders_size(ewsemu_account) -> None:
         assert f.size >= 256 + 10
     finally:
         Folder.deregister("size")
+
+
+def test_a_stale_change_key_conflicts_only_on_what_changed_since(ews: Ews) -> None:
+    """The items' AutoResolve rule (D3): the stale key's client may change what nobody changed since."""
+    ref = create_folder(ews, "inbox", "Shared name")
+    assert update(ews, ref, set_("folder:DisplayName", "<t:DisplayName>Renamed by another</t:DisplayName>")).codes() \
+        == ["NoError"]
+    stale = Ref(ref.id, ref.ck)
+    r = update(ews, stale, set_("folder:DisplayName", "<t:DisplayName>Mine</t:DisplayName>"))
+    assert_error(r, "ErrorIrresolvableConflict")
+    assert text(read_folder(ews, ref), "DisplayName") == "Renamed by another"
+    assert update(ews, stale, set_("folder:PermissionSet", ACL)).codes() == ["NoError"]

@@ -353,7 +353,7 @@ def _occurrence_moved(stored: Item, changed_since: frozenset[str] | None) -> fro
     return changed_since | _OCCURRENCE_STATE
 
 
-def _conflicts(touched: Iterable[str], changed_since: frozenset[str] | None, mode: ConflictResolution) -> int:
+def check_conflicts(touched: Iterable[str], changed_since: frozenset[str] | None, mode: ConflictResolution) -> int:
     """D3: raise ErrorIrresolvableConflict or return ConflictResults/Count."""
     if changed_since is None:
         return 0
@@ -482,7 +482,7 @@ def apply_item_change(
         _apply_change(w, change, stored, s, ctx)
     _finish(w, stored, ctx)
     touched = [k for k in s.named if k in diff(stored, w)]
-    conflicts = _conflicts(touched, _occurrence_moved(stored, changed_since), ctx.conflict_resolution)
+    conflicts = check_conflicts(touched, _occurrence_moved(stored, changed_since), ctx.conflict_resolution)
     spawned = _recurring(stored, w, s, ctx) if w.item_type == "Task" else None
     sent, invitations = _deliveries(stored, w, ctx)
     changed = diff(stored, w)

@@ -12,7 +12,8 @@ import dataclasses
 from typing import Any, Iterable
 
 from . import fields as F
-from .apply import check_single_property
+from .apply import check_conflicts, check_single_property
+from .changes import ConflictResolution
 from .changes import Action, FieldChange, UNPARSED
 from .errors import EwsError
 from .extended import check_path, check_value
@@ -91,10 +92,16 @@ def new_folder(folder_type: str, changes: Iterable[FieldChange], *, folder_id: s
 
 
 def apply_folder_changes(stored: Folder, changes: Iterable[FieldChange],
-                         base_folder_ids: tuple[str, ...] | None = None) -> tuple[Folder, dict[str, tuple[Any, Any]]]:
+                         base_folder_ids: tuple[str, ...] | None = None,
+                         changed_since: frozenset[str] | None = None) -> tuple[Folder, dict[str, tuple[Any, Any]]]:
     """UpdateFolder's changes, in document order, on a copy of ``stored``: the new folder (next version) and
     what changed (``{property: (old, new)}``, the journal's diff). FolderClass may be set only to the value it
-    has (ErrorObjectTypeChanged); deleting the PermissionSet resets it to a new folder's."""
+    has (ErrorObjectTypeChanged); deleting the PermissionSet resets it to a new folder's. A stale ChangeKey
+    follows the items' AutoResolve rule (D3; UpdateFolder has no ConflictResolution attribute): changing a
+    property that changed since that key was current is ErrorIrresolvableConflict (``changed_since``: those
+    properties, None for a current key)."""
+    changes = list(changes)
+    check_conflicts((c.path.key for c in changes), changed_since, ConflictResolution.AUTO_RESOLVE)
     folder_type = stored.folder_type
     values: dict[str, Any] = {"folder:DisplayName": stored.display_name, "folder:FolderClass": stored.folder_class,
                               "folder:PermissionSet": stored.permissions, "folder:SearchParameters": stored.search}

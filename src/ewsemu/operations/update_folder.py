@@ -2,11 +2,13 @@
 folder's SearchParameters, extended properties) on the registry's rules, in document order, each FolderChange
 atomic; the folder keeps its Id and gets a new ChangeKey.
 
-Folders have no ConflictResolution: a ChangeKey is checked for its form only (exchangelib always sends the
-current one; Exchange applies folder changes last-writer-wins). A rename must not clash with a sibling.
+A stale ChangeKey follows the items' AutoResolve rule (D3): a change to a property that changed since that key
+was current is ErrorIrresolvableConflict, others apply; without a ChangeKey the change applies (D1). A rename
+must not clash with a sibling.
 """
 from __future__ import annotations
 
+from ..core.apply import ALL_CHANGED
 from ..core.errors import EwsError
 from ..core.folder_apply import apply_folder_changes
 from ..core.folders import Folder
@@ -31,10 +33,16 @@ def _update_one(batch: Batch[UpdateFolderRequest], change: FolderChange) -> Fold
     ctx = batch.ctx
     if change.change_key is not None:
         check_change_key(change.change_key)
+    elif ctx.settings.strict and not change.target.distinguished:  # D1's strict variant, as for items
+        raise EwsError("ErrorChangeKeyRequiredForWriteOperations")
 
     def work(uow) -> Folder:
         stored = existing_folder(uow, ctx, change.target)
-        new, changed = apply_folder_changes(stored, change.changes, base_folder_ids(uow, ctx, change.changes))
+        changed_since = None
+        if change.change_key is not None and change.change_key != stored.change_key:
+            changed_since = ctx.store.folder_changed_since(uow, stored.id, change.change_key) or ALL_CHANGED
+        new, changed = apply_folder_changes(stored, change.changes, base_folder_ids(uow, ctx, change.changes),
+                                            changed_since)
         if "folder:DisplayName" in changed and stored.parent_id is not None:
             parent = ctx.store.lock_folder(uow, stored.parent_id)
             if parent is not None:

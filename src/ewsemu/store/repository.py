@@ -382,10 +382,11 @@ class Store:
             query = query.with_for_update()
         return [codec.item_from_row(r) for r in conn.execute(query)]
 
-    def changed_since(self, conn: Readable, item_id: str, change_key: str) -> frozenset[str] | None:
+    def changed_since(self, conn: Readable, item_id: str, change_key: str, *,
+                      object_kind: str = ITEM) -> frozenset[str] | None:
         """Keys changed after the version ``change_key`` names; None if this item never had that key, or that
         version has aged out of the journal (the caller then assumes everything changed)."""
-        entries = journal.object_entries(conn, item_id)
+        entries = journal.object_entries(conn, item_id, object_kind)
         base = next((e.version for e in entries if e.change_key == change_key and e.version is not None), None)
         if base is None:
             return None
@@ -394,6 +395,10 @@ class Store:
             if entry.version is not None and entry.version > base:
                 keys.update(entry.changes)
         return frozenset(keys)
+
+    def folder_changed_since(self, conn: Readable, folder_id: str, change_key: str) -> frozenset[str] | None:
+        """:meth:`changed_since` for a folder (UpdateFolder's stale ChangeKeys)."""
+        return self.changed_since(conn, folder_id, change_key, object_kind=FOLDER)
 
     def history(self, conn: Readable, item_id: str) -> list[dict[str, Any]]:
         """The item's versions, oldest first: its journal entries that made one (created, modified, copied, and
