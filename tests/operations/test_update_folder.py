@@ -215,3 +215,25 @@ def test_a_stale_change_key_conflicts_only_on_what_changed_since(ews: Ews) -> No
     assert_error(r, "ErrorIrresolvableConflict")
     assert text(read_folder(ews, ref), "DisplayName") == "Renamed by another"
     assert update(ews, stale, set_("folder:PermissionSet", ACL)).codes() == ["NoError"]
+
+
+def test_d1_strict_requires_a_change_key_for_a_folder_id(clock) -> None:  # noqa: ANN001
+    """D1's strict variant, as for items: a FolderId without ChangeKey is refused; a distinguished folder has
+    no ChangeKey to send, so it is not."""
+    from ewsemu.emulator import Emulator, Settings
+    from ewsemu.server.wsgi import make_app
+
+    from ..soap import Client
+
+    emulator = Emulator(Settings(database="sqlite://", strict=True), clock)
+    try:
+        strict = Ews(Client(make_app(emulator)))
+        ref = create_folder(strict, "inbox", "Strict")
+        rename = set_("folder:DisplayName", "<t:DisplayName>Renamed</t:DisplayName>")
+        assert_error(update(strict, Ref(ref.id), rename), "ErrorChangeKeyRequiredForWriteOperations")
+        assert text(read_folder(strict, ref), "DisplayName") == "Strict"
+        assert update(strict, ref, rename).codes() == ["NoError"]
+        assert update(strict, "tasks", set_("folder:DisplayName", "<t:DisplayName>To do</t:DisplayName>")).codes() \
+            == ["NoError"]
+    finally:
+        emulator.close()
