@@ -67,3 +67,10 @@ def test_exchangelib_archives_an_item(ewsemu_account) -> None:
     item_id, changekey = item.archive(to_folder=account.inbox)
     assert item_id != item.id
     assert account.archive_inbox.get(id=item_id).subject == "Archive me"
+
+
+def test_an_item_already_in_the_archive_is_refused_whatever_source_is_named(ews: Ews) -> None:
+    message = add_message(ews, folder_ref(ews, "inbox"), "once")
+    [new] = archive(ews, "inbox", message).xpath("//m:Items/t:Message/t:ItemId")
+    archived = Ref(new.get("Id"))
+    assert_error(archive(ews, "inbox", archived), "ErrorCannotArchiveItemsInArchiveMailbox", container="Items")

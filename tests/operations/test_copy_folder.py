@@ -45,3 +45,9 @@ def test_a_copy_into_its_own_subtree_fails(ews: Ews) -> None:
     top = create_folder(ews, "inbox", "Loop")
     assert_error(move(ews, top, top, op="CopyFolder"), "ErrorMoveCopyFailed")
     assert children(ews, top) == []
+
+
+def test_a_copy_beside_its_original_clashes_on_the_name(ews: Ews) -> None:
+    top = create_folder(ews, "inbox", "Twin")
+    assert_error(move(ews, "inbox", top, op="CopyFolder"), "ErrorFolderExists")
+    assert children(ews, "inbox") == ["Twin"]

@@ -85,3 +85,12 @@ def test_exchangelib_empties_and_wipes(ewsemu_account) -> None:
     f.wipe()
     f.refresh()
     assert f.total_count == 0 and list(f.children) == []
+
+
+def test_emptying_deleted_items_into_deleted_items_deletes_for_good(ews: Ews) -> None:
+    trash = Ref(ews.call('<m:GetFolder><m:FolderShape><t:BaseShape>IdOnly</t:BaseShape></m:FolderShape>'
+                         '<m:FolderIds><t:DistinguishedFolderId Id="deleteditems"/></m:FolderIds></m:GetFolder>')
+                .xpath("//t:FolderId")[0].get("Id"))
+    add_message(ews, trash, "old")
+    assert empty(ews, "deleteditems", delete_type="MoveToDeletedItems").codes() == ["NoError"]
+    assert counts(ews, "deleteditems")[0] == "0"

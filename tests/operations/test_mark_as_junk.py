@@ -15,7 +15,7 @@ import pytest
 from ewsemu.emulator import Emulator
 
 from ..folder_state import counts, delivered, dist, folder_id, head, item_entries
-from ..harness import Ews, Ref, assert_error, mailbox, names, ref_of, val
+from ..harness import Ews, Ref, assert_error, mailbox, names, ref_of, set_field, val
 from ..harness import ews, schema_valid_responses  # noqa: F401 (fixtures)
 from ..soap import Response
 
@@ -153,3 +153,15 @@ def test_exchangelib_mark_as_junk_via_queryset(account) -> None:  # noqa: ANN001
     assert account.inbox.filter(categories__contains=["xl-junk"]).count() == 1
     qs.mark_as_junk(is_junk=True, move_item=True)
     assert account.inbox.filter(categories__contains=["xl-junk"]).count() == 1
+
+
+def test_a_change_key_from_before_a_junk_move_still_updates(ews: Ews) -> None:
+    """MarkAsJunk keeps the id with a new ChangeKey and changes no property, so the key the client had is
+    stale but conflicts with nothing (D3's AutoResolve)."""
+    message = ews.create("Message", f"<t:Subject>spam?</t:Subject><t:From>{mailbox('bob@example.com')}</t:From>",
+                         md="SaveOnly", folder='<t:DistinguishedFolderId Id="inbox"/>')
+    r = junk(ews, message)
+    [moved] = r.xpath("//m:MovedItemId")
+    assert moved.get("Id") == message.id and moved.get("ChangeKey") != message.ck
+    r = ews.update(message, set_field("item:Subject", "<t:Subject>renamed</t:Subject>", "Message"), md="SaveOnly")
+    assert r.codes() == ["NoError"], r.body

@@ -63,10 +63,14 @@ def _archive_one(batch: Batch[ArchiveItemRequest], ref: ItemRef) -> Item:
         if occurrence:
             raise EwsError("ErrorCalendarCannotMoveOrCopyOccurrence")
         moves.check_movable(item)
-        if (from_folder.folder_class or "").startswith(_NOT_ARCHIVED):
-            raise EwsError("ErrorCannotArchiveCalendarContactTaskFolderException")
-        if _in_archive(ctx, uow, from_folder):
-            raise EwsError("ErrorCannotArchiveItemsInArchiveMailbox")
+        held_in = ctx.store.folder(uow, item.folder_id, item.mailbox)
+        for folder in (from_folder, held_in):  # what the request names and where the item really is
+            if folder is None:
+                continue
+            if (folder.folder_class or "").startswith(_NOT_ARCHIVED):
+                raise EwsError("ErrorCannotArchiveCalendarContactTaskFolderException")
+            if _in_archive(ctx, uow, folder):
+                raise EwsError("ErrorCannotArchiveItemsInArchiveMailbox")
         new = moves.moved(item, _counterpart(ctx, uow, from_folder).id, ctx.ids.item_id())
         if not ctx.store.relocate_item(uow, item, new, ctx.now):
             raise LostRace()

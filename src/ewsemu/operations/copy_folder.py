@@ -10,9 +10,10 @@ from ..protocol import copy_folder as wire
 from ..protocol.folders import FolderRef
 from ..protocol.move_folder import MoveCopyFolderRequest
 from .base import Batch, PerElement
-from .common import with_retries
+from .common import LostRace, with_retries
 from .folders import existing_folder
-from .move_folder import check_destination, destination, prepare_move_copy
+from .folders import destination
+from .move_folder import check_destination, prepare_move_copy
 
 
 def _copy_one(batch: Batch[MoveCopyFolderRequest], ref: FolderRef) -> Folder:
@@ -21,7 +22,7 @@ def _copy_one(batch: Batch[MoveCopyFolderRequest], ref: FolderRef) -> Folder:
     def work(uow) -> Folder:
         target = destination(uow, ctx, batch.request.to_folder)
         folder = existing_folder(uow, ctx, ref)
-        check_destination(ctx, uow, folder, target)
+        check_destination(ctx, uow, folder, target, copy=True)
         new_ids: dict[str, str] = {}
         top: Folder | None = None
         for source in (f for f in ctx.store.subtree(uow, folder) if not f.soft_deleted):
@@ -33,6 +34,8 @@ def _copy_one(batch: Batch[MoveCopyFolderRequest], ref: FolderRef) -> Folder:
             top = top or copy
             for item_id in ctx.store.item_ids_in(uow, [source.id]):
                 item = ctx.store.load_item(uow, item_id, source.mailbox)
+                if item is None:  # gone since it was listed (a racing writer): the retry lists again
+                    raise LostRace()
                 ctx.store.copy_item(uow, item, copied(item, item_id=ctx.ids.item_id(), mailbox=copy.mailbox,
                                                       folder_id=copy.id), ctx.now)
         assert top is not None

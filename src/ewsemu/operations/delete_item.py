@@ -6,15 +6,12 @@ from ..core.apply import delete_calendar_occurrence, delete_occurrence
 from ..core.changes import ItemRef
 from ..core.errors import EwsError
 from ..core.ids import check_change_key
-from ..core.moves import moved
 from ..protocol import delete_item as wire
 from ..protocol.delete_item import DeleteItemRequest
 from .base import Batch, PerElement
 from .common import LostRace, check_item_id, with_retries
+from .folder_removal import remove_item
 from .occurrences import check, locate
-
-_MOVE_TO = {"SoftDelete": "recoverableitemsdeletions", "MoveToDeletedItems": "deleteditems"}
-
 
 def _delete_one(batch: Batch[DeleteItemRequest], ref: ItemRef) -> None:
     ctx, req = batch.ctx, batch.request
@@ -39,12 +36,7 @@ def _delete_one(batch: Batch[DeleteItemRequest], ref: ItemRef) -> None:
             if not ctx.store.update_item(conn, master.item, item.version, ctx.now, master.changed):
                 raise LostRace()
             return
-        if req.delete_type == "HardDelete":
-            ctx.store.delete_item(conn, item.id, ctx.now)
-        else:  # a move, and a moved item has a new ItemId there, as Exchange gives it (core/moves.py)
-            folder = ctx.store.distinguished_folder(conn, item.mailbox, _MOVE_TO[req.delete_type])
-            if not ctx.store.relocate_item(conn, item, moved(item, folder.id, ctx.ids.item_id()), ctx.now):
-                raise LostRace()
+        remove_item(ctx, conn, item, req.delete_type)
 
     with_retries(ctx, work)
 

@@ -7,7 +7,9 @@ from __future__ import annotations
 from ..core.errors import EwsError
 from ..core.folder_tree import deletion_refusal
 from ..core.folders import Folder
+from ..core.item import Item
 from ..core.moves import moved
+from .common import LostRace
 from .context import RequestContext
 from .folders import check_name_free
 
@@ -24,19 +26,26 @@ def refuse_protected(folder: Folder) -> None:
         raise refusal
 
 
+def remove_item(ctx: RequestContext, uow, item: Item, delete_type: str) -> None:
+    """One item, by ``delete_type``: HardDelete for good; SoftDelete and MoveToDeletedItems move it into their
+    bin under a new ItemId (a move, as Exchange gives a moved item), and an item already in that bin is
+    deleted for good rather than moved onto itself."""
+    bin_ = None
+    if delete_type != "HardDelete":
+        bin_ = ctx.store.distinguished_folder(uow, item.mailbox, _BIN[delete_type])
+    if bin_ is None or bin_.id == item.folder_id:
+        ctx.store.delete_item(uow, item.id, ctx.now)
+    elif not ctx.store.relocate_item(uow, item, moved(item, bin_.id, ctx.ids.item_id()), ctx.now):
+        raise LostRace()
+
+
 def remove_items(ctx: RequestContext, uow, mailbox: str, folder_ids: list[str], delete_type: str) -> None:
     """Every item of these folders (of ``mailbox``), by ``delete_type``."""
-    item_ids = ctx.store.item_ids_in(uow, folder_ids)
-    if not item_ids:
-        return
-    if delete_type == "HardDelete":
-        for item_id in item_ids:
-            ctx.store.delete_item(uow, item_id, ctx.now)
-        return
-    bin_ = ctx.store.distinguished_folder(uow, mailbox, _BIN[delete_type])
-    for item_id in item_ids:  # moved under a new ItemId, as DeleteItem moves them
+    for item_id in ctx.store.item_ids_in(uow, folder_ids):
         item = ctx.store.load_item(uow, item_id, mailbox)
-        ctx.store.relocate_item(uow, item, moved(item, bin_.id, ctx.ids.item_id()), ctx.now)
+        if item is None:  # gone since it was listed (a racing writer): the retry lists again
+            raise LostRace()
+        remove_item(ctx, uow, item, delete_type)
 
 
 def remove_tree(ctx: RequestContext, uow, folder: Folder, delete_type: str) -> None:
@@ -45,11 +54,14 @@ def remove_tree(ctx: RequestContext, uow, folder: Folder, delete_type: str) -> N
     tree = [f for f in ctx.store.subtree(uow, folder) if not f.soft_deleted or f.id == folder.id]
     for f in tree:
         refuse_protected(f)
+    trash = ctx.store.distinguished_folder(uow, folder.mailbox, _BIN["MoveToDeletedItems"])
+    if delete_type == "MoveToDeletedItems" and folder.parent_id == trash.id:
+        delete_type = "HardDelete"  # already in Deleted Items: deleting it there removes it
     if delete_type == "MoveToDeletedItems":
-        trash = ctx.store.distinguished_folder(uow, folder.mailbox, _BIN[delete_type])
         ctx.store.lock_folder(uow, trash.id)
         check_name_free(ctx, uow, trash, folder.display_name, keep=folder.id)
-        ctx.store.move_folder(uow, folder.id, folder.mailbox, trash.id, ctx.now)
+        if ctx.store.move_folder(uow, folder.id, folder.mailbox, trash.id, ctx.now) is None:
+            raise LostRace()
         return
     remove_items(ctx, uow, folder.mailbox, [f.id for f in tree], delete_type)
     for f in reversed(tree):  # children before their parents

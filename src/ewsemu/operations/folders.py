@@ -167,6 +167,11 @@ def target(conn, ctx: RequestContext, ref: FolderRef | None, missing: str) -> Fo
         raise
 
 
+def destination(conn, ctx: RequestContext, ref: FolderRef | None) -> Folder:
+    """MoveItem's, CopyItem's, MoveFolder's and CopyFolder's ToFolderId."""
+    return target(conn, ctx, ref, "ErrorToFolderNotFound")
+
+
 def parent_folder(conn, ctx: RequestContext, ref: FolderRef | None) -> Folder:
     """CreateFolder's and CreateFolderPath's ParentFolderId."""
     return target(conn, ctx, ref, "ErrorParentFolderNotFound")

@@ -47,7 +47,8 @@ def update_stored_item(owner: HasStore, mailbox: str, target: ItemRef, plan: Pla
         changes = plan(stored)
         changed_since = None
         if target.change_key is not None and target.change_key != stored.change_key:
-            changed_since = store.changed_since(conn, stored.id, target.change_key) or ALL_CHANGED
+            since = store.changed_since(conn, stored.id, target.change_key)
+            changed_since = ALL_CHANGED if since is None else since  # {}: moved, nothing changed
         outcome = apply(stored, changes, actx, changed_since)
         if outcome.changed and not store.update_item(conn, outcome.item, stored.version, actx.now,
                                                      outcome.changed):

@@ -18,19 +18,13 @@ from ..protocol.folders import FolderRef
 from ..protocol.move_copy import MoveCopyRequest
 from .common import LostRace, check_item_id, with_retries
 from .context import RequestContext
-from .folders import ensure_named_mailboxes, target
+from .folders import destination, ensure_named_mailboxes
 from .occurrences import check, locate
 
 
 def prepare(ctx: RequestContext, request: MoveCopyRequest) -> None:
     """A destination in another mailbox: that mailbox exists before the transactions start."""
     ensure_named_mailboxes(ctx, [request.to_folder])
-
-
-def destination(conn, ctx: RequestContext, ref: FolderRef) -> Folder:
-    """ToFolderId -> its folder; ErrorToFolderNotFound when it names none (a malformed id, an item's id and a
-    refused delegate keep their own errors)."""
-    return target(conn, ctx, ref, "ErrorToFolderNotFound")
 
 
 def source(conn, ctx: RequestContext, ref: ItemRef) -> tuple[Item, bool]:

@@ -8,21 +8,16 @@ from ..protocol import move_folder as wire
 from ..protocol.folders import FolderRef
 from ..protocol.move_folder import MoveCopyFolderRequest
 from .base import Batch, PerElement
-from .common import with_retries
+from .common import LostRace, with_retries
 from .context import RequestContext
-from .folders import check_name_free, ensure_named_mailboxes, existing_folder, target
+from .folders import check_name_free, destination, ensure_named_mailboxes, existing_folder
 
 
 def prepare_move_copy(ctx: RequestContext, request: MoveCopyFolderRequest) -> None:
     ensure_named_mailboxes(ctx, [request.to_folder, *request.elements])
 
 
-def destination(uow, ctx: RequestContext, ref: FolderRef | None) -> Folder:
-    """The ToFolderId's folder: ErrorToFolderNotFound when there is none."""
-    return target(uow, ctx, ref, "ErrorToFolderNotFound")
-
-
-def check_destination(ctx: RequestContext, uow, folder: Folder, to: Folder) -> None:
+def check_destination(ctx: RequestContext, uow, folder: Folder, to: Folder, *, copy: bool = False) -> None:
     """Same mailbox (ErrorCrossMailboxMoveCopy), not into itself or below it (ErrorMoveCopyFailed), not into
     a search folder, and no sibling there with its name (ErrorFolderExists)."""
     if folder.mailbox != to.mailbox:
@@ -30,7 +25,7 @@ def check_destination(ctx: RequestContext, uow, folder: Folder, to: Folder) -> N
     if to.search is not None or any(f.id == to.id for f in ctx.store.subtree(uow, folder)):
         raise EwsError("ErrorMoveCopyFailed")
     ctx.store.lock_folder(uow, to.id)
-    check_name_free(ctx, uow, to, folder.display_name, keep=folder.id)
+    check_name_free(ctx, uow, to, folder.display_name, keep=None if copy else folder.id)
 
 
 def _move_one(batch: Batch[MoveCopyFolderRequest], ref: FolderRef) -> Folder:
@@ -43,7 +38,8 @@ def _move_one(batch: Batch[MoveCopyFolderRequest], ref: FolderRef) -> Folder:
             raise EwsError("ErrorMoveDistinguishedFolder")
         check_destination(ctx, uow, folder, to)
         moved = ctx.store.move_folder(uow, folder.id, folder.mailbox, to.id, ctx.now)
-        assert moved is not None
+        if moved is None:  # someone else changed it since it was read
+            raise LostRace()
         return moved
 
     return with_retries(ctx, work)

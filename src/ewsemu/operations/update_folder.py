@@ -40,7 +40,8 @@ def _update_one(batch: Batch[UpdateFolderRequest], change: FolderChange) -> Fold
         stored = existing_folder(uow, ctx, change.target)
         changed_since = None
         if change.change_key is not None and change.change_key != stored.change_key:
-            changed_since = ctx.store.folder_changed_since(uow, stored.id, change.change_key) or ALL_CHANGED
+            since = ctx.store.folder_changed_since(uow, stored.id, change.change_key)
+            changed_since = ALL_CHANGED if since is None else since  # {}: moved, nothing changed
         new, changed = apply_folder_changes(stored, change.changes, base_folder_ids(uow, ctx, change.changes),
                                             changed_since)
         if "folder:DisplayName" in changed and stored.parent_id is not None:

@@ -119,7 +119,7 @@ def _search_parameters(el: etree._Element, view: FolderView) -> None:
     if search is None:
         return
     params = etree.SubElement(el, t("SearchParameters"), Traversal=search.traversal)
-    params.append(etree.fromstring(search.restriction))
+    params.append(_stored_restriction(search))
     base = etree.SubElement(params, t("BaseFolderIds"))
     for folder_id in search.base_folder_ids:
         etree.SubElement(base, t("FolderId"), Id=folder_id)
@@ -377,7 +377,13 @@ def _expression(el: etree._Element) -> Predicate:
     return _comparison(name, operands)
 
 
+def _stored_restriction(search: SearchParameters) -> etree._Element:
+    """A search folder's ``t:Restriction`` as it was stored (serialised from a checked request), parsed without
+    entities or network access all the same."""
+    return etree.fromstring(search.restriction, etree.XMLParser(resolve_entities=False, no_network=True))
+
+
 def search_restriction(search: SearchParameters, zone: dt.tzinfo) -> Q.Restriction:
     """A search folder's stored ``t:Restriction``, as FindItem evaluates it (it was checked when it was set)."""
-    el = etree.fromstring(search.restriction, etree.XMLParser(resolve_entities=False, no_network=True))
+    el = _stored_restriction(search)
     return parse_expression(next(c for c in el if isinstance(c.tag, str)), zone)

@@ -153,8 +153,8 @@ def _compare(node: Q.Compare) -> ColumnElement:
     if node.other is not None:
         return _compare_fields(node.op, f, F.FIELDS[node.other.uri])
     if f.kind == F.STRINGS:  # Exchange compares list elements (Categories) case-insensitively
-        value = node.value.lower() if isinstance(node.value, str) else node.value
-        return _any_element(f.uri, node.op, func.lower, value)
+        value = func.lower(literal(node.value)) if isinstance(node.value, str) else node.value
+        return _any_element(f.uri, node.op, func.lower, value)  # both sides by the database's lower()
     expr = field_sql(f)
     if expr is None:
         return false()

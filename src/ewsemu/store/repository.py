@@ -61,7 +61,6 @@ _UPDATE_ITEM = Prepared(update(items).where(items.c.id == bindparam("_id"), item
 _PLACE_COLUMNS = (items.c.mailbox, items.c.folder_id, items.c.version, items.c.change_key)
 _DELETE_ITEM = Prepared(delete(items).where(items.c.id == bindparam("item_id")).returning(*_PLACE_COLUMNS))
 # Less frequent ones stay plain Core, built once.
-_PLACE_OF_ITEM = select(*_PLACE_COLUMNS).where(items.c.id == bindparam("item_id"))
 _MAILBOX_FOLDERS_AND_DELETED = select(folders).where(folders.c.mailbox == bindparam("mailbox"))
 _MAILBOX_FOLDERS = _MAILBOX_FOLDERS_AND_DELETED.where(_LIVE)
 _ITEM_COUNTS = (select(items.c.folder_id, func.count(), func.sum(case((items.c.message_is_read.is_(False), 1), else_=0)))
@@ -228,8 +227,10 @@ class Store:
         if old is None:
             return None
         moved = dataclasses.replace(old, parent_id=parent_id, version=old.version + 1)
-        uow.conn.execute(update(folders).where(folders.c.id == folder_id)
-                         .values(parent_id=parent_id, version=moved.version))
+        done = uow.conn.execute(update(folders).where(folders.c.id == folder_id, folders.c.version == old.version)
+                                .values(parent_id=parent_id, version=moved.version))
+        if done.rowcount != 1:  # another writer changed it since it was read
+            return None
         uow.record(_folder_entry(MOVED, moved, at, old_folder_id=old.parent_id))
         return moved
 
@@ -324,7 +325,7 @@ class Store:
 
         ``changes`` is the complete diff from the version read (every property the apply engine changed),
         so only those columns are written, and the journal entry records it as the new version's diff; the
-        item's place (folder, mailbox, type) moves only through :meth:`move_item`."""
+        item's place (folder, mailbox, type) moves only through :meth:`relocate_item`."""
         conn = unit_of_work(uow).conn
         row = codec.changed_columns(item, changes)
         row.update(version=item.version, change_key=item.change_key)
