@@ -24,7 +24,7 @@ from ..core.folder_names import ENGLISH, language_of
 from ..core.folders import Folder, new_mailbox_folders
 from ..core.ids import IdFactory
 from ..core.item import Item
-from . import codec, journal, migrations
+from . import codec, journal, migrations, secrets
 from .codec import folder_from_row, folder_to_row
 from .engine import is_memory, make_engine
 from .fastsql import Prepared
@@ -101,6 +101,8 @@ class Store:
         self._mailbox_lock = threading.Lock()
         #: the reset generation the caches above belong to (:meth:`observe_generation`)
         self._generation: int | None = None
+        #: the signing keys read so far (:meth:`secret`), dropped with the mailbox caches
+        self._secrets: dict[str, bytes] = {}
 
     @property
     def shared(self) -> bool:
@@ -125,6 +127,7 @@ class Store:
                     uow.conn.execute(delete(table))
             uow.conn.execute(update(shared_state).values(generation=shared_state.c.generation + 1))
             self._known_mailboxes.clear()
+            self._secrets.clear()
 
     def observe_generation(self, generation: int) -> None:
         """Called with the reset generation a request read: after a reset by any process, the mailboxes this
@@ -132,7 +135,17 @@ class Store:
         if generation != self._generation:
             with self._mailbox_lock:
                 self._known_mailboxes.clear()
+                self._secrets.clear()
                 self._generation = generation
+
+    def secret(self, name: str) -> bytes:
+        """The signing key called ``name`` (sync states, watermarks: D38), the same in every process and new
+        after every reset, so no token from before a reset verifies (store/secrets.py)."""
+        key = self._secrets.get(name)
+        if key is None:
+            with self.write() as uow:
+                key = self._secrets[name] = secrets.secret(uow, name)
+        return key
 
     @contextmanager
     def write(self) -> Iterator[UnitOfWork]:

@@ -108,6 +108,14 @@ item_values = Table(
     Index("ix_item_values_field_value", "field", "value"),
 )
 
+#: keys the server signs its opaque tokens with (sync states, watermarks; store/secrets.py). Mailbox data, not
+#: the double's: a reset deletes them, so every token handed out before it stops verifying
+store_secrets = Table(
+    "store_secrets", metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", LargeBinary, nullable=False),
+)
+
 # ---- the test double's state, shared by every worker process (store/shared_state.py) ---------------------------
 
 #: one row (id 1): what every worker reads once per request
