@@ -976,7 +976,7 @@ def test_d16_schema_fault_format_and_nothing_applied(ews: TaskEws) -> None:
     '<t:Path xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="t:PathToUnindexedFieldType" '
     'FieldURI="item:Subject"/><t:Task><t:Subject>x</t:Subject></t:Task></t:SetItemField></t:Updates>'
     "</t:ItemChange></m:ItemChanges></m:UpdateItem>",
-    "<m:Frobnicate/>",  # no such operation
+    '<x:UpdateItem xmlns:x="urn:not-ews"/>',  # no such operation (an m: element is ErrorInvalidOperation, D37)
 ])
 def test_d21_schema_invalid_requests_fault(ews: TaskEws, body: str) -> None:
     r = ews.call(body)

@@ -193,8 +193,12 @@ SOAP12 = "http://www.w3.org/2003/05/soap-envelope"
     (f'<s:Envelope xmlns:s="{NS["s"]}"><s:Body/></s:Envelope>'.encode(), "ErrorInvalidRequest", "exactly one"),
     (envelope(GET_ROOT + GET_ROOT), "ErrorSchemaValidation", "exactly one"),
     (f'<m:GetFolder xmlns:m="{NS["m"]}"/>'.encode(), "ErrorSchemaValidation", "SOAP 1.1 Envelope"),
-    (envelope("<m:SyncFolderItems/>"), "ErrorInvalidOperation", "does not implement the EWS operation"),
-    (envelope("<m:Frobnicate/>"), "ErrorSchemaValidation", "No matching global declaration"),
+    (envelope("<m:PlayOnPhone/>"), "ErrorInvalidOperation", "does not implement the EWS operation 'PlayOnPhone'"),
+    # D37: the …Request-named request elements, and any other element of the messages namespace, before the schema
+    (envelope("<m:GetUserOofSettingsRequest/>"), "ErrorInvalidOperation", "EWS operation 'GetUserOofSettings'"),
+    (envelope("<m:GetUserAvailabilityRequest><m:Nonsense/></m:GetUserAvailabilityRequest>"),
+     "ErrorInvalidOperation", "EWS operation 'GetUserAvailability'"),
+    (envelope("<m:Frobnicate/>"), "ErrorInvalidOperation", "'Frobnicate' is no EWS operation ewsemu implements"),
     (envelope('<x:GetFolder xmlns:x="urn:not-ews"/>'), "ErrorSchemaValidation", "No matching global"),
     (envelope(GET_ROOT).replace(b'"http://schemas.microsoft.com/exchange/services/2006/messages"',
                                 b'"https://schemas.microsoft.com/exchange/services/2006/messages"'),
@@ -208,7 +212,7 @@ def test_envelope_problems_get_specific_faults(client: Client, body: bytes, code
 
 
 def test_unimplemented_operation_fault_names_what_is_implemented(client: Client) -> None:
-    r = client.call("<m:SyncFolderItems/>")
+    r = client.call("<m:PlayOnPhone/>")
     text = " ".join(r.xpath("//e:Message/text()"))
     assert all(name in text for name in OPERATIONS)
     ews_validate(r.body)

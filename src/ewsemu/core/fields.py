@@ -54,6 +54,8 @@ class FieldDef:
     max_length: int | None = None
     #: read-only once a message is sent (no longer a draft): recipients, From, receipts, MIME content
     sent_read_only: bool = False
+    #: read-only, but a value sent in CreateItem is silently dropped, as Exchange documents it (D36)
+    ignored_on_create: bool = False
 
 
 SENSITIVITY = ("Normal", "Personal", "Private", "Confidential")
@@ -82,7 +84,8 @@ PHONE_KEYS = ("AssistantPhone", "BusinessFax", "BusinessPhone", "BusinessPhone2"
 
 # (element, kind, flags[, FieldURI]) per owner, in schema order. Flags: r=read-only, n=not deletable,
 # a=appendable, c=create-only, s=stored (column derived from the FieldURI), q=not searchable,
-# d=deletable although read-only, x=read-only once the message is sent. The FieldURI defaults to
+# d=deletable although read-only, x=read-only once the message is sent, i=read-only but ignored (not refused)
+# in CreateItem (D36). The FieldURI defaults to
 # "<prefix of the owner>:<element>"; it is given where the schema reuses another owner's property
 # (a meeting request's calendar:Start) or names it differently (contacts:EmailAddresses).
 _ITEM = [
@@ -130,7 +133,7 @@ _ITEM = [
     ("ConversationId", OPAQUE, "rnq"),
     ("UniqueBody", OPAQUE, "rnq"),
     ("Flag", FLAG, "nsq"),
-    ("StoreEntryId", OPAQUE, "rnq"),
+    ("StoreEntryId", OPAQUE, "rnqi"),
     ("InstanceKey", OPAQUE, "rnq"),
     ("NormalizedBody", OPAQUE, "rnq"),
     ("Preview", STRING, "rnq"),
@@ -399,7 +402,7 @@ def _build(owner: str, rows: list[tuple[str, ...]], canonical: dict[str, "FieldD
             read_only="r" in flags, deletable="d" in flags or ("n" not in flags and "r" not in flags),
             appendable="a" in flags, column=column, searchable="q" not in flags,
             choices=_CHOICES.get(uri, ()), create_only="c" in flags, max_length=_MAX_LENGTH.get(uri),
-            sent_read_only="x" in flags,
+            sent_read_only="x" in flags, ignored_on_create="i" in flags,
         )
         canonical.setdefault(uri, f)
         defs.append(f)

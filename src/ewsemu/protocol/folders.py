@@ -26,6 +26,7 @@ from ..core import query as Q
 from ..core.folders import Folder, SearchParameters, is_folder_size
 from ..core.paths import ExtendedFieldURI, FieldURI, Path
 from ..core.permissions import default_set
+from .field_uris import folder_field_uri
 from .items import Shape, decode_extended, render_extended
 from .namespaces import local, t
 from .paths import parse_path, render_path
@@ -202,8 +203,9 @@ def decode_folder_property(folder_type: str, el: etree._Element) -> tuple[Path, 
         return decode_extended(el)
     name = local(el.tag)
     f = F.folder_by_element(folder_type, name)
-    if f is None:
-        return FieldURI(f"unknown:{name}"), UNPARSED
+    if f is None:  # a property the registry does not store: the FieldURI the schema gives it (D35)
+        uri = folder_field_uri(folder_type, name)
+        return (FieldURI(uri) if uri is not None else None), UNPARSED
     if f.read_only:
         return FieldURI(f.uri), UNPARSED
     if f.kind == F.STRING:

@@ -16,6 +16,7 @@ from ..core.paths import ExtendedFieldURI, FieldURI, IndexedFieldURI, Path
 from ..core.task_rules import STATUS_DESCRIPTIONS
 from ..core.values import AddressEntry
 from .codecs import parse_value, render_value
+from .field_uris import item_field_uri
 from .namespaces import local, t
 from .paths import PATH_TAGS, parse_path, render_path
 
@@ -35,7 +36,8 @@ def decode_property(wrapper_type: str, el: etree._Element, zone: dt.tzinfo,
     """One property element inside an item wrapper -> (its path, its decoded value or UNPARSED).
 
     Elements our registry does not know (valid in the schema, e.g. ``t:PostedTime`` in ``t:PostItem``) get the
-    hinted path when the names agree, so the engine reports them as not valid for the item type.
+    hinted path when the names agree, else the FieldURI the schema gives them (D35), so the engine reports them
+    as not valid for the item type with a path the schema allows.
     """
     if el.tag == _EXTENDED_PROPERTY:
         return decode_extended(el)
@@ -44,12 +46,18 @@ def decode_property(wrapper_type: str, el: etree._Element, zone: dt.tzinfo,
     if f is None:
         if hint is not None and isinstance(hint, FieldURI) and hint.uri.split(":")[-1] == name:
             return hint, UNPARSED
-        return FieldURI(f"unknown:{name}"), UNPARSED
+        return _schema_path(item_field_uri(wrapper_type, name)), UNPARSED
     if f.kind in _UNPARSABLE:
         return FieldURI(f.uri), UNPARSED
     # read-only values are parsed too: the item's own type decides (a meeting request's calendar:Location is
     # read-only, a calendar item's is not, and D28 lets either wrapper carry it)
     return FieldURI(f.uri), parse_value(f, el, zone)
+
+
+def _schema_path(uri: str | None) -> Path | None:
+    """The path of a property the registry does not know: its FieldURI, or None (an error then names no
+    property) for the few elements no FieldURI names (``t:SearchKey``)."""
+    return FieldURI(uri) if uri is not None else None
 
 
 #: server-side values no client sends a value of that ewsemu would keep

@@ -98,14 +98,25 @@ class EwsSoap11(Soap11):
 
 
 def _check_implemented(body: etree._Element) -> None:
-    """An EWS operation ewsemu does not implement gets a clear fault, never a fake success and never
-    ErrorInvalidRequest (exchangelib re-sends that once per API version); a body element that is no EWS
-    operation at all fails schema validation, as in Exchange."""
+    """Any body element of the EWS messages namespace that ewsemu does not implement gets a clear fault naming
+    it, before schema validation (D37): never a fake success, and never ErrorInvalidRequest (exchangelib
+    re-sends that once per API version). That includes the ``…Request``-named request elements of some
+    operations (``GetUserOofSettingsRequest``) and names no operation has; an element of another namespace stays
+    a schema fault, as in Exchange."""
+    if body.tag in _SERVED_TAGS or not body.tag.startswith(f"{{{M}}}"):
+        return
     name = local(body.tag)
-    if body.tag == f"{{{M}}}{name}" and name in EWS_OPERATIONS and name not in OPERATIONS:
-        raise EwsError("ErrorInvalidOperation", message=(
-            f"ewsemu does not implement the EWS operation '{name}'; it implements "
-            f"{', '.join(sorted(OPERATIONS))}."))
+    operation = name[: -len("Request")] if name.endswith("Request") and name not in EWS_OPERATIONS else name
+    implemented = ", ".join(sorted(OPERATIONS))
+    if operation in EWS_OPERATIONS:
+        message = f"ewsemu does not implement the EWS operation '{operation}'; it implements {implemented}."
+    else:
+        message = f"'{name}' is no EWS operation ewsemu implements; it implements {implemented}."
+    raise EwsError("ErrorInvalidOperation", message=message)
+
+
+#: the request elements of the operations ewsemu serves
+_SERVED_TAGS = frozenset(f"{{{M}}}{name}" for name in OPERATIONS)
 
 
 def _response_codes(payload: etree._Element) -> list[str]:
