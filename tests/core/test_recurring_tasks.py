@@ -171,7 +171,8 @@ def test_d12_replacing_the_pattern_moves_forward_never_back() -> None:
 
 
 def test_d9_next_occurrence_is_strictly_after_the_due_date() -> None:
-    """With a Start->Due span as long as the pattern spacing, the grommunio bound skips the covered dates."""
+    """D34 (D9's consequence): with a Start->Due span as long as the pattern spacing, the next occurrence is the
+    first starting after the completed one's due date; the covered dates are skipped, not spawned."""
     t = task(set_("task:StartDate", dt.date(2026, 1, 1)), set_("task:DueDate", dt.date(2026, 1, 2)),
              set_("task:Recurrence", rec(R.DailyRecurrence(1), R.NoEndRecurrence(dt.date(2026, 1, 1)))))
     out = apply(t, set_("task:Status", "Completed"))

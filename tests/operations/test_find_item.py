@@ -1102,7 +1102,8 @@ def test_contains_patterns_agree_between_python_and_postgresql() -> None:
 
 
 def test_body_asked_for_explicitly_comes_back_cut_to_255_characters(client: Client) -> None:
-    """Streamable properties are cut short in FindItem; GetItem returns the whole body."""
+    """D32: FindItem returns item:Body only when the shape names it, cut to 255 characters; GetItem returns the
+    whole body."""
     long_text = "b" * 1000
     r = client.call('<m:CreateItem><m:Items><t:Task><t:Subject>long body</t:Subject>'
                     f'<t:Body BodyType="Text">{long_text}</t:Body></t:Task></m:Items></m:CreateItem>')
@@ -1111,5 +1112,7 @@ def test_body_asked_for_explicitly_comes_back_cut_to_255_characters(client: Clie
     ews_validate(found.body)
     bodies = found.xpath("//m:RootFolder/t:Items/t:Task/t:Body")
     assert [(b.get("BodyType"), b.text) for b in bodies] == [("Text", "b" * 255)]
+    every = find(client, eq("item:Subject", "long body"), props=(), base="AllProperties")
+    assert every.xpath("//m:RootFolder/t:Items/t:Task/t:Subject") and not every.xpath("//t:Body")
     full = _get_items(client, [item_id], "IdOnly", '<t:FieldURI FieldURI="item:Body"/>')[item_id]
     assert full.find("t:Body", NS).text == long_text

@@ -135,6 +135,7 @@ def test_public_folders_root_has_no_replica(ews: Ews) -> None:
 
 
 def test_danish_from_the_first_requests_mailbox_culture(ews: Ews) -> None:
+    """D42: a mailbox's folders are named in its first request's MailboxCulture; ids never change with it."""
     english = get_folders(ews, "inbox", "calendar", user=BOB)  # bob's mailbox exists now, in English
     first = find_deep(ews, "root", headers=danish(), user=ALICE)
     assert listed(first) == expected("root", "da")

@@ -100,6 +100,8 @@ def test_auto_resolve_applies_every_disjoint_update(served: Served) -> None:
 
 
 def test_two_clients_completing_one_occurrence_spawn_one_one_off(served: Served) -> None:
+    """D31: the occurrence moved since the second client's version, so Status counts as changed since: one
+    one-off, and the second client gets ErrorIrresolvableConflict under AutoResolve."""
     client = EwsHttp(served.server.url)
     before = served.count(select(func.count()).select_from(items))
     rounds = 5

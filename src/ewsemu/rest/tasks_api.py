@@ -141,7 +141,8 @@ def represent(item: Item) -> dict[str, Any]:
     return {
         "id": rest_id(item.id),
         "title": values.get(SUBJECT, ""),
-        "description": body.text if body is not None else None,
+        # a deleted body is stored empty (D33): this face shows no description as null either way
+        "description": body.text if body is not None and body.text else None,
         "status": status_of(item),
         "priority": priority_of(item),
         "assigneeId": extended(item, ASSIGNEE),
