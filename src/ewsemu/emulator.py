@@ -14,6 +14,7 @@ from .double.faults import FaultEngine, RequestFaults
 from .double.ledger import Ledger, RequestLedger
 from .double.shared import SharedDouble
 from .operations.context import RequestContext, request_context
+from .operations.push import PushDeliverer
 from .protocol.headers import RequestHeaders
 from .protocol.responses import ServerVersion
 from .store.repository import Store
@@ -75,6 +76,8 @@ class Emulator:
                            mailbox_language=settings.mailbox_language)
         self.store.create_schema()
         self._own_clock = clock is None
+        #: the push-notification deliverer, once a server started it (:meth:`start_push_delivery`)
+        self.push: PushDeliverer | None = None
         self.shared = SharedDouble(self.store, settings.ledger_size, own_clock=self._own_clock) \
             if self.store.shared else None
         if self.shared is None:
@@ -121,7 +124,17 @@ class Emulator:
         self.faults.reset()
         self._start_clock()
 
+    def start_push_delivery(self) -> None:
+        """Start delivering push notifications from this process (the servers call it; operations/push.py):
+        every worker runs one, and a lease in the database gives each push subscription to exactly one."""
+        if self.push is None:
+            self.push = PushDeliverer(self.store, lambda: self.clock.now(), self.settings)
+            self.push.start()
+
     def close(self) -> None:
+        if self.push is not None:
+            self.push.stop()
+            self.push = None
         if self.shared is not None:
             self.shared.close()
         self.store.dispose()

@@ -15,11 +15,12 @@ from .notifications import find, handed_out, next_batch, position_of, watermark_
 def _get_events(batch: Batch[GetEventsRequest], req: EventsRequest) -> Events:
     ctx = batch.ctx
     sub = find(ctx, req.subscription_id, (N.PULL,), "GetEvents", wrong_kind="ErrorInvalidPullSubscriptionId")
+    marks = watermark_of(ctx.store, sub.mailbox)  # the key, read before the read transaction
     with ctx.store.read() as conn:
         start = max(position_of(ctx.store, conn, sub.mailbox, req.watermark), sub.position)
         notification, through = next_batch(ctx.store, conn, sub, start, ctx.now)
     handed_out(ctx.store, sub, through, ctx.now)
-    return Events(notification, watermark_of(ctx.store, sub.mailbox))
+    return Events(notification, marks)
 
 
 OPERATION = PerElement(

@@ -25,6 +25,7 @@ def _subscribe(batch: Batch[SubscribeRequest], req: SubscriptionRequest) -> Subs
     for ref in req.folders or ():
         if ref.mailbox is not None and ref.mailbox.strip().lower() != mailbox:
             raise EwsError("ErrorSubscriptionDelegateAccessNotSupported")
+    marks = watermark_of(store, mailbox)  # the key, read before the read transaction
     with store.read() as conn:
         folder_ids = None if req.folders is None else frozenset(
             resolve_folder(conn, ctx, ref).id for ref in req.folders)
@@ -40,7 +41,7 @@ def _subscribe(batch: Batch[SubscribeRequest], req: SubscriptionRequest) -> Subs
         next_attempt=ctx.now + N.status_interval_minutes(req.status_frequency) if req.kind == N.PUSH else None)
     with store.write() as uow:
         subscriptions.insert_subscription(uow, sub)
-    watermark = watermark_of(store, mailbox)(position) if req.kind != N.STREAMING else None
+    watermark = marks(position) if req.kind != N.STREAMING else None
     return Subscribed(sub.id, watermark)
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import threading
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from typing import Any, Iterator
 
 from sqlalchemy import and_, bindparam, case, delete, func, insert, or_, select, update
@@ -104,6 +104,9 @@ class Store:
         self._generation: int | None = None
         #: the signing keys read so far (:meth:`secret`), dropped with the mailbox caches
         self._secrets: dict[str, bytes] = {}
+        #: in-memory SQLite is one connection shared by every thread (StaticPool): its transactions take turns
+        #: (a server's request threads and its push deliverer), one thread may nest them
+        self._serial = threading.RLock() if is_memory(url) else None
 
     @property
     def shared(self) -> bool:
@@ -170,13 +173,16 @@ class Store:
 
     @contextmanager
     def _transaction(self) -> Iterator[Connection]:
-        with self.engine.connect().execution_options(write=True) as conn, conn.begin():
+        with self._turn(), self.engine.connect().execution_options(write=True) as conn, conn.begin():
             yield conn
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
-        with self.engine.connect() as conn, conn.begin():
+        with self._turn(), self.engine.connect() as conn, conn.begin():
             yield conn
+
+    def _turn(self) -> threading.RLock | nullcontext[None]:
+        return self._serial if self._serial is not None else nullcontext()
 
     # ---- mailboxes and folders -------------------------------------------------------------------------
 

@@ -5,8 +5,8 @@ one worker is served by every other, and its position (core.notifications.Subscr
 position) moves forward wherever events are handed out. A reset of the mailboxes deletes the rows with the
 mailboxes (they are mailbox data): every subscription then answers ErrorSubscriptionNotFound.
 
-Push delivery is claimed with a lease (:func:`claim_due`): a worker takes the due push subscriptions whose lease
-is free or lapsed by one conditional UPDATE each, so exactly one worker delivers each of them, and a worker that
+Push delivery is claimed with a lease (:func:`claim`): a worker takes the push subscriptions whose lease is
+free or lapsed by one conditional UPDATE each, so exactly one worker delivers each of them, and a worker that
 died lets its subscriptions go when the lease lapses.
 
 The functions take what ``Store.write()`` / ``Store.read()`` yield (a UnitOfWork or a Connection); nothing here
@@ -18,7 +18,7 @@ import datetime as dt
 import json
 from typing import Any
 
-from sqlalchemy import and_, delete, insert, or_, select, update
+from sqlalchemy import delete, insert, or_, select, update
 
 from ..core.notifications import PUSH, Subscription, expiry
 from .schema import subscriptions
@@ -109,17 +109,18 @@ def lease_of(conn: Readable, subscription_id: str) -> tuple[str | None, dt.datet
     return (row[0], _aware(row[1])) if row is not None else (None, None)
 
 
-def claim_due(conn: Readable, worker: str, now: dt.datetime, lease: dt.timedelta,
-              limit: int = 20) -> list[Subscription]:
-    """The push subscriptions due for a delivery (``next_attempt`` reached) that no other worker holds, each now
-    leased to ``worker`` until ``now + lease``."""
+def claim(conn: Readable, worker: str, now: dt.datetime, lease: dt.timedelta,
+          limit: int = 50) -> list[Subscription]:
+    """The push subscriptions no other worker holds (those due first), each now leased to ``worker`` until
+    ``now + lease``: the deliverer then sees whether events or a StatusEvent are due."""
     c = connection_of(conn)
     free = or_(_c.lease_until.is_(None), _c.lease_until < _naive(now), _c.lease_owner == worker)
-    due = and_(_c.kind == PUSH, _c.next_attempt.isnot(None), _c.next_attempt <= _naive(now))
-    candidates = c.execute(select(_c.id).where(due, free).order_by(_c.next_attempt).limit(limit)).scalars().all()
+    push = _c.kind == PUSH
+    candidates = c.execute(select(_c.id).where(push, free).order_by(_c.next_attempt, _c.id).limit(limit)
+                           ).scalars().all()
     claimed: list[Subscription] = []
     for subscription_id in candidates:
-        done = c.execute(update(subscriptions).where(_c.id == subscription_id, due, free)
+        done = c.execute(update(subscriptions).where(_c.id == subscription_id, push, free)
                          .values(lease_owner=worker, lease_until=_naive(now + lease)))
         if done.rowcount == 1:
             sub = get(c, subscription_id)
