@@ -127,3 +127,21 @@ def test_watermarks_are_signed_and_bound_to_the_mailbox():
         assert err.value.code == "ErrorInvalidWatermark"
     with pytest.raises(EwsError):
         watermarks.decode(key, "bob@example.com", token)
+
+
+def test_push_targets_beyond_loopback_need_allowing():
+    from ewsemu.core.push_targets import parse_allowed, permitted
+
+    assert permitted("localhost", ["127.0.0.1", "::1"], ())
+    assert permitted("127.0.0.5", ["127.0.0.5"], ())
+    assert not permitted("example.com", ["93.184.216.34"], ())
+    assert not permitted("mixed", ["127.0.0.1", "10.0.0.1"], ())  # every address must be allowed
+    assert permitted("example.com", ["93.184.216.34"], ("example.com",))
+    assert permitted("hooks", ["10.1.2.3"], ("10.0.0.0/8",))
+    assert not permitted("hooks", ["10.1.2.3"], ("192.168.0.0/16",))
+    assert not permitted("unresolvable", [], ("0.0.0.0/0",))
+    assert parse_allowed(" Hooks.Example.COM. ") == "hooks.example.com"
+    assert parse_allowed("10.0.0.0/8") == "10.0.0.0/8"
+    for bad in ("", "http://x/", "a b", "-/-"):
+        with pytest.raises(ValueError):
+            parse_allowed(bad)

@@ -17,6 +17,7 @@ from ewsemu.core import notifications as N
 from ewsemu.emulator import Emulator, Settings
 from ewsemu.operations.push import PushDeliverer
 from ewsemu.server.http import ThreadedServer
+from ewsemu.server.wsgi import make_app
 from ewsemu.store import subscriptions
 
 from ..harness import Ews, ews, schema_valid_responses  # noqa: F401 (fixtures)
@@ -193,3 +194,36 @@ def test_the_background_thread_delivers(database_url: str, receiver: Receiver) -
         draft(ews)
         assert receiver.got.wait(30), "the deliverer never POSTed"
         assert "CreatedEvent" in receiver.event_names(0)
+
+
+def test_a_subscription_whose_events_aged_out_ends(database_url: str, receiver: Receiver) -> None:
+    from ewsemu.core.clock import Clock
+
+    emu = Emulator(Settings(database=database_url, seed=7, journal_retention=5), Clock())
+    try:
+        emu.reset()
+        small = Ews(Client(make_app(emu)))
+        sid = push(small, receiver.url)
+        for i in range(300):  # far more than the journal keeps, before any delivery
+            draft(small, f"n{i}")
+        assert PushDeliverer(emu.store, emu.clock.now, emu.settings).run_once() == 0
+        assert stored(emu, sid) is None and receiver.bodies == []
+    finally:
+        emu.close()
+
+
+def test_the_control_plane_lists_subscriptions_and_their_positions(ews: Ews, emulator: Emulator,
+                                                                   receiver: Receiver,
+                                                                   deliverer: PushDeliverer) -> None:
+    from ewsemu.double.control_plane import subscriptions_json
+
+    sid = push(ews, receiver.url)
+    draft(ews)
+    listed = subscriptions_json(emulator)
+    [entry] = listed["subscriptions"]
+    assert (entry["id"], entry["kind"], entry["url"], entry["event_types"][0]) == (sid, "push", receiver.url,
+                                                                                  "CopiedEvent")
+    assert entry["pending"] > 0 and entry["position"] < listed["journal_head"]
+    deliverer.run_once()
+    [entry] = subscriptions_json(emulator)["subscriptions"]
+    assert entry["pending"] == 0 and entry["delivered_by"] is None and entry["retries"] == 0

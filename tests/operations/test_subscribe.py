@@ -287,3 +287,47 @@ def test_the_expired_subscription_fault(ews: Ews, emulator: Emulator) -> None:
     emulator.faults.add({"kind": "expired_subscription", "subscription_id": sid})
     assert_error(get_events(ews, sid, mark), "ErrorExpiredSubscription")
     assert_error(get_events(ews, sid, mark), "ErrorSubscriptionNotFound")
+
+
+def test_folder_writes_and_copies_raise_their_events(ews: Ews) -> None:
+    sid, mark = pull(ews, "msgfolderroot")
+    r = ews.call('<m:CreateFolder><m:ParentFolderId><t:DistinguishedFolderId Id="msgfolderroot"/></m:ParentFolderId>'
+                 '<m:Folders><t:Folder><t:DisplayName>Projects</t:DisplayName></t:Folder></m:Folders></m:CreateFolder>')
+    folder = r.xpath("//t:FolderId")[0].get("Id")
+    found, mark, _ = events(ews, sid, mark)
+    assert ("CreatedEvent", folder) in found and found[0] == ("CreatedEvent", folder)
+    item = draft(ews, folder="drafts")
+    sid_p, mark_p = pull(ews, "drafts")
+    r = ews.call(f'<m:Subscribe><m:PullSubscriptionRequest><t:FolderIds><t:FolderId Id="{folder}"/></t:FolderIds>'
+                 f'<t:EventTypes>{ALL_EVENTS}</t:EventTypes><t:Timeout>5</t:Timeout></m:PullSubscriptionRequest>'
+                 '</m:Subscribe>')
+    sid_f, mark_f = r.xpath("//m:SubscriptionId")[0].text, r.xpath("//m:Watermark")[0].text
+    r = ews.call(f'<m:CopyItem><m:ToFolderId><t:FolderId Id="{folder}"/></m:ToFolderId><m:ItemIds>'
+                 f'<t:ItemId Id="{item}"/></m:ItemIds></m:CopyItem>')
+    copy = r.xpath("//m:Items/*/t:ItemId")[0].get("Id")
+    body = get_events(ews, sid_f, mark_f)
+    [copied] = body.xpath("//t:CopiedEvent")
+    assert (copied.find("t:ItemId", NS).get("Id"), copied.find("t:OldItemId", NS).get("Id")) == (copy, item)
+    # Projects' own ModifiedEvent (its contents changed), seen by its subscription and by its parent's
+    [unread] = body.xpath(f"//t:ModifiedEvent[t:FolderId/@Id='{folder}']/t:UnreadCount")
+    assert unread.text == ews.call(f'<m:GetFolder><m:FolderShape><t:BaseShape>Default</t:BaseShape></m:FolderShape>'
+                                   f'<m:FolderIds><t:FolderId Id="{folder}"/></m:FolderIds></m:GetFolder>'
+                                   ).xpath("//t:UnreadCount")[0].text
+    assert ("ModifiedEvent", folder) in events(ews, sid, mark)[0]
+    assert events(ews, sid_p, mark_p)[0][0][0] == "CopiedEvent"  # the source folder's subscription sees it too
+
+
+def test_calendar_items_raise_free_busy_changed(ews: Ews) -> None:
+    sid, mark = pull(ews, "calendar")
+    item = ews.create("CalendarItem", "<t:Subject>Meet</t:Subject><t:Start>2026-01-14T10:00:00Z</t:Start>"
+                                      "<t:End>2026-01-14T11:00:00Z</t:End>", smi="SendToNone")
+    found, _, _ = events(ews, sid, mark)
+    assert ("CreatedEvent", item.id) in found and ("FreeBusyChangedEvent", item.id) in found
+
+
+def test_a_rolled_back_write_raises_nothing(ews: Ews) -> None:
+    sid, mark = pull(ews)
+    r = ews.update(Ref("AAMkAGnotthere", None), '<t:SetItemField><t:FieldURI FieldURI="item:Subject"/>'
+                   '<t:Message><t:Subject>x</t:Subject></t:Message></t:SetItemField>', md="SaveOnly")
+    assert r.codes() != ["NoError"]
+    assert events(ews, sid, mark)[0] == [("StatusEvent", None)]
