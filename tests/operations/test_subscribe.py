@@ -331,3 +331,33 @@ def test_a_rolled_back_write_raises_nothing(ews: Ews) -> None:
                    '<t:Message><t:Subject>x</t:Subject></t:Message></t:SetItemField>', md="SaveOnly")
     assert r.codes() != ["NoError"]
     assert events(ews, sid, mark)[0] == [("StatusEvent", None)]
+
+
+def test_a_write_that_rolls_back_raises_nothing(ews: Ews, emulator: Emulator) -> None:
+    from ewsemu.core.item import Item
+
+    sid, mark = pull(ews, "drafts")
+    store = emulator.store
+    with store.read() as conn:
+        drafts = store.distinguished_folder(conn, "alice@example.com", "drafts")
+    with pytest.raises(RuntimeError):
+        with store.write() as uow:
+            store.insert_item(uow, Item(id="AAMkAGrolledback", mailbox="alice@example.com", folder_id=drafts.id,
+                                        item_type="Message", version=1, change_key="ck",
+                                        values={"item:Subject": "never"}), emulator.clock.now())
+            raise RuntimeError("the transaction fails after the write")
+    assert events(ews, sid, mark)[0] == [("StatusEvent", None)]
+
+
+def test_long_expired_subscriptions_are_swept(ews: Ews, emulator: Emulator) -> None:
+    from ewsemu.operations.push import PushDeliverer
+
+    sid, mark = pull(ews, "drafts")
+    kept, kept_mark = pull(ews, "inbox")
+    emulator.clock.advance(dt.timedelta(minutes=9))
+    events(ews, kept, kept_mark)  # renewed
+    emulator.clock.advance(dt.timedelta(minutes=61))
+    deliverer = PushDeliverer(emulator.store, emulator.clock.now, emulator.settings)
+    assert deliverer.sweep() == 1
+    assert_error(get_events(ews, sid, mark), "ErrorSubscriptionNotFound")
+    assert_error(get_events(ews, kept, kept_mark), "ErrorExpiredSubscription")  # expired 51 minutes ago: not yet forgotten

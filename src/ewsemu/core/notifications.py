@@ -80,6 +80,9 @@ MIN_MINUTES, MAX_MINUTES = 1, 1440
 DEFAULT_STATUS_FREQUENCY = 30
 #: a streaming subscription without any connection lives this long after its last activity
 STREAMING_IDLE = dt.timedelta(minutes=30)
+#: an expired pull or streaming subscription is forgotten this long after it expired: until then a GetEvents
+#: answers ErrorExpiredSubscription (and ends it), afterwards ErrorSubscriptionNotFound
+EXPIRED_KEPT = dt.timedelta(hours=1)
 #: events per GetEvents response (the GetEvents operation reference: "the first 50 events")
 EVENTS_PER_NOTIFICATION = 50
 #: a failed push delivery is retried after 30 s, then after twice the time before, while the retry falls within

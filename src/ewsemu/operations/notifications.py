@@ -109,8 +109,3 @@ def handed_out(store: Store, sub: N.Subscription, through: int, now: dt.datetime
         subscriptions.save(uow, done)
     return done
 
-
-def subscription_id(ctx: RequestContext) -> str:
-    """A new SubscriptionId (base64, as Exchange's are; seeded by ``--seed``)."""
-    return ctx.ids.subscription_id()
-

@@ -15,7 +15,8 @@ subscriptions no other worker holds (store/subscriptions.py), so exactly one pro
   StatusFrequency after the first failure: then the subscription ends (core.notifications.after_failure).
 
 Times follow the emulator's clock (so a test advances the clock instead of sleeping); the thread itself wakes
-every ``push_poll_seconds`` of real time. Targets: only loopback addresses unless ``--push-allow`` allows more
+every ``push_poll_seconds`` of real time. Once a minute it also forgets pull and streaming subscriptions that
+expired more than an hour ago (:meth:`PushDeliverer.sweep`). Targets: only loopback addresses unless ``--push-allow`` allows more
 (core/push_targets.py); proxies from the environment are not used and redirects are not followed, so a
 delivery goes exactly where it was checked to go.
 """
@@ -26,6 +27,7 @@ import logging
 import os
 import socket
 import threading
+import time
 import urllib.error
 import urllib.request
 import uuid
@@ -44,6 +46,8 @@ from .notifications import next_batch, watermark_of
 log = logging.getLogger("ewsemu.push")
 #: how long a worker holds a claimed subscription at most (longer than any delivery can take)
 LEASE = dt.timedelta(minutes=2)
+#: real seconds between sweeps of long-expired pull and streaming subscriptions
+SWEEP_SECONDS = 60.0
 
 
 class PushSettings(Protocol):
@@ -84,6 +88,7 @@ class PushDeliverer:
         self.worker = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._swept = 0.0
 
     # ---- the thread ---------------------------------------------------------------------------------------
 
@@ -102,8 +107,17 @@ class PushDeliverer:
         while not self._stop.wait(self.settings.push_poll_seconds):
             try:
                 self.run_once()
+                if time.monotonic() - self._swept >= SWEEP_SECONDS:
+                    self.sweep()
             except Exception:  # noqa: BLE001 - a bad turn (a database hiccup) must not end deliveries for good
                 log.exception("push delivery turn failed")
+
+    def sweep(self) -> int:
+        """Forget the pull and streaming subscriptions expired for longer than core's EXPIRED_KEPT, so the table
+        does not grow with the ones clients abandoned; how many went."""
+        self._swept = time.monotonic()
+        with self.store.write() as uow:
+            return subscriptions.remove_expired(uow, self.now(), N.EXPIRED_KEPT)
 
     # ---- one turn -----------------------------------------------------------------------------------------
 
