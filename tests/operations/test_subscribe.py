@@ -93,8 +93,8 @@ def test_create_modify_delete_raise_their_events(ews: Ews) -> None:
     item = draft(ews)
     found, mark, _ = events(ews, sid, mark)
     assert found[0] == ("CreatedEvent", item) and found[1][0] == "ModifiedEvent"  # the item, then Drafts itself
-    ews.update(Ref(item, None), '<t:SetItemField><t:FieldURI FieldURI="item:Subject"/><t:Message><t:Subject>x</t:Subject>'
-                     '</t:Message></t:SetItemField>', md="SaveOnly")
+    ews.update(Ref(item, None), '<t:SetItemField><t:FieldURI FieldURI="item:Subject"/><t:Message>'
+                                '<t:Subject>x</t:Subject></t:Message></t:SetItemField>', md="SaveOnly")
     found, mark, _ = events(ews, sid, mark)
     assert found == [("ModifiedEvent", item)]
     assert ews.delete(Ref(item, None)).codes() == ["NoError"]
@@ -360,4 +360,5 @@ def test_long_expired_subscriptions_are_swept(ews: Ews, emulator: Emulator) -> N
     deliverer = PushDeliverer(emulator.store, emulator.clock.now, emulator.settings)
     assert deliverer.sweep() == 1
     assert_error(get_events(ews, sid, mark), "ErrorSubscriptionNotFound")
-    assert_error(get_events(ews, kept, kept_mark), "ErrorExpiredSubscription")  # expired 51 minutes ago: not yet forgotten
+    # expired 51 minutes ago: not yet forgotten
+    assert_error(get_events(ews, kept, kept_mark), "ErrorExpiredSubscription")

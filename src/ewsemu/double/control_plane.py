@@ -196,7 +196,7 @@ def subscriptions_json(emulator: Host, mailbox: str | None = None) -> dict[str, 
             entry["timeout_minutes"] = sub.timeout
         if sub.kind == notifications.PUSH:
             owner, until = leases.get(sub.id, (None, None))
-            entry.update(url=sub.url, status_frequency_minutes=sub.status_frequency,
+            entry.update(url=sub.url, caller_data=sub.caller_data, status_frequency_minutes=sub.status_frequency,
                          next_attempt=_stamp(sub.next_attempt), failing_since=_stamp(sub.failing_since),
                          retries=sub.retries, delivered_by=owner, lease_until=_stamp(until))
         out.append(entry)

@@ -16,7 +16,9 @@ subscriptions no other worker holds (store/subscriptions.py), so exactly one pro
 
 Times follow the emulator's clock (so a test advances the clock instead of sleeping); the thread itself wakes
 every ``push_poll_seconds`` of real time. Once a minute it also forgets pull and streaming subscriptions that
-expired more than an hour ago (:meth:`PushDeliverer.sweep`). Targets: only loopback addresses unless ``--push-allow`` allows more
+expired more than an hour ago (:meth:`PushDeliverer.sweep`).
+
+Targets: only loopback addresses unless ``--push-allow`` allows more
 (core/push_targets.py); proxies from the environment are not used and redirects are not followed, so a
 delivery goes exactly where it was checked to go.
 """
