@@ -118,14 +118,21 @@ class PushDeliverer:
         """Forget the pull and streaming subscriptions expired for longer than core's EXPIRED_KEPT, so the table
         does not grow with the ones clients abandoned; how many went."""
         self._swept = time.monotonic()
+        with self.store.read() as conn:
+            gone = subscriptions.long_expired(conn, self.now(), N.EXPIRED_KEPT)
+        if not gone:
+            return 0
         with self.store.write() as uow:
-            return subscriptions.remove_expired(uow, self.now(), N.EXPIRED_KEPT)
+            return subscriptions.remove_all(uow, gone)
 
     # ---- one turn -----------------------------------------------------------------------------------------
 
     def run_once(self) -> int:
         """Claim this worker's share of the push subscriptions and deliver what is due; the number of POSTs."""
         now = self.now()
+        with self.store.read() as conn:
+            if not subscriptions.any_push(conn):
+                return 0  # no write transaction (a writer lock on SQLite) for nothing
         with self.store.write() as uow:
             claimed = subscriptions.claim(uow, self.worker, now, LEASE)
         return sum(self._deliver(sub, now) for sub in claimed)

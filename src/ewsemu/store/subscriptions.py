@@ -109,6 +109,11 @@ def lease_of(conn: Readable, subscription_id: str) -> tuple[str | None, dt.datet
     return (row[0], _aware(row[1])) if row is not None else (None, None)
 
 
+def any_push(conn: Readable) -> bool:
+    """Whether there is any push subscription at all (the deliverer's cheap look before it claims in a write)."""
+    return connection_of(conn).execute(select(_c.id).where(_c.kind == PUSH).limit(1)).first() is not None
+
+
 def claim(conn: Readable, worker: str, now: dt.datetime, lease: dt.timedelta,
           limit: int = 50) -> list[Subscription]:
     """The push subscriptions no other worker holds (those due first), each now leased to ``worker`` until
@@ -146,13 +151,14 @@ def remove_leased(conn: Readable, subscription_id: str, worker: str) -> bool:
         _c.id == subscription_id, _c.lease_owner == worker)).rowcount == 1
 
 
-def remove_expired(conn: Readable, now: dt.datetime, grace: dt.timedelta) -> int:
-    """Forget pull and streaming subscriptions expired for longer than ``grace`` (a GetEvents within it still
+def long_expired(conn: Readable, now: dt.datetime, grace: dt.timedelta) -> list[str]:
+    """The pull and streaming subscriptions expired for longer than ``grace`` (a GetEvents within it still
     answers ErrorExpiredSubscription; after it, ErrorSubscriptionNotFound)."""
-    c = connection_of(conn)
-    gone = [s.id for s in map(_subscription, c.execute(select(subscriptions).where(_c.kind != PUSH)))
-            if (end := expiry(s)) is not None and end + grace <= now]
-    if gone:
-        c.execute(delete(subscriptions).where(_c.id.in_(gone)))
-    return len(gone)
+    rows = connection_of(conn).execute(select(subscriptions).where(_c.kind != PUSH))
+    return [s.id for s in map(_subscription, rows) if (end := expiry(s)) is not None and end + grace <= now]
 
+
+def remove_all(conn: Readable, subscription_ids: list[str]) -> int:
+    if not subscription_ids:
+        return 0
+    return connection_of(conn).execute(delete(subscriptions).where(_c.id.in_(subscription_ids))).rowcount
