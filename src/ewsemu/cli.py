@@ -14,6 +14,7 @@ from .double import fixtures
 from .core.clock import Clock, apply_spec
 from .core.folder_names import LANGUAGES, language_of
 from .core.limits import Limits, parse_size
+from .core.push_targets import parse_allowed
 from .emulator import Emulator, Settings
 from .core.users import UserDirectory, UsersFileError, load_users
 
@@ -26,7 +27,9 @@ def _settings(args: argparse.Namespace) -> Settings:
                     users=_users(args), limits=_limits(args), clock=getattr(args, "clock", None),
                     control_plane=not getattr(args, "no_control_plane", False),
                     ledger_size=getattr(args, "ledger_size", 1000),
-                    mailbox_language=getattr(args, "mailbox_language", None) or "en-US")
+                    mailbox_language=getattr(args, "mailbox_language", None) or "en-US",
+                    max_subscriptions=getattr(args, "max_subscriptions", 20),
+                    push_allow=tuple(getattr(args, "push_allow", None) or ()))
 
 
 def _clock_spec(text: str) -> str:
@@ -52,6 +55,13 @@ def _non_negative(text: str) -> int:
     if value < 0:
         raise argparse.ArgumentTypeError(f"cannot be negative: {text!r}")
     return value
+
+
+def _push_allowed(text: str) -> str:
+    try:
+        return parse_allowed(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
 
 
 def _users(args: argparse.Namespace) -> UserDirectory | None:
@@ -156,7 +166,9 @@ def _serve(args: argparse.Namespace) -> int:
         def worker_app():  # noqa: ANN202 - a WSGI app
             from .server.wsgi import make_app
 
-            return make_app(Emulator(_settings(args), join=True), ca_pem=tls_files.ca_pem() if tls_files else None)
+            worker = Emulator(_settings(args), join=True)
+            worker.start_push_delivery()
+            return make_app(worker, ca_pem=tls_files.ca_pem() if tls_files else None)
 
         try:
             serve_workers(worker_app, args.host, args.port, args.workers, threads=args.threads, ready=ready,
@@ -253,6 +265,12 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--mailbox-language", type=_mailbox_language, default="en-US", metavar="CULTURE",
                        help="the language new mailboxes' default folders are named in when the first request "
                             "sends no MailboxCulture (exchangelib never does), e.g. da-DK (default %(default)s)")
+    serve.add_argument("--max-subscriptions", type=_positive(int), default=20, metavar="N",
+                       help="live notification subscriptions per user (Exchange's EWSMaxSubscriptions; default "
+                            "%(default)s); one more is ErrorExceededSubscriptionCount")
+    serve.add_argument("--push-allow", action="append", type=_push_allowed, default=[], metavar="HOST_OR_CIDR",
+                       help="a push-notification target beyond the loopback addresses that ewsemu may POST to: a "
+                            "host name, IP address or CIDR network (repeatable); others are refused at delivery")
     serve.add_argument("--tls", action="store_true",
                        help="serve HTTPS with a certificate for localhost/127.0.0.1 from ewsemu's own CA, kept "
                             "beside the database (else in ~/.local/state/ewsemu); its path is printed")

@@ -158,6 +158,12 @@ class ControlClient:
     def clock_real(self) -> dict[str, str]:
         return self.request("POST", "clock", {"real": True})
 
+    # -- subscriptions ---------------------------------------------------------------------------------------------
+
+    def subscriptions(self, mailbox: str | None = None) -> dict[str, Any]:
+        """The notification subscriptions with their journal positions (``journal_head``, ``subscriptions``)."""
+        return self.request("GET", "subscriptions" + (f"?mailbox={quote(mailbox)}" if mailbox else ""))
+
     # -- coverage --------------------------------------------------------------------------------------------------
 
     def coverage(self) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from .double.faults import FaultEngine, RequestFaults
 from .double.ledger import Ledger, RequestLedger
 from .double.shared import SharedDouble
 from .operations.context import RequestContext, request_context
+from .operations.push import PushDeliverer
 from .protocol.headers import RequestHeaders
 from .protocol.responses import ServerVersion
 from .store.repository import Store
@@ -41,6 +42,17 @@ class Settings:
     #: ``--mailbox-language``: the culture (``da-DK``) a new mailbox's default folders are named in when the
     #: request creating it sends no MailboxCulture, which exchangelib never does (D42; core/folder_names.py)
     mailbox_language: str = "en-US"
+    #: ``--max-subscriptions``: live notification subscriptions per user (Exchange's EWSMaxSubscriptions
+    #: throttling policy: 20 in Exchange Online); one more is ErrorExceededSubscriptionCount
+    max_subscriptions: int = 20
+    #: ``--push-allow``: push-notification targets beyond the loopback addresses (host names, IP addresses or
+    #: CIDR ranges); any other target is refused at delivery, so the emulator is no open relay
+    push_allow: tuple[str, ...] = ()
+    #: how often (real seconds) the push deliverer looks for due deliveries; deliveries and retries themselves
+    #: follow the emulator's clock
+    push_poll_seconds: float = 0.5
+    #: seconds a push receiver has to answer before the delivery counts as failed
+    push_timeout_seconds: float = 10.0
 
 
 class Emulator:
@@ -64,6 +76,8 @@ class Emulator:
                            mailbox_language=settings.mailbox_language)
         self.store.create_schema()
         self._own_clock = clock is None
+        #: the push-notification deliverer, once a server started it (:meth:`start_push_delivery`)
+        self.push: PushDeliverer | None = None
         self.shared = SharedDouble(self.store, settings.ledger_size, own_clock=self._own_clock) \
             if self.store.shared else None
         if self.shared is None:
@@ -110,7 +124,17 @@ class Emulator:
         self.faults.reset()
         self._start_clock()
 
+    def start_push_delivery(self) -> None:
+        """Start delivering push notifications from this process (the servers call it; operations/push.py):
+        every worker runs one, and a lease in the database gives each push subscription to exactly one."""
+        if self.push is None:
+            self.push = PushDeliverer(self.store, lambda: self.clock.now(), self.settings)
+            self.push.start()
+
     def close(self) -> None:
+        if self.push is not None:
+            self.push.stop()
+            self.push = None
         if self.shared is not None:
             self.shared.close()
         self.store.dispose()

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import requests
 import yaml
+from lxml import etree
 
 from ewsemu import cli
 from ewsemu.double import coverage
@@ -21,6 +22,7 @@ from ewsemu.server.http import ThreadedServer
 
 from ..rest import TEAM, team
 from ..servers import EwsHttp, Ref, item_change, set_field
+from ..soap import NS, envelope
 
 ALICE, BOB = "alice@example.com", "bob@example.com"
 RECURRING = {"mailboxes": [{"smtp": ALICE, "display_name": "Alice", "tasks": [
@@ -292,6 +294,24 @@ def test_the_same_seed_gives_the_same_ids_and_change_keys() -> None:
 
 
 # ---- coverage, switches, authentication --------------------------------------------------------------------------
+
+
+def test_subscriptions_are_listed_with_their_positions(control: ControlClient, server) -> None:
+    assert control.subscriptions() == {"journal_head": 0, "subscriptions": []}
+    body = ('<m:Subscribe><m:PullSubscriptionRequest SubscribeToAllFolders="true"><t:EventTypes>'
+            '<t:EventType>CreatedEvent</t:EventType></t:EventTypes><t:Timeout>5</t:Timeout>'
+            '</m:PullSubscriptionRequest></m:Subscribe>')
+    r = requests.post(server.url, data=envelope(body), auth=("alice@example.com", "x"), timeout=30,
+                      headers={"Content-Type": "text/xml; charset=utf-8"})
+    sid = etree.fromstring(r.content).findtext(".//{%s}SubscriptionId" % NS["m"])
+    listed = control.subscriptions("alice@example.com")
+    [entry] = listed["subscriptions"]
+    assert (entry["id"], entry["kind"], entry["all_folders"], entry["event_types"], entry["timeout_minutes"]) == (
+        sid, "pull", True, ["CreatedEvent"], 5)
+    assert entry["position"] == listed["journal_head"] > 0 and entry["pending"] == 0 and not entry["expired"]
+    assert control.subscriptions("bob@example.com")["subscriptions"] == []
+    control.reset()
+    assert control.subscriptions()["subscriptions"] == []  # a reset ends every subscription
 
 
 def test_coverage_is_served(control: ControlClient) -> None:

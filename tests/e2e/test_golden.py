@@ -9,8 +9,10 @@ Responses are normalised before comparison, so they do not depend on generated v
 * Folder Ids become ``FOLDER-<key>`` and their ChangeKeys ``FOLDERCK-<key>`` (the default folder's key in
   core/folder_tree.py: its distinguished id where it has one); folders a scenario creates get ``FOLDER-1``,
   ``FOLDER-2``, … (their ChangeKeys ``CK-n``).
-* The server's own timestamps (DateTimeCreated, DateTimeReceived, DateTimeSent, LastModifiedTime) become
-  ``2000-01-01T00:00:00Z``.
+* The server's own timestamps (DateTimeCreated, DateTimeReceived, DateTimeSent, LastModifiedTime, an event's
+  TimeStamp) become ``2000-01-01T00:00:00Z``.
+* Notification SubscriptionIds become ``SUBSCRIPTION-1``, … and Watermarks ``WATERMARK-1``, … (the same
+  journal position keeps its label); a request may use those labels as element text.
 
 The first line of a response file records the HTTP status (``<!-- HTTP 200 -->``). Every golden response and
 every response actually received is validated against Microsoft's schema. To (re)write the response files after
@@ -36,10 +38,15 @@ from ..soap import NS, Client, ews_validate
 GOLDEN = Path(__file__).parents[1] / "golden"
 UPDATE = os.environ.get("EWSEMU_GOLDEN_UPDATE") == "1"
 SERVER_TIMES = {f"{{{NS['t']}}}{n}" for n in ("DateTimeCreated", "DateTimeReceived", "DateTimeSent",
-                                              "LastModifiedTime")}
+                                              "LastModifiedTime", "TimeStamp")}
+#: notification tokens, labelled by their text
+TOKENS = {**{f"{{{NS[p]}}}SubscriptionId": "SUBSCRIPTION" for p in ("m", "t")},
+          **{f"{{{NS[p]}}}Watermark": "WATERMARK" for p in ("m", "t")}, f"{{{NS['t']}}}PreviousWatermark": "WATERMARK"}
 FIXED_TIME = "2000-01-01T00:00:00Z"
 #: the elements whose Id and ChangeKey attributes are labelled (MarkAsJunk's MovedItemId is an item id too)
-ITEM_ID_TAGS = {f"{{{NS['t']}}}ItemId", f"{{{NS['t']}}}ParentFolderId", f"{{{NS['m']}}}MovedItemId"}
+ITEM_ID_TAGS = {f"{{{NS['t']}}}ItemId", f"{{{NS['t']}}}ParentFolderId", f"{{{NS['m']}}}MovedItemId",
+                f"{{{NS['t']}}}OldItemId", f"{{{NS['t']}}}OldParentFolderId", f"{{{NS['t']}}}OldFolderId"}
+_ITEM_KIND_TAGS = {f"{{{NS['t']}}}ItemId", f"{{{NS['m']}}}MovedItemId", f"{{{NS['t']}}}OldItemId"}
 _STATUS = re.compile(rb"^<!-- HTTP (\d{3}) -->\n")
 SCENARIOS = sorted(p.name for p in GOLDEN.iterdir() if p.is_dir())
 
@@ -52,7 +59,7 @@ class Labels:
         for folder_id, name in folders.items():
             self.to_label[folder_id] = f"FOLDER-{name}"
             self.to_label[IdFactory.change_key(folder_id, 1)] = f"FOLDERCK-{name}"
-        self._counts = {"ITEM": 0, "FOLDER": 0, "CK": 0}
+        self._counts = {"ITEM": 0, "FOLDER": 0, "CK": 0, "SUBSCRIPTION": 0, "WATERMARK": 0}
 
     def label(self, value: str, kind: str) -> str:
         if value not in self.to_label:
@@ -65,7 +72,9 @@ class Labels:
         if not back:
             return request
         pattern = re.compile(r'"(' + "|".join(re.escape(k) for k in back) + r')"')
-        return pattern.sub(lambda m: f'"{back[m.group(1)]}"', request.decode()).encode()
+        text = pattern.sub(lambda m: f'"{back[m.group(1)]}"', request.decode())
+        as_text = re.compile(r'>(' + "|".join(re.escape(k) for k in back) + r')<')
+        return as_text.sub(lambda m: f'>{back[m.group(1)]}<', text).encode()
 
 
 def normalise(body: bytes, labels: Labels) -> etree._Element:
@@ -74,13 +83,15 @@ def normalise(body: bytes, labels: Labels) -> etree._Element:
         if not isinstance(el.tag, str):
             continue
         if el.tag in ITEM_ID_TAGS or el.tag == f"{{{NS['t']}}}FolderId":
-            kind = "ITEM" if el.tag in (f"{{{NS['t']}}}ItemId", f"{{{NS['m']}}}MovedItemId") else "FOLDER"
+            kind = "ITEM" if el.tag in _ITEM_KIND_TAGS else "FOLDER"
             if el.get("Id") is not None:
                 el.set("Id", labels.label(el.get("Id"), kind))
             if el.get("ChangeKey") is not None:
                 el.set("ChangeKey", labels.label(el.get("ChangeKey"), "CK"))
         elif el.tag in SERVER_TIMES:
             el.text = FIXED_TIME
+        elif el.tag in TOKENS and el.text:
+            el.text = labels.label(el.text, TOKENS[el.tag])
     return root
 
 

@@ -1130,6 +1130,9 @@ WIDENED = {
     # t:Permission, CalendarPermissionLevel (exchangelib 5.6.0 properties.py, BasePermission and Permission)
     "PermissionType": {"CanCreateSubfolders", "CalendarPermissionLevel"},
     "CalendarPermissionType": {"CanCreateSubfolders"},
+    # the Watermark may come in the messages namespace too (an xs:any of it beside t:Watermark): exchangelib
+    # 5.6.0 writes m:Watermark in every Subscribe (services/subscribe.py) and Exchange accepts it
+    "BaseSubscriptionRequestType": set(),
 }
 
 

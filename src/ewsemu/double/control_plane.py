@@ -20,6 +20,8 @@ authenticates the caller and supplies the body reader (its request limits), then
                             ``{"kind": "bump_change_key", "item_id": …, "now": true}`` edits the item at once
 ``GET/POST clock``          ``{"freeze": iso|null}``, ``{"set": iso}``, ``{"offset": "+3d"}``,
                             ``{"advance": "1h"}``, ``{"real": true}``
+``GET subscriptions``       notification subscriptions (``?mailbox=``): kind, folders, event types, journal
+                            position (and how far behind the journal's head), expiry, push delivery state
 ``GET coverage``            every EWS operation: implemented / partial / missing
 ``GET ui``                  the dashboard (:mod:`ewsemu.double.dashboard`)   
 ==========================  ================================================================================
@@ -34,9 +36,11 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 from urllib.parse import parse_qsl
 
+from ..core import notifications
 from ..core.clock import parse_duration, parse_instant
 from ..core.folders import Folder
-from ..store import codec, lookup
+from ..store import codec, journal, lookup
+from ..store import subscriptions as store_subscriptions
 from . import coverage, dashboard, fixtures
 from .environ import auth_scheme
 from .faults import FaultSpecError, bump_item
@@ -168,6 +172,37 @@ def fixtures_of(emulator: Host, entries: Iterable[Entry]) -> dict[str, Any]:
     return out
 
 
+def _stamp(at: Any) -> str | None:
+    return at.strftime("%Y-%m-%dT%H:%M:%SZ") if at is not None else None
+
+
+def subscriptions_json(emulator: Host, mailbox: str | None = None) -> dict[str, Any]:
+    """Every notification subscription with its journal position: what a test checks a client's subscriptions
+    against (``pending``: journal entries after its position, of any mailbox)."""
+    with emulator.store.read() as conn:
+        head = journal.head(conn)
+        subs = store_subscriptions.listing(conn, mailbox)
+        leases = {s.id: store_subscriptions.lease_of(conn, s.id) for s in subs if s.kind == notifications.PUSH}
+    now = emulator.clock.now()
+    out = []
+    for sub in subs:
+        entry = {"id": sub.id, "kind": sub.kind, "mailbox": sub.mailbox, "principal": sub.principal,
+                 "folder_ids": sorted(sub.folder_ids) if sub.folder_ids is not None else None,
+                 "all_folders": sub.folder_ids is None, "event_types": sorted(sub.event_types),
+                 "position": sub.position, "pending": max(head - sub.position, 0),
+                 "created": _stamp(sub.created), "last_activity": _stamp(sub.last_activity),
+                 "expires": _stamp(notifications.expiry(sub)), "expired": notifications.expired(sub, now)}
+        if sub.kind == notifications.PULL:
+            entry["timeout_minutes"] = sub.timeout
+        if sub.kind == notifications.PUSH:
+            owner, until = leases.get(sub.id, (None, None))
+            entry.update(url=sub.url, caller_data=sub.caller_data, status_frequency_minutes=sub.status_frequency,
+                         next_attempt=_stamp(sub.next_attempt), failing_since=_stamp(sub.failing_since),
+                         retries=sub.retries, delivered_by=owner, lease_until=_stamp(until))
+        out.append(entry)
+    return {"journal_head": head, "subscriptions": out}
+
+
 def _html(page: str) -> Reply:
     return Reply(200, page, "text/html; charset=utf-8", dashboard.HEADERS)
 
@@ -213,6 +248,7 @@ class ControlPlane:
             ("DELETE", r"faults/(?P<fault_id>[^/]+)", self.remove_fault),
             ("GET", "clock", self.clock),
             ("POST", "clock", self.set_clock),
+            ("GET", "subscriptions", self.subscriptions),
             ("GET", "coverage", self.coverage),
             ("GET", "ui", lambda environ: _html(self.dashboard.page(state(emulator, with_history=False)))),
             ("GET", "ui/ledger", lambda environ: _html(self.dashboard.ledger_fragment())),
@@ -410,6 +446,9 @@ class ControlPlane:
 
     def coverage(self, environ: dict) -> Reply:
         return Reply(200, coverage.as_json())
+
+    def subscriptions(self, environ: dict) -> Reply:
+        return Reply(200, subscriptions_json(self.emulator, _query(environ).get("mailbox") or None))
 
 
 def error_reply(err: ControlError, headers: tuple[tuple[str, str], ...] = ()) -> Reply:

@@ -27,6 +27,9 @@ class OperationSettings(Protocol):
     @property
     def users(self) -> UserDirectory | None: ...  # None: the open default (every mailbox)
 
+    @property
+    def max_subscriptions(self) -> int: ...  # per user (Exchange's EWSMaxSubscriptions throttling policy)
+
 
 class FaultHook(Protocol):
     """Where an injected fault answers one element of a request in-band (the ``conflict`` rule on an
@@ -34,12 +37,19 @@ class FaultHook(Protocol):
 
     def element_fault(self, operation: str, mailbox: str, item_id: str) -> EwsError | None: ...
 
+    def subscription_expired(self, operation: str, mailbox: str, subscription_id: str) -> bool:
+        """Whether an injected fault makes this subscription answer as expired (GetEvents, GetStreamingEvents)."""
+        ...
+
 
 class NoFaults:
     """The fault hook when nothing can fire (the REST faces, benchmarks, direct calls)."""
 
     def element_fault(self, operation: str, mailbox: str, item_id: str) -> EwsError | None:
         return None
+
+    def subscription_expired(self, operation: str, mailbox: str, subscription_id: str) -> bool:
+        return False
 
 
 NO_FAULTS = NoFaults()

@@ -60,6 +60,7 @@ class ThreadedServer:
     def start(self) -> "ThreadedServer":
         self._thread = threading.Thread(target=self._server.run, name="ewsemu-http", daemon=True)
         self._thread.start()
+        self.emulator.start_push_delivery()
         return self
 
     def stop(self) -> None:
@@ -95,6 +96,7 @@ def serve_forever(emulator: Emulator, host: str, port: int, threads: int = 8,
     app = make_app(emulator, authenticator, ca_pem=tls.ca_pem() if tls else None)
     server = create_server(app, host=host, port=port, threads=threads,
                            tls_context=tls.server_context() if tls else None)
+    emulator.start_push_delivery()
     if ready is not None:
         scheme, shown = "https" if tls else "http", server.effective_host
         ready(f"{scheme}://{f'[{shown}]' if ':' in shown else shown}:{server.effective_port}/EWS/Exchange.asmx")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import threading
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from typing import Any, Iterator
 
 from sqlalchemy import and_, bindparam, case, delete, func, insert, or_, select, update
@@ -24,6 +24,7 @@ from ..core.folder_names import ENGLISH, language_of
 from ..core.folders import Folder, new_mailbox_folders
 from ..core.ids import IdFactory
 from ..core.item import Item
+from ..core.notifications import DELIVERED
 from . import codec, journal, migrations, secrets
 from .codec import folder_from_row, folder_to_row
 from .engine import is_memory, make_engine
@@ -103,6 +104,9 @@ class Store:
         self._generation: int | None = None
         #: the signing keys read so far (:meth:`secret`), dropped with the mailbox caches
         self._secrets: dict[str, bytes] = {}
+        #: in-memory SQLite is one connection shared by every thread (StaticPool): its transactions take turns
+        #: (a server's request threads and its push deliverer), one thread may nest them
+        self._serial = threading.RLock() if is_memory(url) else None
 
     @property
     def shared(self) -> bool:
@@ -169,13 +173,16 @@ class Store:
 
     @contextmanager
     def _transaction(self) -> Iterator[Connection]:
-        with self.engine.connect().execution_options(write=True) as conn, conn.begin():
+        with self._turn(), self.engine.connect().execution_options(write=True) as conn, conn.begin():
             yield conn
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
-        with self.engine.connect() as conn, conn.begin():
+        with self._turn(), self.engine.connect() as conn, conn.begin():
             yield conn
+
+    def _turn(self) -> threading.RLock | nullcontext[None]:
+        return self._serial if self._serial is not None else nullcontext()
 
     # ---- mailboxes and folders -------------------------------------------------------------------------
 
@@ -331,6 +338,12 @@ class Store:
                     changes: dict[str, Any] | None = None) -> None:
         self._insert_row(unit_of_work(uow).conn, item)
         uow.record(_item_entry(CREATED, item, at, changes))
+
+    def deliver_item(self, uow: UnitOfWork, item: Item, at: dt.datetime) -> None:
+        """Store a message that arrived by mail (operations/delivery.py): journaled as created and marked
+        delivered (core.notifications.DELIVERED), so subscriptions get a NewMailEvent for it."""
+        self._insert_row(unit_of_work(uow).conn, item)
+        uow.record(_item_entry(CREATED, item, at, {DELIVERED: (None, True)}))
 
     def update_item(self, uow: UnitOfWork, item: Item, read_version: int, at: dt.datetime,
                     changes: dict[str, tuple[Any, Any]]) -> bool:
