@@ -41,6 +41,16 @@ class Settings:
     #: ``--mailbox-language``: the culture (``da-DK``) a new mailbox's default folders are named in when the
     #: request creating it sends no MailboxCulture, which exchangelib never does (D42; core/folder_names.py)
     mailbox_language: str = "en-US"
+    #: ``--stream-keepalive``: seconds an idle GetStreamingEvents connection waits before it sends a
+    #: ConnectionStatus OK envelope (D41: at most 30; as little as 1 for tests)
+    stream_keepalive: float = 30.0
+    #: seconds between reads of the journal head while streams wait, on a database other processes write to
+    #: (store/watcher.py): bounds how late a write through another worker reaches a stream
+    journal_poll: float = 0.02
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.stream_keepalive <= 30:
+            raise ValueError("the streaming keep-alive interval is between 1 and 30 seconds (D41)")
 
 
 class Emulator:
@@ -61,7 +71,7 @@ class Emulator:
         self.settings = settings
         self.ids = IdFactory(settings.seed)
         self.store = Store(settings.database, self.ids, journal_retention=settings.journal_retention,
-                           mailbox_language=settings.mailbox_language)
+                           mailbox_language=settings.mailbox_language, journal_poll=settings.journal_poll)
         self.store.create_schema()
         self._own_clock = clock is None
         self.shared = SharedDouble(self.store, settings.ledger_size, own_clock=self._own_clock) \

@@ -33,6 +33,7 @@ from .journal import (
 )
 from .schema import SHARED_TABLES, folders, item_values, items, mailboxes, metadata, shared_state
 from .unit_of_work import Readable, UnitOfWork, connection_of, unit_of_work
+from .watcher import DEFAULT_POLL, JournalWatcher
 
 _MULTI = frozenset(f.uri for f in stored_fields() if f.kind == STRINGS)
 
@@ -91,11 +92,15 @@ class Store:
     in when the request creating one names none (D42); English if ewsemu has no names for it."""
 
     def __init__(self, url: str, ids: IdFactory | None = None,
-                 journal_retention: int = DEFAULT_RETENTION, mailbox_language: str | None = None) -> None:
+                 journal_retention: int = DEFAULT_RETENTION, mailbox_language: str | None = None,
+                 journal_poll: float = DEFAULT_POLL) -> None:
         self.url = url
         self.engine: Engine = make_engine(url)
         self.ids = ids or IdFactory()
         self.journal = Journal(journal_retention)
+        #: wakes the stream hub on new journal positions: this process's writes at once, other processes'
+        #: within ``journal_poll`` seconds (store/watcher.py)
+        self.watcher = JournalWatcher(self.journal_head, journal_poll if self.shared else None)
         self.mailbox_language = language_of(mailbox_language) or ENGLISH
         self._known_mailboxes: set[str] = set()
         self._mailbox_lock = threading.Lock()
@@ -159,6 +164,13 @@ class Store:
                 uow.closed = True
                 raise
             self.journal.flush(uow)
+        if uow.pending:
+            self.watcher.committed()
+
+    def journal_head(self) -> int:
+        """The newest committed journal position (0 for an empty journal), in a read of its own."""
+        with self.read() as conn:
+            return journal.head(conn)
 
     @contextmanager
     def state_transaction(self) -> Iterator[Connection]:
