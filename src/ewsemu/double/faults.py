@@ -14,10 +14,13 @@ repeats). Kinds, each a failure EWS clients must survive:
 ``bump_change_key``       before the request runs, ``item_id`` gets a new version (someone else edited it:
                           LastModifiedTime, or the properties in ``set``), recorded in its ChangeKey history
 ``conflict``              the next UpdateItem ItemChange on the item answers ErrorIrresolvableConflict in-band
+``drop_stream``           a GetStreamingEvents stream is cut after ``after`` envelopes (default 1): the client
+                          sees the connection end without ConnectionStatus Closed (no terminating chunk); the
+                          subscription lives on, so the client can reconnect with it
 ========================  =====================================================================================
 
 The router fires request faults once it has authenticated the caller and read the body; ``conflict`` fires
-inside UpdateItem, per ItemChange. Every fault that fires is listed on the request's ledger entry.
+inside UpdateItem, per ItemChange; ``drop_stream`` when a stream opens (server/wsgi.py). Every fault that fires is listed on the request's ledger entry.
 """
 from __future__ import annotations
 
@@ -53,7 +56,8 @@ from .ledger import item_ids_in
 TERMINAL = ("server_busy", "soap_fault", "http_status", "drop_connection")
 PASS_THROUGH = ("delay", "bump_change_key")
 ITEM_KINDS = ("conflict",)
-KINDS = TERMINAL + PASS_THROUGH + ITEM_KINDS
+STREAM_KINDS = ("drop_stream",)
+KINDS = TERMINAL + PASS_THROUGH + ITEM_KINDS + STREAM_KINDS
 FACES = ("ews", "rest")
 MAX_DELAY_MS = 600_000
 
@@ -78,6 +82,8 @@ class Fault:
     status: int = 500
     delay_ms: int = 1000
     set: dict[str, Any] | None = None
+    #: drop_stream: envelopes sent before the cut
+    after: int = 1
     fired: int = 0
     created: str = ""
 
@@ -114,6 +120,7 @@ class Fault:
 _PARAMETERS: dict[str, tuple[str, ...]] = {
     "server_busy": ("back_off_ms",), "soap_fault": ("code", "message"), "http_status": ("status",),
     "drop_connection": (), "delay": ("delay_ms",), "bump_change_key": ("set",), "conflict": (),
+    "drop_stream": ("after",),
 }
 _SETTABLE = {f.name for f in fields(Fault)} - {"id", "fired", "created"}
 
@@ -140,6 +147,9 @@ def _check(fault: Fault) -> None:
         raise bad("status must be an HTTP error status (400-599)")
     if fault.kind == "delay" and (not isinstance(fault.delay_ms, int) or not 0 <= fault.delay_ms <= MAX_DELAY_MS):
         raise bad(f"delay_ms must be an integer from 0 to {MAX_DELAY_MS}")
+    if fault.kind == "drop_stream" and (not isinstance(fault.after, int) or isinstance(fault.after, bool)
+                                        or fault.after < 0):
+        raise bad("after must be a non-negative integer (the envelopes sent before the cut)")
     if fault.kind == "bump_change_key":
         if not fault.item_id:
             raise bad("item_id is required (the item someone else edits)")

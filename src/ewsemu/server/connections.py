@@ -291,14 +291,17 @@ def _relay(tls: ssl.SSLSocket, plain: socket.socket) -> None:
 
 
 def create_server(app: Any, *, host: str, port: int, threads: int, tls_context: ssl.SSLContext | None = None,
-                  **adjustments: Any) -> ConnectionWSGIServer:
-    """waitress's ``create_server`` for one TCP listener, with connection-aware channels and optional TLS."""
+                  sock: socket.socket | None = None, **adjustments: Any) -> ConnectionWSGIServer:
+    """waitress's ``create_server`` for one TCP listener, with connection-aware channels and optional TLS;
+    ``sock``: an already bound socket to listen on (a worker's SO_REUSEPORT socket, server/prefork.py)."""
     adj = Adjustments(host=host, port=port, threads=threads,
                       url_scheme="https" if tls_context is not None else "http", **adjustments)
     dispatcher = ThreadedTaskDispatcher()
     dispatcher.set_thread_count(adj.threads)
     sockinfo = adj.listen[0]
+    bind = sock is None
     if tls_context is not None:
-        return TlsWSGIServer(app, {}, True, None, dispatcher=dispatcher, adj=adj, sockinfo=sockinfo,
-                             tls_context=tls_context)
-    return ConnectionWSGIServer(app, {}, True, None, dispatcher=dispatcher, adj=adj, sockinfo=sockinfo)
+        return TlsWSGIServer(app, {}, True, sock, dispatcher=dispatcher, adj=adj, sockinfo=sockinfo,
+                             bind_socket=bind, tls_context=tls_context)
+    return ConnectionWSGIServer(app, {}, True, sock, dispatcher=dispatcher, adj=adj, sockinfo=sockinfo,
+                                bind_socket=bind)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-
+from functools import partial
 from typing import Callable, Iterable
 
 from ..autodiscover import PATHS as AUTODISCOVER_PATHS, make_autodiscover_app
@@ -12,11 +12,15 @@ from ..double.control_plane import PREFIX as CONTROL_PREFIX
 from ..emulator import Emulator
 from ..protocol.validation import wsdl_dir
 from ..rest import PREFIXES as REST_PREFIXES, make_rest_app
+from ..store import journal
+from ..store.journal import JournalEntry
+from ..store.repository import Store
 from . import request_log
 from .auth import Authenticator, authenticator_for
 from .limits import Rejected, check_content_type, read_body
 from .multiauth import challenge_for, with_connect_schemes
 from .soap import USER_KEY, build_wsgi
+from .streaming import StreamHub
 from .tls import CA_PATH
 
 EWS_PATH = "/ews/exchange.asmx"
@@ -49,6 +53,14 @@ class Router:
                         if (wsdl_dir() / name).exists()}
         # the test-double control plane and dashboard (issue 9): /_ewsemu/…, same authentication as EWS
         self.control = control_plane.ControlPlane(emulator) if emulator.settings.control_plane else None
+        #: this process's open GetStreamingEvents connections (server/streaming.py)
+        self.streams = StreamHub(emulator.store.watcher, partial(_journal_entries, emulator.store),
+                                 emulator.settings.stream_keepalive)
+
+    def close(self) -> None:
+        """End the open streams (ConnectionStatus Closed) and close the emulator's store."""
+        self.streams.stop()
+        self.emulator.close()
 
     def __call__(self, environ: dict, start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "").lower()
@@ -182,6 +194,11 @@ class Router:
                 start_response(status, headers + [("Content-Length", str(len(data)))])
                 return [data]
         return self.rest(environ, start_response)
+
+
+def _journal_entries(store: Store, after: int, upto: int, limit: int) -> list[JournalEntry]:
+    with store.read() as conn:
+        return [e for e in journal.entries_after(conn, after, limit=limit) if e.position <= upto]
 
 
 def make_app(emulator: Emulator, authenticator: Authenticator | None = None, ca_pem: bytes | None = None) -> Router:
