@@ -110,6 +110,21 @@ MESSAGES: dict[str, str] = {
     "ErrorDuplicateUserIdsSpecified": "The same user is listed more than once.",
     "ErrorInvalidPermissionSettings": "The permission settings are invalid.",
     "ErrorCannotSetPermissionUnknownEntries": "Unknown entries cannot be set on a permission set.",
+    # notifications (core/notifications.py)
+    "ErrorSubscriptionNotFound": "The specified subscription was not found.",
+    "ErrorExpiredSubscription": "Subscription information is not available. Subscription is expired.",
+    "ErrorInvalidSubscription": "The subscription is invalid.",
+    "ErrorInvalidPullSubscriptionId": "The subscription ID is not a valid pull subscription ID.",
+    "ErrorSubscriptionAccessDenied": (
+        "Access is denied. Only the subscription owner may access the subscription."),
+    "ErrorSubscriptionDelegateAccessNotSupported": "Subscriptions are not supported for delegate user access.",
+    "ErrorExceededSubscriptionCount": (
+        "You have exceeded the available subscriptions for your account. Remove unnecessary subscriptions and "
+        "try your request again."),
+    "ErrorInvalidWatermark": "The watermark is invalid.",
+    "ErrorMissedNotificationEvents": (
+        "Events were missed: the change journal no longer holds everything after this subscription's position."),
+    "ErrorInvalidPushSubscriptionUrl": "The push subscription URL is invalid.",
 }
 
 

@@ -22,6 +22,8 @@ ITEM_HEADER = b"\x00\x03\x24\x00"
 OCCURRENCE_HEADER = b"\x00\x03\x24\x02"
 FOLDER_HEADER = b"\x00\x01\x2e\x00"
 CHANGEKEY_HEADER = b"\x13\x00\x00\x00"
+#: notification subscriptions (neither an item's nor a folder's header)
+SUBSCRIPTION_HEADER = b"\x1a\x00\x65\x77"
 MAX_ID_LENGTH = 512
 
 
@@ -91,6 +93,10 @@ class IdFactory:
 
     def folder_id(self) -> str:
         return base64.b64encode(FOLDER_HEADER + self._bytes(16)).decode()
+
+    def subscription_id(self) -> str:
+        """A notification SubscriptionId: opaque base64, like Exchange's."""
+        return base64.b64encode(SUBSCRIPTION_HEADER + self._bytes(16)).decode()
 
     @staticmethod
     def change_key(item_id: str, version: int) -> str:

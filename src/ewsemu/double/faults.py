@@ -14,13 +14,17 @@ repeats). Kinds, each a failure EWS clients must survive:
 ``bump_change_key``       before the request runs, ``item_id`` gets a new version (someone else edited it:
                           LastModifiedTime, or the properties in ``set``), recorded in its ChangeKey history
 ``conflict``              the next UpdateItem ItemChange on the item answers ErrorIrresolvableConflict in-band
+``expired_subscription``  the next GetEvents or GetStreamingEvents on a subscription (``subscription_id``, or any)
+                          finds it expired: ErrorExpiredSubscription, and the subscription ends
 ``drop_stream``           a GetStreamingEvents stream is cut after ``after`` envelopes (default 1): the client
                           sees the connection end without ConnectionStatus Closed (no terminating chunk); the
                           subscription lives on, so the client can reconnect with it
 ========================  =====================================================================================
 
 The router fires request faults once it has authenticated the caller and read the body; ``conflict`` fires
-inside UpdateItem, per ItemChange; ``drop_stream`` when a stream opens (server/wsgi.py). Every fault that fires is listed on the request's ledger entry.
+inside UpdateItem, per ItemChange, ``expired_subscription`` inside GetEvents and GetStreamingEvents, and
+``drop_stream`` when a stream opens (server/stream_endpoint.py). Every fault that fires is listed on the
+request's ledger entry.
 """
 from __future__ import annotations
 
@@ -56,8 +60,9 @@ from .ledger import item_ids_in
 TERMINAL = ("server_busy", "soap_fault", "http_status", "drop_connection")
 PASS_THROUGH = ("delay", "bump_change_key")
 ITEM_KINDS = ("conflict",)
+SUBSCRIPTION_KINDS = ("expired_subscription",)
 STREAM_KINDS = ("drop_stream",)
-KINDS = TERMINAL + PASS_THROUGH + ITEM_KINDS + STREAM_KINDS
+KINDS = TERMINAL + PASS_THROUGH + ITEM_KINDS + SUBSCRIPTION_KINDS + STREAM_KINDS
 FACES = ("ews", "rest")
 MAX_DELAY_MS = 600_000
 
@@ -82,6 +87,7 @@ class Fault:
     status: int = 500
     delay_ms: int = 1000
     set: dict[str, Any] | None = None
+    subscription_id: str | None = None
     #: drop_stream: envelopes sent before the cut
     after: int = 1
     fired: int = 0
@@ -95,7 +101,10 @@ class Fault:
     def active(self) -> bool:
         return self.remaining is None or self.remaining > 0
 
-    def matches(self, face: str, operation: str | None, mailboxes: Iterable[str], item_ids: Iterable[str]) -> bool:
+    def matches(self, face: str, operation: str | None, mailboxes: Iterable[str], item_ids: Iterable[str],
+                subscription_id: str | None = None) -> bool:
+        if self.subscription_id is not None and self.subscription_id != subscription_id:
+            return False
         if self.face is not None and self.face != face:
             return False
         if self.operation is not None and (operation or "").lower() != self.operation.lower():
@@ -120,6 +129,7 @@ class Fault:
 _PARAMETERS: dict[str, tuple[str, ...]] = {
     "server_busy": ("back_off_ms",), "soap_fault": ("code", "message"), "http_status": ("status",),
     "drop_connection": (), "delay": ("delay_ms",), "bump_change_key": ("set",), "conflict": (),
+    "expired_subscription": ("subscription_id",),
     "drop_stream": ("after",),
 }
 _SETTABLE = {f.name for f in fields(Fault)} - {"id", "fired", "created"}
@@ -136,7 +146,7 @@ def _check(fault: Fault) -> None:
         raise bad("probability must be in (0, 1]")
     if fault.face is not None and fault.face not in FACES:
         raise bad(f"face must be one of {', '.join(FACES)}")
-    for key in ("operation", "mailbox", "item_id", "message"):
+    for key in ("operation", "mailbox", "item_id", "message", "subscription_id"):
         if getattr(fault, key) is not None and not isinstance(getattr(fault, key), str):
             raise bad(f"{key} must be a string")
     if fault.kind == "server_busy" and (not isinstance(fault.back_off_ms, int) or fault.back_off_ms < 0):
@@ -267,7 +277,7 @@ class FaultEngine:
         return self._rules.remove(fault_id)
 
     def fire(self, kinds: Iterable[str], face: str, operation: str | None, mailboxes: Iterable[str],
-             item_ids: Iterable[str]) -> list[Fault]:
+             item_ids: Iterable[str], subscription_id: str | None = None) -> list[Fault]:
         """Spend the matching rules of ``kinds``: every pass-through one, and the first terminal one."""
         wanted, mailboxes, item_ids = set(kinds), list(mailboxes), list(item_ids)
         fired: list[Fault] = []
@@ -275,7 +285,7 @@ class FaultEngine:
         for fault in list(self._rules.rules()):
             if fault.kind not in wanted or not fault.active or (terminal and fault.kind in TERMINAL):
                 continue
-            if not fault.matches(face, operation, mailboxes, item_ids):
+            if not fault.matches(face, operation, mailboxes, item_ids, subscription_id):
                 continue
             if fault.probability < 1 and self._random.random() >= fault.probability:
                 continue
@@ -320,6 +330,13 @@ class RequestFaults:
             return None
         self.fired.extend(f.describe() for f in fired)
         return EwsError("ErrorIrresolvableConflict")
+
+    def subscription_expired(self, operation: str, mailbox: str, subscription_id: str) -> bool:
+        if not self.engine.armed:
+            return False
+        fired = self.engine.fire(SUBSCRIPTION_KINDS, "ews", operation, [mailbox], [], subscription_id)
+        self.fired.extend(f.describe() for f in fired)
+        return bool(fired)
 
 
 def pass_through(emulator: Host, fired: Iterable[Fault]) -> None:

@@ -34,12 +34,19 @@ class FaultHook(Protocol):
 
     def element_fault(self, operation: str, mailbox: str, item_id: str) -> EwsError | None: ...
 
+    def subscription_expired(self, operation: str, mailbox: str, subscription_id: str) -> bool:
+        """Whether an injected fault makes this subscription answer as expired (GetEvents, GetStreamingEvents)."""
+        ...
+
 
 class NoFaults:
     """The fault hook when nothing can fire (the REST faces, benchmarks, direct calls)."""
 
     def element_fault(self, operation: str, mailbox: str, item_id: str) -> EwsError | None:
         return None
+
+    def subscription_expired(self, operation: str, mailbox: str, subscription_id: str) -> bool:
+        return False
 
 
 NO_FAULTS = NoFaults()

@@ -50,8 +50,9 @@ def send_message(ctx: RequestContext, conn, sent: Item, *, keep_copy_in: Folder 
     for smtp, recipient in messages.delivery_targets(sent, lambda a: is_local(ctx, a)):
         inbox = _inbox(ctx, conn, smtp)
         if inbox is not None:
-            store.insert_item(conn, messages.copy_for(sent, item_id=ids.item_id(), mailbox=smtp, folder_id=inbox.id,
-                                                      now=ctx.now, received_by=recipient), ctx.now)
+            store.deliver_item(conn, messages.copy_for(sent, item_id=ids.item_id(), mailbox=smtp,
+                                                       folder_id=inbox.id, now=ctx.now, received_by=recipient),
+                               ctx.now)
     if draft_id is not None:
         store.delete_item(conn, draft_id, ctx.now)
     if keep_copy_in is not None:
@@ -68,8 +69,9 @@ def send_meeting_requests(ctx: RequestContext, conn, calendar_item: Item,
         smtp = invitation.attendee.smtp
         inbox = _inbox(ctx, conn, smtp) if smtp is not None and is_local(ctx, smtp) else None
         if inbox is not None:
-            store.insert_item(conn, calendar.meeting_request(calendar_item, invitation, item_id=ids.item_id(),
-                                                             mailbox=smtp, folder_id=inbox.id, now=ctx.now), ctx.now)
+            store.deliver_item(conn, calendar.meeting_request(calendar_item, invitation, item_id=ids.item_id(),
+                                                              mailbox=smtp, folder_id=inbox.id, now=ctx.now),
+                               ctx.now)
     if invitations and mode in calendar.SAVE_COPY:
         sent = store.distinguished_folder(conn, calendar_item.mailbox, "sentitems")
         store.insert_item(conn, calendar.meeting_request(calendar_item, None, item_id=ids.item_id(),

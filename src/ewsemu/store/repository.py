@@ -24,6 +24,7 @@ from ..core.folder_names import ENGLISH, language_of
 from ..core.folders import Folder, new_mailbox_folders
 from ..core.ids import IdFactory
 from ..core.item import Item
+from ..core.notifications import DELIVERED
 from . import codec, journal, migrations, secrets
 from .codec import folder_from_row, folder_to_row
 from .engine import is_memory, make_engine
@@ -343,6 +344,12 @@ class Store:
                     changes: dict[str, Any] | None = None) -> None:
         self._insert_row(unit_of_work(uow).conn, item)
         uow.record(_item_entry(CREATED, item, at, changes))
+
+    def deliver_item(self, uow: UnitOfWork, item: Item, at: dt.datetime) -> None:
+        """Store a message that arrived by mail (operations/delivery.py): journaled as created and marked
+        delivered (core.notifications.DELIVERED), so subscriptions get a NewMailEvent for it."""
+        self._insert_row(unit_of_work(uow).conn, item)
+        uow.record(_item_entry(CREATED, item, at, {DELIVERED: (None, True)}))
 
     def update_item(self, uow: UnitOfWork, item: Item, read_version: int, at: dt.datetime,
                     changes: dict[str, tuple[Any, Any]]) -> bool:

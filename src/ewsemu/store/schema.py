@@ -116,6 +116,35 @@ store_secrets = Table(
     Column("value", LargeBinary, nullable=False),
 )
 
+#: event-notification subscriptions (store/subscriptions.py): in the database so every worker process serves
+#: every subscription; mailbox data, so a reset of the mailboxes ends them all
+subscriptions = Table(
+    "subscriptions", metadata,
+    Column("id", String(64), primary_key=True),
+    Column("mailbox", String(320), ForeignKey("mailboxes.smtp"), nullable=False, index=True),
+    #: the authenticated user who made it: the only one who may use it
+    Column("principal", String(320), nullable=False, index=True),
+    Column("kind", String(16), nullable=False),
+    #: JSON list of folder ids; NULL for SubscribeToAllFolders
+    Column("folder_ids", Text, nullable=True),
+    Column("event_types", Text, nullable=False),
+    #: the journal position events have been handed out up to
+    Column("position", BigInteger, nullable=False),
+    Column("created", DateTime, nullable=False),
+    Column("last_activity", DateTime, nullable=False),
+    Column("timeout", Integer, nullable=True),
+    Column("status_frequency", Integer, nullable=True),
+    Column("url", Text, nullable=True),
+    Column("caller_data", Text, nullable=True),
+    #: push delivery: when the next one is due, since when deliveries fail, how many failed since
+    Column("next_attempt", DateTime, nullable=True, index=True),
+    Column("failing_since", DateTime, nullable=True),
+    Column("retries", Integer, nullable=False, default=0),
+    #: the worker delivering it and until when (a lease: exactly one worker delivers a push subscription)
+    Column("lease_owner", String(64), nullable=True),
+    Column("lease_until", DateTime, nullable=True),
+)
+
 # ---- the test double's state, shared by every worker process (store/shared_state.py) ---------------------------
 
 #: one row (id 1): what every worker reads once per request
