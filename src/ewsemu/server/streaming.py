@@ -166,6 +166,9 @@ class StreamHub:
             for stream in lagging:
                 if stream.source.position >= upto:
                     continue
+                if stream.cut_after == 0:  # the fault cuts before events are handed out: a reconnect gets them
+                    self._send(stream, b"")
+                    continue
                 position = stream.source.position
                 try:
                     envelopes = stream.source.advance([e for e in entries if e.position > position], upto)

@@ -15,7 +15,7 @@ from ..rest import PREFIXES as REST_PREFIXES, make_rest_app
 from ..store import journal
 from ..store.journal import JournalEntry
 from ..store.repository import Store
-from . import request_log
+from . import request_log, stream_endpoint
 from .auth import Authenticator, authenticator_for
 from .limits import Rejected, check_content_type, read_body
 from .multiauth import challenge_for, with_connect_schemes
@@ -116,8 +116,8 @@ class Router:
                 request_log.emit(environ, "0 Dropped", environ.get(USER_KEY), ms)
             ledger.record_call(self.emulator, environ, face, environ.get(USER_KEY), None, [], b"", ms)
             raise
-        if not self.emulator.ledger.enabled and face != "ews":
-            return result
+        if not self.emulator.ledger.enabled and face != "ews" or environ.get(stream_endpoint.STREAMING_KEY):
+            return result  # a stream is logged and recorded when it ends (server/stream_endpoint.py)
         try:
             body = b"".join(result)
         finally:
@@ -173,6 +173,10 @@ class Router:
                 status, headers, data = injected
                 start_response(status, headers + [("Content-Length", str(len(data)))])
                 return [data]
+        if stream_endpoint.is_streaming(body):
+            streamed = stream_endpoint.serve(self.emulator, self.streams, environ, start_response, body)
+            if streamed is not None:
+                return streamed
         return self.soap(environ, start_response)
 
     def _rest(self, environ: dict, start_response: StartResponse) -> Iterable[bytes]:

@@ -1,0 +1,148 @@
+"""GetStreamingEvents through the real endpoint (a waitress server with 2 request threads): events stream as
+writes happen, one envelope per batch; keep-alives while idle (--stream-keepalive 1); the stream ends with
+ConnectionStatus Closed when its subscription ends; bad ids are refused with ErrorSubscriptionIds and Closed;
+a reconnect with the same subscription continues where the last connection stopped; a drop_stream fault cuts
+the connection without Closed. (Subscriptions are made in the store here; Subscribe is the notify branch's.)"""
+from __future__ import annotations
+
+import datetime as dt
+import threading
+
+import pytest
+import requests
+from lxml import etree
+
+from ewsemu.core import notifications as N
+from ewsemu.emulator import Settings
+from ewsemu.server.http import ThreadedServer
+from ewsemu.store import subscriptions
+
+from ..soap import envelope
+
+M = "http://schemas.microsoft.com/exchange/services/2006/messages"
+T = "http://schemas.microsoft.com/exchange/services/2006/types"
+USER = "alice@example.com"
+CREATE = ('<m:CreateItem MessageDisposition="SaveOnly"><m:SavedItemFolderId><t:DistinguishedFolderId Id="drafts"/>'
+          '</m:SavedItemFolderId><m:Items><t:Message><t:Subject>{0}</t:Subject></t:Message></m:Items></m:CreateItem>')
+
+
+@pytest.fixture
+def server():
+    with ThreadedServer(settings=Settings(database="sqlite://", stream_keepalive=1), threads=2) as srv:
+        yield srv
+
+
+def post(server: ThreadedServer, body: str, **kwargs) -> requests.Response:
+    return requests.post(server.url, data=envelope(body), auth=(USER, "x"),
+                         headers={"Content-Type": "text/xml; charset=utf-8"}, timeout=30, **kwargs)
+
+
+def subscribe(server: ThreadedServer, principal: str = USER) -> str:
+    post(server, CREATE.format("first"))  # the mailbox exists
+    store = server.emulator.store
+    now = server.emulator.clock.now()
+    with store.read() as conn:
+        from ewsemu.store import journal
+        head = journal.head(conn)
+    sub = N.Subscription(id=server.emulator.ids.subscription_id(), mailbox=USER, principal=principal,
+                         kind=N.STREAMING, folder_ids=None, event_types=frozenset(N.EVENT_TYPES), position=head,
+                         created=now, last_activity=now)
+    with store.write() as uow:
+        subscriptions.insert_subscription(uow, sub)
+    return sub.id
+
+
+def stream_request(ids: list[str], minutes: int = 1) -> str:
+    ids_xml = "".join(f"<t:SubscriptionId>{i}</t:SubscriptionId>" for i in ids)
+    return (f"<m:GetStreamingEvents><m:SubscriptionIds>{ids_xml}</m:SubscriptionIds>"
+            f"<m:ConnectionTimeout>{minutes}</m:ConnectionTimeout></m:GetStreamingEvents>")
+
+
+def envelopes(response: requests.Response):
+    """The stream split on the envelope's end tag, as evolution-ews does."""
+    buffer = b""
+    for chunk in response.iter_content(chunk_size=None):
+        buffer += chunk
+        while b"</s:Envelope>" in buffer:
+            doc, buffer = buffer.split(b"</s:Envelope>", 1)
+            yield etree.fromstring(doc + b"</s:Envelope>")
+
+
+def message(doc):
+    return doc.find(f".//{{{M}}}GetStreamingEventsResponseMessage")
+
+
+def test_events_stream_as_writes_happen_then_keepalive_then_closed_when_the_subscription_ends(server) -> None:
+    sid = subscribe(server)
+    response = post(server, stream_request([sid]), stream=True)
+    assert response.status_code == 200 and response.headers["Transfer-Encoding"] == "chunked"
+    docs = envelopes(response)
+    post(server, CREATE.format("streamed"))
+    doc = next(docs)
+    msg = message(doc)
+    assert msg.findtext(f"{{{M}}}ConnectionStatus") == "OK"
+    notification = msg.find(f"{{{M}}}Notifications/{{{T}}}Notification")
+    assert notification.findtext(f"{{{T}}}SubscriptionId") == sid
+    assert notification.find(f"{{{T}}}CreatedEvent") is not None
+    keepalive = message(next(docs))  # idle: a keep-alive within --stream-keepalive
+    assert keepalive.findtext(f"{{{M}}}ConnectionStatus") == "OK"
+    assert keepalive.find(f"{{{M}}}Notifications") is None
+    with server.emulator.store.write() as uow:
+        subscriptions.remove(uow, sid)  # what Unsubscribe does
+    last = message(next(docs))
+    assert last.findtext(f"{{{M}}}ConnectionStatus") == "Closed"
+    assert last.findtext(f"{{{M}}}ResponseCode") == "ErrorSubscriptionNotFound"
+    assert list(docs) == []
+
+
+def test_more_open_streams_than_request_threads(server) -> None:
+    sid = subscribe(server)
+    responses = [post(server, stream_request([sid]), stream=True) for _ in range(6)]  # the server has 2 threads
+    assert post(server, "<m:GetFolder><m:FolderShape><t:BaseShape>IdOnly</t:BaseShape></m:FolderShape>"
+                        '<m:FolderIds><t:DistinguishedFolderId Id="inbox"/></m:FolderIds></m:GetFolder>').ok
+    for response in responses:
+        assert message(next(envelopes(response))).findtext(f"{{{M}}}ConnectionStatus") == "OK"
+        response.close()
+
+
+def test_a_reconnect_with_the_same_subscription_misses_nothing(server) -> None:
+    sid = subscribe(server)
+    first = post(server, stream_request([sid]), stream=True)
+    docs = envelopes(first)
+    post(server, CREATE.format("one"))
+    assert message(next(docs)).find(f"{{{M}}}Notifications") is not None
+    first.close()  # the connection ends; the subscription lives on
+    post(server, CREATE.format("two"))  # while nobody listens
+    second = post(server, stream_request([sid]), stream=True)
+    msg = message(next(envelopes(second)))
+    created = msg.findall(f".//{{{T}}}CreatedEvent")
+    assert len(created) == 1  # "two", not "one" again
+    second.close()
+
+
+@pytest.mark.parametrize("bad", ["AAA-", None])
+def test_bad_subscription_ids_are_refused_with_closed(server, bad) -> None:
+    sid = subscribe(server)
+    ids = [bad] if bad else []
+    if bad is None:
+        with server.emulator.store.write() as uow:
+            subscriptions.remove(uow, sid)
+        ids = [sid]
+    response = post(server, stream_request(ids))
+    msg = message(etree.fromstring(response.content))
+    assert msg.get("ResponseClass") == "Error"
+    assert msg.findtext(f"{{{M}}}ResponseCode") == ("ErrorInvalidSubscription" if bad else "ErrorSubscriptionNotFound")
+    assert [e.text for e in msg.iter(f"{{{T}}}SubscriptionId")] == ids
+    assert msg.findtext(f"{{{M}}}ConnectionStatus") == "Closed"
+
+
+def test_a_dropped_stream_ends_without_closed_and_the_subscription_lives_on(server) -> None:
+    sid = subscribe(server)
+    server.emulator.faults.add({"kind": "drop_stream", "after": 0})
+    response = post(server, stream_request([sid]), stream=True)
+    post(server, CREATE.format("lost connection"))
+    with pytest.raises(requests.exceptions.ChunkedEncodingError):
+        list(envelopes(response))
+    again = post(server, stream_request([sid]), stream=True)
+    assert message(next(envelopes(again))).find(f".//{{{T}}}CreatedEvent") is not None
+    again.close()
