@@ -41,12 +41,24 @@ class Settings:
     #: ``--mailbox-language``: the culture (``da-DK``) a new mailbox's default folders are named in when the
     #: request creating it sends no MailboxCulture, which exchangelib never does (D42; core/folder_names.py)
     mailbox_language: str = "en-US"
+    #: ``--max-subscriptions``: live notification subscriptions per user (Exchange's EWSMaxSubscriptions
+    #: throttling policy: 20 in Exchange Online); one more is ErrorExceededSubscriptionCount
+    max_subscriptions: int = 20
+    #: ``--push-allow``: push-notification targets beyond the loopback addresses (host names, IP addresses or
+    #: CIDR ranges); any other target is refused at delivery, so the emulator is no open relay
+    push_allow: tuple[str, ...] = ()
+    #: how often (real seconds) the push deliverer looks for due deliveries; deliveries and retries themselves
+    #: follow the emulator's clock
+    push_poll_seconds: float = 0.5
+    #: seconds a push receiver has to answer before the delivery counts as failed
+    push_timeout_seconds: float = 10.0
     #: ``--stream-keepalive``: seconds an idle GetStreamingEvents connection waits before it sends a
     #: ConnectionStatus OK envelope (D41: at most 30; as little as 1 for tests)
     stream_keepalive: float = 30.0
     #: seconds between reads of the journal head while streams wait, on a database other processes write to
     #: (store/watcher.py): bounds how late a write through another worker reaches a stream
     journal_poll: float = 0.02
+
 
     def __post_init__(self) -> None:
         if not 1 <= self.stream_keepalive <= 30:

@@ -125,6 +125,7 @@ MESSAGES: dict[str, str] = {
     "ErrorMissedNotificationEvents": (
         "Events were missed: the change journal no longer holds everything after this subscription's position."),
     "ErrorInvalidPushSubscriptionUrl": "The push subscription URL is invalid.",
+    "ErrorInvalidSubscriptionRequest": "The subscription request is invalid.",
 }
 
 

@@ -139,8 +139,12 @@ def renewed(sub: Subscription, now: dt.datetime, position: int | None = None) ->
 # ---- push schedule ----------------------------------------------------------------------------------------
 
 
+def status_interval_minutes(status_frequency: int | None) -> dt.timedelta:
+    return dt.timedelta(minutes=status_frequency or DEFAULT_STATUS_FREQUENCY)
+
+
 def status_interval(sub: Subscription) -> dt.timedelta:
-    return dt.timedelta(minutes=sub.status_frequency or DEFAULT_STATUS_FREQUENCY)
+    return status_interval_minutes(sub.status_frequency)
 
 
 def after_success(sub: Subscription, now: dt.datetime, position: int, more: bool) -> Subscription:

@@ -27,6 +27,9 @@ class OperationSettings(Protocol):
     @property
     def users(self) -> UserDirectory | None: ...  # None: the open default (every mailbox)
 
+    @property
+    def max_subscriptions(self) -> int: ...  # per user (Exchange's EWSMaxSubscriptions throttling policy)
+
 
 class FaultHook(Protocol):
     """Where an injected fault answers one element of a request in-band (the ``conflict`` rule on an

@@ -3,7 +3,7 @@ caller's subscription, and the next batch of a subscription's events read from t
 
 For the streaming side (GetStreamingEvents), the whole interface is:
 
-- :func:`find` (``ctx``, a read connection, the SubscriptionId, ``kinds=(STREAMING,)``): the caller's
+- :func:`find` (``ctx``, the SubscriptionId, ``kinds=(STREAMING,)``, ``"GetStreamingEvents"``): the caller's
   subscription, or the EwsError Exchange answers (ErrorSubscriptionNotFound, ErrorSubscriptionAccessDenied,
   ErrorInvalidSubscription for a pull or push id, ErrorExpiredSubscription for an expired one, which it ends);
 - :func:`next_batch` (store, connection, subscription, start position, now): a
@@ -11,8 +11,7 @@ For the streaming side (GetStreamingEvents), the whole interface is:
   when none), and the position it read through; hand it out with :func:`handed_out`, which moves the stored
   position and renews the subscription (its last activity);
 - :func:`watermark_of` (store, mailbox) for ``protocol.notification_xml.render_notification``;
-- ``ctx.faults.subscription_expired("GetStreamingEvents", mailbox, subscription_id)``: the double's
-  ``expired_subscription`` fault (answer as for an expired subscription).
+  (``find`` also asks the double's ``expired_subscription`` fault, ``ctx.faults.subscription_expired``).
 """
 from __future__ import annotations
 
@@ -44,23 +43,26 @@ def position_of(store: Store, conn, mailbox: str, token: str) -> int:
     return position
 
 
-def find(ctx: RequestContext, conn, subscription_id: str, kinds: Iterable[str], operation: str,
+def find(ctx: RequestContext, subscription_id: str, kinds: Iterable[str], operation: str,
          wrong_kind: str = "ErrorInvalidSubscription") -> N.Subscription:
     """The caller's live subscription ``subscription_id`` of one of ``kinds``. Errors, in Exchange's order: no
     such subscription (or a malformed id) ErrorSubscriptionNotFound; someone else's
     ErrorSubscriptionAccessDenied; another kind ``wrong_kind``; expired (or the double's
-    ``expired_subscription`` fault) ErrorExpiredSubscription, and the subscription ends."""
-    sub = subscriptions.get(conn, subscription_id.strip())
+    ``expired_subscription`` fault) ErrorExpiredSubscription, and the subscription ends (Unsubscribe: it is
+    gone, ErrorSubscriptionNotFound)."""
+    with ctx.store.read() as conn:
+        sub = subscriptions.get(conn, subscription_id.strip())
     if sub is None:
         raise EwsError("ErrorSubscriptionNotFound")
     if sub.principal != ctx.principal.lower() or sub.mailbox != ctx.mailbox.lower():
         raise EwsError("ErrorSubscriptionAccessDenied")
     if sub.kind not in kinds:
         raise EwsError(wrong_kind)
-    if N.expired(sub, ctx.now) or ctx.faults.subscription_expired(operation, ctx.mailbox, sub.id):
+    reading = operation != "Unsubscribe"
+    if N.expired(sub, ctx.now) or (reading and ctx.faults.subscription_expired(operation, ctx.mailbox, sub.id)):
         with ctx.store.write() as uow:
             subscriptions.remove(uow, sub.id)
-        raise EwsError("ErrorExpiredSubscription")
+        raise EwsError("ErrorExpiredSubscription" if reading else "ErrorSubscriptionNotFound")
     return sub
 
 
