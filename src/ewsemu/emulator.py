@@ -59,7 +59,6 @@ class Settings:
     #: (store/watcher.py): bounds how late a write through another worker reaches a stream
     journal_poll: float = 0.02
 
-
     def __post_init__(self) -> None:
         if not 1 <= self.stream_keepalive <= 30:
             raise ValueError("the streaming keep-alive interval is between 1 and 30 seconds (D41)")

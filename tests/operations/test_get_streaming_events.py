@@ -2,21 +2,17 @@
 writes happen, one envelope per batch; keep-alives while idle (--stream-keepalive 1); the stream ends with
 ConnectionStatus Closed when its subscription ends; bad ids are refused with ErrorSubscriptionIds and Closed;
 a reconnect with the same subscription continues where the last connection stopped; a drop_stream fault cuts
-the connection without Closed. (Subscriptions are made in the store here; Subscribe is the notify branch's.)"""
+the connection without Closed. Every envelope is validated against our schema and Microsoft's."""
 from __future__ import annotations
-
-import datetime as dt
-import threading
 
 import pytest
 import requests
 from lxml import etree
 
-from ewsemu.core import notifications as N
 from ewsemu.emulator import Settings
 from ewsemu.server.http import ThreadedServer
-from ewsemu.store import subscriptions
 
+from .. import ms_schema
 from ..soap import envelope
 
 M = "http://schemas.microsoft.com/exchange/services/2006/messages"
@@ -37,19 +33,20 @@ def post(server: ThreadedServer, body: str, **kwargs) -> requests.Response:
                          headers={"Content-Type": "text/xml; charset=utf-8"}, timeout=30, **kwargs)
 
 
-def subscribe(server: ThreadedServer, principal: str = USER) -> str:
-    post(server, CREATE.format("first"))  # the mailbox exists
-    store = server.emulator.store
-    now = server.emulator.clock.now()
-    with store.read() as conn:
-        from ewsemu.store import journal
-        head = journal.head(conn)
-    sub = N.Subscription(id=server.emulator.ids.subscription_id(), mailbox=USER, principal=principal,
-                         kind=N.STREAMING, folder_ids=None, event_types=frozenset(N.EVENT_TYPES), position=head,
-                         created=now, last_activity=now)
-    with store.write() as uow:
-        subscriptions.insert_subscription(uow, sub)
-    return sub.id
+def subscribe(server: ThreadedServer, user: str = USER) -> str:
+    events = "".join(f"<t:EventType>{e}</t:EventType>" for e in ("CreatedEvent", "ModifiedEvent", "DeletedEvent"))
+    r = requests.post(server.url, auth=(user, "x"), headers={"Content-Type": "text/xml; charset=utf-8"}, timeout=30,
+                      data=envelope('<m:Subscribe><m:StreamingSubscriptionRequest><t:FolderIds>'
+                                    '<t:DistinguishedFolderId Id="drafts"/></t:FolderIds>'
+                                    f'<t:EventTypes>{events}</t:EventTypes></m:StreamingSubscriptionRequest>'
+                                    '</m:Subscribe>'))
+    ms_schema.validate(r.content)
+    return etree.fromstring(r.content).findtext(f".//{{{M}}}SubscriptionId")
+
+
+def unsubscribe(server: ThreadedServer, sid: str) -> None:
+    r = post(server, f"<m:Unsubscribe><m:SubscriptionId>{sid}</m:SubscriptionId></m:Unsubscribe>")
+    assert b"NoError" in r.content
 
 
 def stream_request(ids: list[str], minutes: int = 1) -> str:
@@ -65,6 +62,7 @@ def envelopes(response: requests.Response):
         buffer += chunk
         while b"</s:Envelope>" in buffer:
             doc, buffer = buffer.split(b"</s:Envelope>", 1)
+            ms_schema.validate(doc + b"</s:Envelope>")
             yield etree.fromstring(doc + b"</s:Envelope>")
 
 
@@ -87,8 +85,7 @@ def test_events_stream_as_writes_happen_then_keepalive_then_closed_when_the_subs
     keepalive = message(next(docs))  # idle: a keep-alive within --stream-keepalive
     assert keepalive.findtext(f"{{{M}}}ConnectionStatus") == "OK"
     assert keepalive.find(f"{{{M}}}Notifications") is None
-    with server.emulator.store.write() as uow:
-        subscriptions.remove(uow, sid)  # what Unsubscribe does
+    unsubscribe(server, sid)
     last = message(next(docs))
     assert last.findtext(f"{{{M}}}ConnectionStatus") == "Closed"
     assert last.findtext(f"{{{M}}}ResponseCode") == "ErrorSubscriptionNotFound"
@@ -125,10 +122,10 @@ def test_bad_subscription_ids_are_refused_with_closed(server, bad) -> None:
     sid = subscribe(server)
     ids = [bad] if bad else []
     if bad is None:
-        with server.emulator.store.write() as uow:
-            subscriptions.remove(uow, sid)
+        unsubscribe(server, sid)
         ids = [sid]
     response = post(server, stream_request(ids))
+    ms_schema.validate(response.content)
     msg = message(etree.fromstring(response.content))
     assert msg.get("ResponseClass") == "Error"
     assert msg.findtext(f"{{{M}}}ResponseCode") == ("ErrorInvalidSubscription" if bad else "ErrorSubscriptionNotFound")

@@ -25,7 +25,7 @@ from ..core.errors import EwsError
 from ..core.ids import SUBSCRIPTION_HEADER, _b64decode
 from ..protocol import get_streaming_events as P
 from ..protocol.responses import ServerVersion
-from ..store import journal, subscriptions
+from ..store import subscriptions
 from ..store.repository import Store
 from . import notifications
 from .base import Element, Operation
@@ -116,21 +116,17 @@ def open_stream(ctx: RequestContext, body: Element,
     version = ctx.settings.server_version
     failed: list[tuple[str, EwsError]] = []
     found: list[N.Subscription] = []
-    with ctx.store.read() as conn:
-        position = journal.head(conn)
-        for subscription_id in dict.fromkeys(request.subscription_ids):
-            if not _well_formed(subscription_id):
-                failed.append((subscription_id, EwsError("ErrorInvalidSubscription",
-                                                         message="Subscription is invalid.")))
-                continue
-            try:
-                found.append(notifications.find(ctx, conn, subscription_id, (N.STREAMING,), NAME))
-            except EwsError as err:
-                failed.append((subscription_id, err))
+    for subscription_id in dict.fromkeys(request.subscription_ids):
+        if not _well_formed(subscription_id):
+            failed.append((subscription_id, EwsError("ErrorInvalidSubscription", message="Subscription is invalid.")))
+            continue
+        try:
+            found.append(notifications.find(ctx, subscription_id, (N.STREAMING,), NAME))
+        except EwsError as err:
+            failed.append((subscription_id, err))
     if failed:
         return Refused(P.failure(failed[0][1], [sid for sid, _ in failed], version))
-    start = min(sub.position for sub in found)
-    source = Subscriptions(ctx.store, now or (lambda: ctx.now), version, found, min(start, position))
+    source = Subscriptions(ctx.store, now or (lambda: ctx.now), version, found, min(sub.position for sub in found))
     source.timeout_minutes = request.connection_timeout
     return source
 

@@ -22,6 +22,7 @@ request's thread, the one case where a stream costs a thread.
 """
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import queue
 import threading
@@ -78,7 +79,11 @@ class Stream:
 
     source: StreamSource
     sink: Sink
-    closes_at: float
+    #: ConnectionTimeout is up when either passes: real (monotonic) time, or the emulator's clock, so a test
+    #: moving that clock forward (the control plane) brings it on, and a frozen clock does not hold it off
+    deadline: float
+    closes_at: dt.datetime
+    #: monotonic seconds
     keepalive_at: float
     #: called once when the stream is over: how it ended ("closed", "ended", "gone", "failed", "cut") and the
     #: envelopes sent (the ledger entry and the request log line)
@@ -90,11 +95,13 @@ class Stream:
 
 class StreamHub:
     """All open streams of one process (see the module docstring). ``read_entries(after, upto, limit)``
-    reads journal entries; ``keepalive`` is the idle interval in seconds."""
+    reads journal entries; ``keepalive`` is the idle interval in seconds; ``clock`` the emulator's (when a
+    stream's ConnectionTimeout is up)."""
 
     def __init__(self, watcher: JournalWatcher, read_entries: Callable[[int, int, int], Sequence[Any]],
-                 keepalive: float) -> None:
+                 keepalive: float, clock: Callable[[], dt.datetime] | None = None) -> None:
         self.watcher = watcher
+        self.clock = clock or (lambda: dt.datetime.now(dt.timezone.utc))
         self.read_entries = read_entries
         self.keepalive = keepalive
         self._streams: list[Stream] = []
@@ -111,8 +118,9 @@ class StreamHub:
     def open(self, source: StreamSource, sink: Sink, timeout: float,
              on_end: Callable[[str, list[bytes]], None] | None = None, cut_after: int | None = None) -> Stream:
         """Start serving a stream for ``timeout`` seconds (its ConnectionTimeout)."""
-        now = time.monotonic()
-        stream = Stream(source, sink, now + timeout, now + self.keepalive, on_end, cut_after=cut_after)
+        monotonic = time.monotonic()
+        stream = Stream(source, sink, monotonic + timeout, self.clock() + dt.timedelta(seconds=timeout),
+                        monotonic + self.keepalive, on_end, cut_after=cut_after)
         with self._lock:
             if self._stopping:
                 raise RuntimeError("the server is shutting down")
@@ -148,9 +156,11 @@ class StreamHub:
                 if self._stopping:
                     return
                 streams = list(self._streams)
-            due = min(min(s.closes_at, s.keepalive_at) for s in streams)
+            now, monotonic = self.clock(), time.monotonic()
+            wait = min(min((s.closes_at - now).total_seconds(), s.deadline - monotonic, s.keepalive_at - monotonic)
+                       for s in streams)
             try:
-                seen = self.watcher.wait(seen, due - time.monotonic())
+                seen = self.watcher.wait(seen, wait)
                 self._deliver(streams, seen)
             except Exception:  # a database error: every stream waiting now gets it, and its Closed envelope
                 log.exception("delivering streamed notifications failed")
@@ -184,15 +194,15 @@ class StreamHub:
 
     def _tend(self, streams: list[Stream]) -> None:
         """Keep-alives, timeouts, ended subscriptions, departed clients."""
-        now = time.monotonic()
+        now, monotonic = self.clock(), time.monotonic()
         for stream in streams:
             if not self._is_open(stream):
                 continue
             if stream.sink.gone:
                 self._forget(stream, "gone")
-            elif now >= stream.closes_at:
+            elif now >= stream.closes_at or monotonic >= stream.deadline:
                 self._finish(stream, "closed", stream.source.closing)
-            elif now >= stream.keepalive_at:
+            elif monotonic >= stream.keepalive_at:
                 try:
                     ended = stream.source.ended()
                 except Exception as err:  # noqa: BLE001

@@ -55,7 +55,7 @@ class Router:
         self.control = control_plane.ControlPlane(emulator) if emulator.settings.control_plane else None
         #: this process's open GetStreamingEvents connections (server/streaming.py)
         self.streams = StreamHub(emulator.store.watcher, partial(_journal_entries, emulator.store),
-                                 emulator.settings.stream_keepalive)
+                                 emulator.settings.stream_keepalive, emulator.clock.now)
 
     def close(self) -> None:
         """End the open streams (ConnectionStatus Closed) and close the emulator's store."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import threading
+import contextlib
 from contextlib import contextmanager
 from typing import Any, Iterator
 
@@ -105,6 +106,9 @@ class Store:
         self.mailbox_language = language_of(mailbox_language) or ENGLISH
         self._known_mailboxes: set[str] = set()
         self._mailbox_lock = threading.Lock()
+        #: in-memory SQLite is one connection (StaticPool) that cannot hold two transactions at once: threads
+        #: (request threads, the stream hub) take turns; any other database has a pool and needs no turns
+        self._turn: Any = threading.RLock() if is_memory(url) else contextlib.nullcontext()
         #: the reset generation the caches above belong to (:meth:`observe_generation`)
         self._generation: int | None = None
         #: the signing keys read so far (:meth:`secret`), dropped with the mailbox caches
@@ -182,12 +186,12 @@ class Store:
 
     @contextmanager
     def _transaction(self) -> Iterator[Connection]:
-        with self.engine.connect().execution_options(write=True) as conn, conn.begin():
+        with self._turn, self.engine.connect().execution_options(write=True) as conn, conn.begin():
             yield conn
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
-        with self.engine.connect() as conn, conn.begin():
+        with self._turn, self.engine.connect() as conn, conn.begin():
             yield conn
 
     # ---- mailboxes and folders -------------------------------------------------------------------------
