@@ -42,6 +42,7 @@ class Journal:
 class Source:
     def __init__(self, position: int = 0) -> None:
         self.position = position
+        self.subscription_ids = frozenset({object()})
         self.over = False
 
     def advance(self, entries: Sequence[Entry], upto: int) -> list[bytes]:

@@ -55,6 +55,7 @@ class Subscriptions:
                  subs: Sequence[N.Subscription], position: int) -> None:
         self.store, self.now, self.version = store, now, version
         self.subs = list(subs)
+        self.subscription_ids = frozenset(sub.id for sub in subs)
         self.position = position  # the journal position the hub has given this stream up to
         self.timeout_minutes = 0
 

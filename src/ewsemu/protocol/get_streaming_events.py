@@ -71,6 +71,8 @@ def failure(error: EwsError, subscription_ids: Sequence[str], version: ServerVer
     if subscription_ids:
         ids = etree.SubElement(msg, m("ErrorSubscriptionIds"))
         for subscription_id in subscription_ids:
-            etree.SubElement(ids, t("SubscriptionId")).text = subscription_id
+            # Exchange writes these in the messages namespace, though its schema types the array's items as
+            # t:SubscriptionId; clients read m: (exchangelib's GetStreamingEvents), so m: it is
+            etree.SubElement(ids, m("SubscriptionId")).text = subscription_id
     _status(msg, CLOSED)
     return responses.envelope(root, version)

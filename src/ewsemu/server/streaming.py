@@ -61,6 +61,8 @@ class StreamSource(Protocol):
     final envelope for an unexpected error."""
 
     position: int
+    #: the subscriptions it serves: a subscription is served by one connection at a time
+    subscription_ids: frozenset[str]
 
     def advance(self, entries: Sequence[Any], upto: int) -> list[bytes]: ...
 
@@ -117,7 +119,13 @@ class StreamHub:
 
     def open(self, source: StreamSource, sink: Sink, timeout: float,
              on_end: Callable[[str, list[bytes]], None] | None = None, cut_after: int | None = None) -> Stream:
-        """Start serving a stream for ``timeout`` seconds (its ConnectionTimeout)."""
+        """Start serving a stream for ``timeout`` seconds (its ConnectionTimeout). A stream of this process
+        already serving one of its subscriptions is closed first (ConnectionStatus Closed): a subscription has one
+        connection at a time, and the newest wins (a client reconnecting before it noticed the old one die)."""
+        with self._lock:
+            taken = [s for s in self._streams if s.source.subscription_ids & source.subscription_ids]
+        for old in taken:
+            self._finish(old, "replaced", old.source.closing)
         monotonic = time.monotonic()
         stream = Stream(source, sink, monotonic + timeout, self.clock() + dt.timedelta(seconds=timeout),
                         monotonic + self.keepalive, on_end, cut_after=cut_after)

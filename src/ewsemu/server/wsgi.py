@@ -153,6 +153,8 @@ class Router:
     def _ews(self, environ: dict, start_response: StartResponse) -> Iterable[bytes]:
         """Authenticate, check Content-Type and body size (server/limits.py), fire injected faults, run the
         SOAP shell."""
+        if environ.get("HTTP_X_PREFERSERVERAFFINITY", "").lower() == "true":
+            start_response = _with_affinity(start_response)
         user = self.connect_auth.authenticate(environ)
         if user is None:
             return _respond(start_response, "401 Unauthorized", b"", "text/plain",
@@ -198,6 +200,21 @@ class Router:
                 start_response(status, headers + [("Content-Length", str(len(data)))])
                 return [data]
         return self.rest(environ, start_response)
+
+
+#: the backend Exchange names in X-BackEndOverrideCookie; ewsemu is one backend, however many workers it has
+AFFINITY_COOKIE = "X-BackEndOverrideCookie=EWSEMU.localdomain~1; path=/; HttpOnly"
+
+
+def _with_affinity(start_response: StartResponse) -> StartResponse:
+    """A request asking for server affinity (``X-PreferServerAffinity: True``: Subscribe and GetStreamingEvents
+    from clients that group subscriptions, exchangelib among them) gets the backend's cookie, as Exchange answers
+    it ("How to: Maintain affinity between a group of subscriptions and the Mailbox server")."""
+    def respond(status: str, headers: list, exc_info: object = None) -> object:
+        headers = list(headers) + [("Set-Cookie", AFFINITY_COOKIE)]
+        return start_response(status, headers) if exc_info is None else start_response(status, headers, exc_info)
+
+    return respond
 
 
 def _journal_entries(store: Store, after: int, upto: int, limit: int) -> list[JournalEntry]:
