@@ -5,6 +5,9 @@ a reconnect with the same subscription continues where the last connection stopp
 the connection without Closed. Every envelope is validated against our schema and Microsoft's."""
 from __future__ import annotations
 
+import datetime as dt
+import threading
+
 import pytest
 import requests
 from lxml import etree
@@ -166,3 +169,51 @@ def test_a_dropped_stream_ends_without_closed_and_the_subscription_lives_on(serv
     again = post(server, stream_request([sid]), stream=True)
     assert message(next(envelopes(again))).find(f".//{{{T}}}CreatedEvent") is not None
     again.close()
+
+
+def test_closed_when_the_connection_timeout_expires(server) -> None:
+    sid = subscribe(server)
+    response = post(server, stream_request([sid], minutes=1), stream=True)
+    docs = envelopes(response)
+    assert message(next(docs)).findtext(f"{{{M}}}ConnectionStatus") == "OK"  # a keep-alive: still open
+    server.emulator.clock.advance(dt.timedelta(minutes=1))  # ConnectionTimeout follows the emulator's clock too
+    last = message(next(docs))
+    assert last.findtext(f"{{{M}}}ConnectionStatus") == "Closed"
+    assert last.findtext(f"{{{M}}}ResponseCode") == "NoError"
+    assert list(docs) == []
+
+
+def test_a_managed_api_style_loop_reconnects_on_closed_and_misses_nothing(server) -> None:
+    """The EWS Managed API's StreamingSubscriptionConnection: OnNotificationEvent for each event, OnDisconnect
+    (ConnectionStatus Closed) -> Open() again with the same subscription, while writes go on all the time."""
+    sid = subscribe(server)
+    subjects = [f"loop {i}" for i in range(12)]
+    seen: list[str] = []
+    connections = 0
+
+    def writer() -> None:
+        for subject in subjects:
+            post(server, CREATE.format(subject))
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    while len(seen) < len(subjects) and connections < 20:
+        connections += 1
+        on_this_connection = 0
+        response = post(server, stream_request([sid], minutes=1), stream=True)
+        for doc in envelopes(response):
+            msg = message(doc)
+            for event in msg.iter(f"{{{T}}}CreatedEvent"):
+                seen.append(event.find(f"{{{T}}}ItemId").get("Id"))
+                on_this_connection += 1
+            if msg.findtext(f"{{{M}}}ConnectionStatus") == "Closed":
+                break  # OnDisconnect: open again
+            if len(seen) >= len(subjects):
+                response.close()  # the application is done
+                break
+            if on_this_connection >= 3:  # a minute passes: this connection's ConnectionTimeout runs out
+                server.emulator.clock.advance(dt.timedelta(minutes=1))
+                on_this_connection = -100
+    thread.join()
+    assert connections > 1  # it did reconnect
+    assert len(seen) == len(set(seen)) == len(subjects)  # every event once: nothing missed, nothing twice
