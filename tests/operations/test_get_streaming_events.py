@@ -217,3 +217,23 @@ def test_a_managed_api_style_loop_reconnects_on_closed_and_misses_nothing(server
     thread.join()
     assert connections > 1  # it did reconnect
     assert len(seen) == len(set(seen)) == len(subjects)  # every event once: nothing missed, nothing twice
+
+
+def test_a_stream_is_in_the_ledger_when_it_ends_with_its_envelopes_and_faults(server) -> None:
+    sid = subscribe(server)
+    server.emulator.faults.add({"kind": "drop_stream", "after": 1})
+    response = post(server, stream_request([sid]), stream=True)
+    docs = envelopes(response)
+    assert message(next(docs)).findtext(f"{{{M}}}ConnectionStatus") == "OK"  # one keep-alive, then the cut
+    with pytest.raises(requests.exceptions.ChunkedEncodingError):
+        list(docs)
+    for _ in range(100):  # the hub records the stream as it lets it go
+        entries = server.emulator.ledger.entries(operation="GetStreamingEvents")
+        if entries:
+            break
+        threading.Event().wait(0.05)
+    [entry] = entries
+    assert entry.status == 200 and entry.mailbox == USER
+    assert [f["kind"] for f in entry.faults] == ["drop_stream"]
+    assert entry.response.count(b"<m:ConnectionStatus>OK</m:ConnectionStatus>") == 1
+    assert b"GetStreamingEvents" in entry.request
