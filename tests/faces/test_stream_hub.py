@@ -63,9 +63,9 @@ class Source:
 
 
 @pytest.fixture
-def served() -> Iterator[tuple[str, int, Journal, StreamHub, list]]:
+def served(request: pytest.FixtureRequest) -> Iterator[tuple[str, int, Journal, StreamHub, list]]:
     journal = Journal()
-    hub = StreamHub(journal.watcher, journal.read, keepalive=1.0)
+    hub = StreamHub(journal.watcher, journal.read, keepalive=getattr(request, "param", 1.0))
     sources: list[Source] = []
     endings: list[str] = []
 
@@ -96,8 +96,9 @@ def served() -> Iterator[tuple[str, int, Journal, StreamHub, list]]:
         thread.join(10)
 
 
-def open_stream(host: str, port: int, query: str = "", headers: dict | None = None) -> http.client.HTTPResponse:
-    conn = http.client.HTTPConnection(host, port, timeout=30)
+def open_stream(host: str, port: int, query: str = "", headers: dict | None = None,
+                timeout: float = 30) -> http.client.HTTPResponse:
+    conn = http.client.HTTPConnection(host, port, timeout=timeout)
     conn.request("POST", "/stream" + (f"?{query}" if query else ""), body=b"x", headers=headers or {})
     response = conn.getresponse()
     assert response.status == 200
@@ -134,6 +135,19 @@ def test_more_open_streams_than_threads_and_ordinary_requests_still_answer(serve
     journal.append()
     for response in streams:
         assert read_chunk(response) + read_chunk(response) == b"<event 2/><event 3/>"
+
+
+@pytest.mark.parametrize("served", [30.0], indirect=True)
+def test_a_stream_opened_while_the_hub_waits_gets_events_at_once(served: tuple) -> None:
+    """The hub, waiting out a 30 s keep-alive for the first stream, takes in the second at once and gives it
+    what is already waiting for it (a client reconnecting after events happened)."""
+    host, port, journal, hub, _ = served
+    first = open_stream(host, port)
+    wait_for(lambda: hub.open_streams == 1)
+    journal.append()
+    assert read_chunk(first) == b"<event 1/>"
+    second = open_stream(host, port, timeout=10)  # reading it fails if its event waits for the keep-alive
+    assert read_chunk(second) == b"<event 1/>"
 
 
 def test_keepalive_while_idle_and_closed_at_the_timeout(served: tuple) -> None:

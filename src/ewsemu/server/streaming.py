@@ -169,6 +169,8 @@ class StreamHub:
                        for s in streams)
             try:
                 seen = self.watcher.wait(seen, wait)
+                with self._lock:
+                    streams = list(self._streams)  # with those opened while it waited (their poke woke it)
                 self._deliver(streams, seen)
             except Exception:  # a database error: every stream waiting now gets it, and its Closed envelope
                 log.exception("delivering streamed notifications failed")
