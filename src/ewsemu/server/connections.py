@@ -44,6 +44,8 @@ CONNECTION_KEY = "ewsemu.connection"
 #: connection as a :class:`ChannelSink` instead of ending the response (server/streaming.py)
 HANDOFF_KEY = "ewsemu.stream_handoff"
 HANDSHAKE_TIMEOUT = 30.0
+#: open connections a process accepts (waitress's own default is 100)
+CONNECTION_LIMIT = 2000
 #: a streaming client that reads nothing while this many bytes wait for it is cut off
 MAX_BACKLOG = 4 * 1024 * 1024
 log = logging.getLogger("ewsemu.tls")
@@ -294,6 +296,9 @@ def create_server(app: Any, *, host: str, port: int, threads: int, tls_context: 
                   sock: socket.socket | None = None, **adjustments: Any) -> ConnectionWSGIServer:
     """waitress's ``create_server`` for one TCP listener, with connection-aware channels and optional TLS;
     ``sock``: an already bound socket to listen on (a worker's SO_REUSEPORT socket, server/prefork.py)."""
+    # waitress stops accepting at 100 open connections by default; every open GetStreamingEvents is one, and a
+    # process is to hold hundreds of them while it still accepts ordinary requests
+    adjustments.setdefault("connection_limit", CONNECTION_LIMIT)
     adj = Adjustments(host=host, port=port, threads=threads,
                       url_scheme="https" if tls_context is not None else "http", **adjustments)
     dispatcher = ThreadedTaskDispatcher()
