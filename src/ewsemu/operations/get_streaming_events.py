@@ -32,6 +32,9 @@ from .base import Element, Operation
 from .context import RequestContext
 
 NAME = "GetStreamingEvents"
+#: an open connection renews its subscriptions (30 idle minutes) at a keep-alive at most this often: a write per
+#: subscription per keep-alive would be hundreds of writes a minute for hundreds of streams
+RENEW_EVERY = dt.timedelta(minutes=5)
 
 
 def _well_formed(subscription_id: str) -> bool:
@@ -92,8 +95,10 @@ class Subscriptions:
         for i, sub in enumerate(current):
             if sub is None:
                 gone.append(self.subs[i].id)
-            else:
+            elif now - sub.last_activity >= RENEW_EVERY:
                 self.subs[i] = notifications.handed_out(self.store, sub, sub.position, now)
+            else:
+                self.subs[i] = sub
         if gone:
             return P.failure(EwsError("ErrorSubscriptionNotFound"), gone, self.version)
         return None
