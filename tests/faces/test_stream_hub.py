@@ -203,3 +203,16 @@ def test_queue_sink_serves_a_stream_from_the_request_thread() -> None:
         assert list(sink.chunks()) == [b"<ok/>", b"<closed/>"]
     finally:
         hub.stop()
+
+
+@pytest.mark.parametrize("served", [30.0], indirect=True)
+def test_a_stream_opened_after_the_hub_went_idle_gets_what_waits_at_once(served: tuple) -> None:
+    """The hub, idle after its last stream left, serves a new stream's backlog without waiting for anything."""
+    host, port, journal, hub, endings = served
+    first = open_stream(host, port)
+    wait_for(lambda: hub.open_streams == 1)
+    first.close()
+    wait_for(lambda: hub.open_streams == 0)
+    journal.append()
+    second = open_stream(host, port, timeout=10)  # reading it fails if its event waits for a keep-alive
+    assert read_chunk(second) == b"<event 1/>"

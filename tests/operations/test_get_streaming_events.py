@@ -191,29 +191,29 @@ def test_a_managed_api_style_loop_reconnects_on_closed_and_misses_nothing(server
     seen: list[str] = []
     connections = 0
 
-    def writer() -> None:
-        for subject in subjects:
-            post(server, CREATE.format(subject))
+    def writer() -> None:  # three bursts of four writes, each after the last burst reached the client
+        for burst in range(3):
+            while len(seen) < 4 * burst:
+                threading.Event().wait(0.02)
+            for subject in subjects[4 * burst:4 * burst + 4]:
+                post(server, CREATE.format(subject))
 
     thread = threading.Thread(target=writer)
     thread.start()
     while len(seen) < len(subjects) and connections < 20:
         connections += 1
-        on_this_connection = 0
         response = post(server, stream_request([sid], minutes=1), stream=True)
         for doc in envelopes(response):
             msg = message(doc)
-            for event in msg.iter(f"{{{T}}}CreatedEvent"):
-                seen.append(event.find(f"{{{T}}}ItemId").get("Id"))
-                on_this_connection += 1
+            before = len(seen) // 4
+            seen.extend(e.find(f"{{{T}}}ItemId").get("Id") for e in msg.iter(f"{{{T}}}CreatedEvent"))
             if msg.findtext(f"{{{M}}}ConnectionStatus") == "Closed":
                 break  # OnDisconnect: open again
             if len(seen) >= len(subjects):
                 response.close()  # the application is done
                 break
-            if on_this_connection >= 3:  # a minute passes: this connection's ConnectionTimeout runs out
+            if len(seen) // 4 > before:  # a burst is in: a minute passes, this connection's ConnectionTimeout ends
                 server.emulator.clock.advance(dt.timedelta(minutes=1))
-                on_this_connection = -100
     thread.join()
     assert connections > 1  # it did reconnect
     assert len(seen) == len(set(seen)) == len(subjects)  # every event once: nothing missed, nothing twice

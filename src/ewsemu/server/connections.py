@@ -118,6 +118,8 @@ class ChannelSink:
         self.channel = channel
         self.chunked = chunked
         self._gone = False
+        #: the hub's wake-up, called when the channel closes (server/streaming.py Sink)
+        self.on_gone: Callable[[], None] | None = None
 
     @property
     def gone(self) -> bool:
@@ -166,6 +168,8 @@ class ChannelSink:
     def closed(self) -> None:
         """The channel closed (the client left, or the server): the hub forgets the stream."""
         self._gone = True
+        if self.on_gone is not None:
+            self.on_gone()
 
 
 class ConnectionChannel(HTTPChannel):

@@ -40,7 +40,10 @@ PAGE = 500
 
 class Sink(Protocol):
     """Where one stream's bytes go. ``send`` is one envelope (False: the client is gone), ``end`` the last one
-    and the end of the response, ``cut`` drops the connection without ending the response (a fault)."""
+    and the end of the response, ``cut`` drops the connection without ending the response (a fault);
+    ``on_gone``, set by the hub, is called when the client leaves, so the hub lets the stream go at once."""
+
+    on_gone: Callable[[], None] | None
 
     @property
     def gone(self) -> bool: ...
@@ -122,6 +125,7 @@ class StreamHub:
         """Start serving a stream for ``timeout`` seconds (its ConnectionTimeout). A stream of this process
         already serving one of its subscriptions is closed first (ConnectionStatus Closed): a subscription has one
         connection at a time, and the newest wins (a client reconnecting before it noticed the old one die)."""
+        sink.on_gone = self.watcher.poke
         with self._lock:
             taken = [s for s in self._streams if s.source.subscription_ids & source.subscription_ids]
         for old in taken:
@@ -167,6 +171,8 @@ class StreamHub:
             now, monotonic = self.clock(), time.monotonic()
             wait = min(min((s.closes_at - now).total_seconds(), s.deadline - monotonic, s.keepalive_at - monotonic)
                        for s in streams)
+            if any(s.source.position < seen for s in streams):
+                wait = 0  # a stream behind what is already known (just opened): serve it before waiting
             try:
                 seen = self.watcher.wait(seen, wait)
                 with self._lock:
@@ -277,6 +283,7 @@ class QueueSink:
     def __init__(self) -> None:
         self._queue: "queue.Queue[object]" = queue.Queue()
         self._gone = False
+        self.on_gone: Callable[[], None] | None = None
 
     @property
     def gone(self) -> bool:
@@ -305,3 +312,5 @@ class QueueSink:
                 yield item  # type: ignore[misc]
         finally:  # the server stopped iterating: the client went away
             self._gone = True
+            if self.on_gone is not None:
+                self.on_gone()

@@ -50,10 +50,11 @@ class JournalWatcher:
         """The journal head, as soon as it is not ``seen`` or a :meth:`poke` came, else after ``timeout`` s."""
         deadline = time.monotonic() + max(0.0, timeout)
         while True:
+            # a signal that came while nobody waited counts too: it is consumed here, never cleared unseen
             with self._cond:
-                self._signalled = False
+                signalled, self._signalled = self._signalled, False
             head = self._read_head()
-            if head != seen:
+            if head != seen or signalled:
                 return head
             remaining = deadline - time.monotonic()
             if remaining <= 0:
@@ -62,6 +63,3 @@ class JournalWatcher:
                 if not self._signalled:
                     step = remaining if self.poll_interval is None else min(remaining, self.poll_interval)
                     self._cond.wait(step)
-                if self._signalled:
-                    self._signalled = False
-                    return self._read_head()
