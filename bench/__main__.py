@@ -272,6 +272,10 @@ def write_results(r: dict) -> None:
                      f"{verdict(h['postgresql_ratio'] >= 1.7)} |")
     else:
         lines.append(f"| PostgreSQL 1 vs 2 workers | skipped: {h['postgresql_skipped']} | | | ≥ 1.7× | |")
+    lines += _stream_rows(r.get("streams"))
+    if r.get("measured"):
+        lines += ["", "Sections measured at: " + ", ".join(f"{k} {v}" for k, v in sorted(r["measured"].items()))
+                  + " (`python -m bench SECTION` re-measures one and keeps the others)."]
     lines += ["", "## Where one UpdateItem's time goes", "",
               "Own time (cProfile) per layer over 1,000 single-change requests, as a share of the whole:", "",
               "| Layer | Share |", "|---|---|"]
@@ -282,6 +286,31 @@ def write_results(r: dict) -> None:
     if notes.exists():
         lines += [notes.read_text()]
     (HERE / "RESULTS.md").write_text("\n".join(lines))
+
+
+def _stream_rows(st: dict | None) -> list[str]:
+    """GetStreamingEvents (D41): bench/streaming.py."""
+    if not st:
+        return []
+    one = st["one_process"]
+    d = one["delivery"]
+    rows = [
+        f"| GetItem p50 over HTTP with {one['streams']} open GetStreamingEvents connections on one process "
+        f"(8 request threads) ÷ without | {one['getitem_with_ms']:.2f} ms vs {one['getitem_without_ms']:.2f} ms | | "
+        f"{one['ratio']:.2f}× | ≤ 1.5× | {verdict(one['ratio'] <= 1.5)} |",
+        f"| Event delivery, one process, SQLite, {one['streams']} streams open: CreateItem sent → CreatedEvent on "
+        f"the stream, p50 / p99 ({d['events']} writes, {d['missed']} missed) | {d['p50_ms']:.1f} / {d['p99_ms']:.1f} ms "
+        f"| | | p99 ≤ 100 ms | {verdict(d['p99_ms'] <= 100 and not d['missed'])} |",
+    ]
+    if "postgresql_2" in st:
+        p = st["postgresql_2"]["delivery"]
+        rows.append(f"| Event delivery, PostgreSQL, `--workers 2`, {st['postgresql_2']['streams']} streams, each write "
+                    f"and stream on a new connection (about half cross workers), p50 / p99 ({p['events']} writes, "
+                    f"{p['missed']} missed) | {p['p50_ms']:.1f} / {p['p99_ms']:.1f} ms | | | p99 ≤ 100 ms | "
+                    f"{verdict(p['p99_ms'] <= 100 and not p['missed'])} |")
+    else:
+        rows.append(f"| Event delivery across 2 workers on PostgreSQL | skipped: {st['postgresql_skipped']} | | | | |")
+    return rows
 
 
 def what_stands_in_the_way(r: dict) -> list[str]:
@@ -382,12 +411,40 @@ def plots(r: dict) -> None:
     plt.close(fig)
 
 
-def main() -> int:
-    results: dict = {"date": dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"), "machine": machine(),
-                     "load_before": os.getloadavg()[0]}
+def streams(tmp: Path) -> dict:
+    """D41: open streams on one process, what they cost GetItem, event delivery (bench/streaming.py)."""
+    from . import streaming
+
+    out: dict = {"one_process": streaming.open_streams(f"sqlite:///{tmp / 'streams.db'}")}
+    reason = postgres_unavailable()
+    if reason:
+        out["postgresql_skipped"] = reason
+        return out
+    with pg_database() as url:
+        out["postgresql_2"] = streaming.across_workers(url)
+    return out
+
+
+SECTIONS = {"single": single, "batches": batches, "store": store_sizes, "http": http, "streams": streams}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m bench [SECTION ...]``: every section, or only those named (the others keep their figures
+    from the last run's results.json, and RESULTS.md says when each was measured)."""
+    names = (argv if argv is not None else sys.argv[1:]) or list(SECTIONS)
+    unknown = set(names) - set(SECTIONS)
+    if unknown:
+        print(f"unknown section(s) {', '.join(sorted(unknown))}; one of {', '.join(SECTIONS)}", file=sys.stderr)
+        return 2
+    previous = HERE / "results.json"
+    results: dict = json.loads(previous.read_text()) if len(names) < len(SECTIONS) and previous.exists() else {}
+    now = dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
+    results.update({"date": now, "machine": machine(), "load_before": os.getloadavg()[0]})
+    results.setdefault("measured", {})
     with tempfile.TemporaryDirectory(prefix="ewsemu-bench-") as tmp_name:
         tmp = Path(tmp_name)
-        for name, fn in (("single", single), ("batches", batches), ("store", store_sizes), ("http", http)):
+        for name, fn in ((n, SECTIONS[n]) for n in names):
+            results["measured"][name] = now
             t = time.perf_counter()
             results[name] = fn(tmp)
             print(f"{name} ({time.perf_counter() - t:.0f} s): {json.dumps(results[name], default=str)}", flush=True)

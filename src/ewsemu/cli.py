@@ -29,7 +29,18 @@ def _settings(args: argparse.Namespace) -> Settings:
                     ledger_size=getattr(args, "ledger_size", 1000),
                     mailbox_language=getattr(args, "mailbox_language", None) or "en-US",
                     max_subscriptions=getattr(args, "max_subscriptions", 20),
-                    push_allow=tuple(getattr(args, "push_allow", None) or ()))
+                    push_allow=tuple(getattr(args, "push_allow", None) or ()),
+                    stream_keepalive=getattr(args, "stream_keepalive", 30.0))
+
+
+def _keepalive(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 1 <= value <= 30:
+        raise argparse.ArgumentTypeError(f"must be from 1 to 30 seconds: {text!r}")
+    return value
 
 
 def _clock_spec(text: str) -> str:
@@ -120,7 +131,8 @@ def _forget_server_key(tls_files) -> None:  # noqa: ANN001 - TlsFiles | None
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from .server.http import serve_forever, serve_workers
+    from .server.http import serve_forever
+    from .server.prefork import serve_workers
     from .server.tls import TlsError
 
     problem = _worker_problem(args)
@@ -173,7 +185,7 @@ def _serve(args: argparse.Namespace) -> int:
         try:
             serve_workers(worker_app, args.host, args.port, args.workers, threads=args.threads, ready=ready,
                           tls=tls_files)
-        finally:  # gunicorn's master leaves through SystemExit
+        finally:
             _forget_server_key(tls_files)
             print("ewsemu stopped", flush=True)
         return 0
@@ -253,13 +265,16 @@ def main(argv: list[str] | None = None) -> int:
                        help="longest text or attribute value in characters (default 1048576)")
     serve.add_argument("--threads", type=int, default=8, help="request threads per process (default %(default)s)")
     serve.add_argument("--workers", type=int, default=1,
-                       help="worker processes sharing the database (gunicorn; default %(default)s); needs a file "
+                       help="worker processes sharing the database and the port (default %(default)s); needs a file "
                             "SQLite database or PostgreSQL")
     serve.add_argument("--clock", type=_clock_spec, default=None, metavar="SPEC",
                        help="the emulator's clock: frozen:2026-01-13T09:00:00Z, frozen, offset:+3d or real "
                             "(default real); change it at run time with POST /_ewsemu/clock")
     serve.add_argument("--no-control-plane", action="store_true",
                        help="do not serve the test-double control plane and dashboard under /_ewsemu/")
+    serve.add_argument("--stream-keepalive", type=_keepalive, default=30.0, metavar="SECONDS",
+                       help="seconds an idle GetStreamingEvents connection waits before it sends a keep-alive "
+                            "(ConnectionStatus OK); 1 to 30 (default %(default)s)")
     serve.add_argument("--ledger-size", type=_non_negative, default=1000, metavar="N",
                        help="requests the request ledger keeps (default %(default)s; 0 turns it off)")
     serve.add_argument("--mailbox-language", type=_mailbox_language, default="en-US", metavar="CULTURE",

@@ -53,6 +53,16 @@ class Settings:
     push_poll_seconds: float = 0.5
     #: seconds a push receiver has to answer before the delivery counts as failed
     push_timeout_seconds: float = 10.0
+    #: ``--stream-keepalive``: seconds an idle GetStreamingEvents connection waits before it sends a
+    #: ConnectionStatus OK envelope (D41: at most 30; as little as 1 for tests)
+    stream_keepalive: float = 30.0
+    #: seconds between reads of the journal head while streams wait, on a database other processes write to
+    #: (store/watcher.py): bounds how late a write through another worker reaches a stream
+    journal_poll: float = 0.02
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.stream_keepalive <= 30:
+            raise ValueError("the streaming keep-alive interval is between 1 and 30 seconds (D41)")
 
 
 class Emulator:
@@ -73,7 +83,7 @@ class Emulator:
         self.settings = settings
         self.ids = IdFactory(settings.seed)
         self.store = Store(settings.database, self.ids, journal_retention=settings.journal_retention,
-                           mailbox_language=settings.mailbox_language)
+                           mailbox_language=settings.mailbox_language, journal_poll=settings.journal_poll)
         self.store.create_schema()
         self._own_clock = clock is None
         #: the push-notification deliverer, once a server started it (:meth:`start_push_delivery`)

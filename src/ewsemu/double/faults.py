@@ -16,11 +16,15 @@ repeats). Kinds, each a failure EWS clients must survive:
 ``conflict``              the next UpdateItem ItemChange on the item answers ErrorIrresolvableConflict in-band
 ``expired_subscription``  the next GetEvents or GetStreamingEvents on a subscription (``subscription_id``, or any)
                           finds it expired: ErrorExpiredSubscription, and the subscription ends
+``drop_stream``           a GetStreamingEvents stream is cut after ``after`` envelopes (default 1): the client
+                          sees the connection end without ConnectionStatus Closed (no terminating chunk); the
+                          subscription lives on, so the client can reconnect with it
 ========================  =====================================================================================
 
 The router fires request faults once it has authenticated the caller and read the body; ``conflict`` fires
-inside UpdateItem, per ItemChange, and ``expired_subscription`` inside GetEvents and GetStreamingEvents. Every
-fault that fires is listed on the request's ledger entry.
+inside UpdateItem, per ItemChange, ``expired_subscription`` inside GetEvents and GetStreamingEvents, and
+``drop_stream`` when a stream opens (server/stream_endpoint.py). Every fault that fires is listed on the
+request's ledger entry.
 """
 from __future__ import annotations
 
@@ -57,7 +61,8 @@ TERMINAL = ("server_busy", "soap_fault", "http_status", "drop_connection")
 PASS_THROUGH = ("delay", "bump_change_key")
 ITEM_KINDS = ("conflict",)
 SUBSCRIPTION_KINDS = ("expired_subscription",)
-KINDS = TERMINAL + PASS_THROUGH + ITEM_KINDS + SUBSCRIPTION_KINDS
+STREAM_KINDS = ("drop_stream",)
+KINDS = TERMINAL + PASS_THROUGH + ITEM_KINDS + SUBSCRIPTION_KINDS + STREAM_KINDS
 FACES = ("ews", "rest")
 MAX_DELAY_MS = 600_000
 
@@ -83,6 +88,8 @@ class Fault:
     delay_ms: int = 1000
     set: dict[str, Any] | None = None
     subscription_id: str | None = None
+    #: drop_stream: envelopes sent before the cut
+    after: int = 1
     fired: int = 0
     created: str = ""
 
@@ -123,6 +130,7 @@ _PARAMETERS: dict[str, tuple[str, ...]] = {
     "server_busy": ("back_off_ms",), "soap_fault": ("code", "message"), "http_status": ("status",),
     "drop_connection": (), "delay": ("delay_ms",), "bump_change_key": ("set",), "conflict": (),
     "expired_subscription": ("subscription_id",),
+    "drop_stream": ("after",),
 }
 _SETTABLE = {f.name for f in fields(Fault)} - {"id", "fired", "created"}
 
@@ -149,6 +157,9 @@ def _check(fault: Fault) -> None:
         raise bad("status must be an HTTP error status (400-599)")
     if fault.kind == "delay" and (not isinstance(fault.delay_ms, int) or not 0 <= fault.delay_ms <= MAX_DELAY_MS):
         raise bad(f"delay_ms must be an integer from 0 to {MAX_DELAY_MS}")
+    if fault.kind == "drop_stream" and (not isinstance(fault.after, int) or isinstance(fault.after, bool)
+                                        or fault.after < 0):
+        raise bad("after must be a non-negative integer (the envelopes sent before the cut)")
     if fault.kind == "bump_change_key":
         if not fault.item_id:
             raise bad("item_id is required (the item someone else edits)")

@@ -12,6 +12,14 @@ Waitress has no TLS. :class:`TlsWSGIServer` terminates it in front of waitress's
 accepted socket is handed to a thread that does the handshake and then relays bytes between the TLS socket
 and one end of a socketpair, whose other end waitress serves as an ordinary channel (with the client's real
 address). One relay thread per connection, no extra TCP hop; ``make bench`` measures the cost.
+
+A streamed response (GetStreamingEvents, server/streaming.py) leaves its request thread: the application puts
+a callable under :data:`HANDOFF_KEY` in the environ's place for it, and when the task has written the response
+headers it hands the channel to the stream hub as a :class:`ChannelSink` instead of ending the response. The
+task then neither writes the terminating chunk nor closes the connection; the hub writes the envelopes
+through the channel's own thread-safe ``write_soon`` (and wakes the loop to flush them), and ends the
+response itself. While a channel streams, whatever the client sends is discarded (nothing may be answered
+before the stream ends, and the connection closes after it), and the client closing its end is seen at once.
 """
 from __future__ import annotations
 
@@ -23,16 +31,23 @@ import ssl
 import threading
 import weakref
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from waitress.adjustments import Adjustments
-from waitress.channel import HTTPChannel
+from waitress.channel import ClientDisconnected, HTTPChannel
 from waitress.server import TcpWSGIServer
 from waitress.task import ThreadedTaskDispatcher, WSGITask
 
 #: WSGI environ key of the request's :class:`Connection`
 CONNECTION_KEY = "ewsemu.connection"
+#: WSGI environ key of ``hand_off(start)``: after the response headers, ``start(sink)`` is called with the
+#: connection as a :class:`ChannelSink` instead of ending the response (server/streaming.py)
+HANDOFF_KEY = "ewsemu.stream_handoff"
 HANDSHAKE_TIMEOUT = 30.0
+#: open connections a process accepts (waitress's own default is 100)
+CONNECTION_LIMIT = 2000
+#: a streaming client that reads nothing while this many bytes wait for it is cut off
+MAX_BACKLOG = 4 * 1024 * 1024
 log = logging.getLogger("ewsemu.tls")
 _ids = itertools.count(1)
 
@@ -68,23 +83,141 @@ def connection_of(environ: dict) -> Connection | None:
 
 
 class _Task(WSGITask):
+    _stream_start: "Callable[[ChannelSink], None] | None" = None
+
     def get_environment(self) -> dict:
         environ = super().get_environment()
         environ[CONNECTION_KEY] = self.channel.connection
+        environ[HANDOFF_KEY] = self._hand_off
         return environ
+
+    def _hand_off(self, start: "Callable[[ChannelSink], None]") -> None:
+        self._stream_start = start
+
+    def finish(self) -> None:
+        if self._stream_start is None:
+            super().finish()
+            return
+        if not self.wrote_header:
+            self.write(b"")  # the headers: no Content-Length, so chunked (HTTP/1.1) or until close (1.0)
+        channel: ConnectionChannel = self.channel
+        sink = ChannelSink(channel, chunked=self.chunked_response)
+        with channel.requests_lock:
+            channel.sink = sink
+            del channel.requests[1:]  # pipelined behind a stream: never answered, the connection closes after it
+        # the hub ends the response and closes the connection (server/streaming.py): not waitress, now
+        self.close_on_finish = False
+        self._stream_start(sink)
+
+
+class ChannelSink:
+    """A streamed response's bytes, written from the hub's thread through the channel's ``write_soon``
+    (which takes the channel's output lock), in HTTP/1.1 chunks; the loop is woken to flush them at once."""
+
+    def __init__(self, channel: "ConnectionChannel", chunked: bool) -> None:
+        self.channel = channel
+        self.chunked = chunked
+        self._gone = False
+        #: the hub's wake-up, called when the channel closes (server/streaming.py Sink)
+        self.on_gone: Callable[[], None] | None = None
+
+    @property
+    def gone(self) -> bool:
+        return self._gone or not self.channel.connected
+
+    def _frame(self, data: bytes) -> bytes:
+        return b"%X\r\n%s\r\n" % (len(data), data) if self.chunked and data else data
+
+    def _write(self, data: bytes) -> bool:
+        channel = self.channel
+        if self.gone or channel.total_outbufs_len > MAX_BACKLOG:  # a client that stopped reading is let go
+            return False
+        try:
+            channel.write_soon(data)
+        except ClientDisconnected:
+            return False
+        channel.server.pull_trigger()
+        return True
+
+    def send(self, data: bytes) -> bool:
+        if self._write(self._frame(data)):
+            return True
+        self.cut()
+        return False
+
+    def end(self, data: bytes) -> None:
+        self._write(self._frame(data) + (b"0\r\n\r\n" if self.chunked else b""))
+        channel = self.channel
+        with channel.requests_lock:
+            channel.close_when_flushed = True
+        self._gone = True
+        self._wake()
+
+    def cut(self) -> None:
+        """Drop the connection mid-response: the client sees it end without the last chunk."""
+        self._gone = True
+        self.channel.will_close = True
+        self._wake()
+
+    def _wake(self) -> None:
+        try:
+            self.channel.server.pull_trigger()
+        except OSError:  # the server is shutting down and has closed everything already
+            pass
+
+    def closed(self) -> None:
+        """The channel closed (the client left, or the server): the hub forgets the stream."""
+        self._gone = True
+        if self.on_gone is not None:
+            self.on_gone()
 
 
 class ConnectionChannel(HTTPChannel):
-    """A waitress channel that carries its :class:`Connection` into every request's environ."""
+    """A waitress channel that carries its :class:`Connection` into every request's environ, and serves a
+    streamed response after its task returned (:class:`ChannelSink`)."""
 
     task_class = _Task
+    #: the stream being served on this channel, if any
+    sink: ChannelSink | None = None
 
     def __init__(self, server: Any, sock: socket.socket, addr: Any, adj: Adjustments, map: Any = None) -> None:
         self.connection = Connection()
         super().__init__(server, sock, addr, adj, map=map)
 
+    def readable(self) -> bool:
+        if self.sink is not None:  # keep reading while streaming, to see the client leave
+            return not (self.will_close or self.close_when_flushed)
+        return super().readable()
+
+    def handle_write(self) -> None:
+        if self.sink is None:
+            super().handle_write()
+            return
+        # waitress flushes a channel with no request in progress without the output lock, since nobody else
+        # writes to it then; a streaming channel's hub does, so the loop flushes under the lock (the hub holds
+        # it only to append, or waits on it, which releases it)
+        def flush(do_close: bool = True) -> bool:
+            with self.outbuf_lock:
+                flushed = self._flush_some(do_close=do_close)
+                self.outbuf_lock.notify()
+                return flushed
+
+        self._flush_exception(flush)
+        if self.close_when_flushed and not self.total_outbufs_len:
+            self.close_when_flushed = False
+            self.will_close = True
+        if self.will_close:
+            self.handle_close()
+
+    def received(self, data: bytes) -> bool:
+        if self.sink is not None:
+            return False  # a client must not send while its stream is open; the connection closes after it
+        return super().received(data)
+
     def handle_close(self) -> None:
         self.connection.state.clear()
+        if self.sink is not None:
+            self.sink.closed()
         super().handle_close()
 
 
@@ -164,14 +297,20 @@ def _relay(tls: ssl.SSLSocket, plain: socket.socket) -> None:
 
 
 def create_server(app: Any, *, host: str, port: int, threads: int, tls_context: ssl.SSLContext | None = None,
-                  **adjustments: Any) -> ConnectionWSGIServer:
-    """waitress's ``create_server`` for one TCP listener, with connection-aware channels and optional TLS."""
+                  sock: socket.socket | None = None, **adjustments: Any) -> ConnectionWSGIServer:
+    """waitress's ``create_server`` for one TCP listener, with connection-aware channels and optional TLS;
+    ``sock``: an already bound socket to listen on (a worker's SO_REUSEPORT socket, server/prefork.py)."""
+    # waitress stops accepting at 100 open connections by default; every open GetStreamingEvents is one, and a
+    # process is to hold hundreds of them while it still accepts ordinary requests
+    adjustments.setdefault("connection_limit", CONNECTION_LIMIT)
     adj = Adjustments(host=host, port=port, threads=threads,
                       url_scheme="https" if tls_context is not None else "http", **adjustments)
     dispatcher = ThreadedTaskDispatcher()
     dispatcher.set_thread_count(adj.threads)
     sockinfo = adj.listen[0]
+    bind = sock is None
     if tls_context is not None:
-        return TlsWSGIServer(app, {}, True, None, dispatcher=dispatcher, adj=adj, sockinfo=sockinfo,
-                             tls_context=tls_context)
-    return ConnectionWSGIServer(app, {}, True, None, dispatcher=dispatcher, adj=adj, sockinfo=sockinfo)
+        return TlsWSGIServer(app, {}, True, sock, dispatcher=dispatcher, adj=adj, sockinfo=sockinfo,
+                             bind_socket=bind, tls_context=tls_context)
+    return ConnectionWSGIServer(app, {}, True, sock, dispatcher=dispatcher, adj=adj, sockinfo=sockinfo,
+                                bind_socket=bind)

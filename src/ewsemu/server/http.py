@@ -1,13 +1,14 @@
-"""Serving over HTTP or HTTPS: waitress in a thread (tests, the pytest plugin) or in the foreground (CLI),
-gunicorn workers. Both hand every request its TCP connection (server/connections.py), which NTLM needs."""
+"""Serving over HTTP or HTTPS: waitress in a thread (tests, the pytest plugin) or in the foreground (CLI);
+``--workers N`` is server/prefork.py. Every request knows its TCP connection (server/connections.py), which
+NTLM needs, and a GetStreamingEvents response leaves its request thread for the stream hub
+(server/streaming.py)."""
 from __future__ import annotations
 
 import shutil
-import socket
 import tempfile
 import threading
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from waitress import wasyncore
 
@@ -68,6 +69,7 @@ class ThreadedServer:
         # then close every socket (keep-alive channels, the listener, the trigger) from inside the loop thread:
         # closing them from here races the loop's select() (EBADF in the loop thread), while an emptied map
         # ends the loop, so the thread can be joined (a client's keep-alive socket no longer keeps it busy)
+        self.app.streams.stop()
         self._server.task_dispatcher.shutdown()
         if self._thread is not None and self._thread.is_alive():
             try:
@@ -103,63 +105,5 @@ def serve_forever(emulator: Emulator, host: str, port: int, threads: int = 8,
     try:
         server.run()
     finally:
+        app.streams.stop()
         server.close()
-
-
-def serve_workers(app_factory: Callable[[], Any], host: str, port: int, workers: int, threads: int = 8,
-                  ready: Any = None, tls: tls_files.TlsFiles | None = None) -> None:
-    """``--workers N``: N gunicorn worker processes (gthread) sharing the port and the database.
-
-    Each worker calls ``app_factory()`` after the fork, so every process has its own engine and connection
-    pool (a pool must never cross a fork); the caller migrates the database and loads fixtures beforehand,
-    in the master. Runs until SIGINT/SIGTERM, which gunicorn turns into a graceful shutdown.
-
-    With ``tls``, gunicorn itself serves HTTPS (``certfile``/``keyfile``).
-
-    Each worker listens on its own SO_REUSEPORT socket, so the kernel spreads connections over the workers.
-    With one shared socket, whichever worker wakes first accepts a burst of connections and, since EWS clients
-    keep them open (keep-alive), serves them alone for good while the other workers idle.
-    """
-    from gunicorn.app.base import BaseApplication
-
-    reserved, port = _reserve_port(host, port)  # port 0 becomes one port, the same for every worker
-    url = f"{'https' if tls else 'http'}://{f'[{host}]' if ':' in host else host}:{port}/EWS/Exchange.asmx"
-
-    def post_worker_init(worker: Any) -> None:
-        if ready is not None and worker.age == 1:  # the first worker is accepting: announce the server once
-            ready(url)
-
-    options = {
-        "bind": f"[{host}]:{port}" if ":" in host else f"{host}:{port}", "reuse_port": True,
-        "workers": workers, "worker_class": "gthread", "threads": threads,
-        # clients keep connections open between requests (waitress allows 120 s idle); a short keep-alive
-        # makes a client's next POST race the server's close
-        "keepalive": 75, "timeout": 120, "graceful_timeout": 10,
-        "control_socket_disable": True, "post_worker_init": post_worker_init,
-        "errorlog": "-", "loglevel": "warning",
-    }
-    if tls is not None:
-        options.update({"certfile": str(tls.cert), "keyfile": str(tls.key)})
-
-    class _Gunicorn(BaseApplication):  # type: ignore[misc]
-        def load_config(self) -> None:
-            for key, value in options.items():
-                self.cfg.set(key, value)
-
-        def load(self) -> Any:
-            return app_factory()
-
-    try:
-        _Gunicorn().run()
-    finally:
-        reserved.close()
-
-
-def _reserve_port(host: str, port: int) -> tuple[socket.socket, int]:
-    """Bind (without listening) a SO_REUSEPORT socket: it turns port 0 into a concrete port and keeps that
-    port ours while workers come and go; only listening sockets receive connections."""
-    reserved = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
-    reserved.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    reserved.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-    reserved.bind((host, port))
-    return reserved, reserved.getsockname()[1]

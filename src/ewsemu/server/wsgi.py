@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-
+from functools import partial
 from typing import Callable, Iterable
 
 from ..autodiscover import PATHS as AUTODISCOVER_PATHS, make_autodiscover_app
@@ -12,11 +12,15 @@ from ..double.control_plane import PREFIX as CONTROL_PREFIX
 from ..emulator import Emulator
 from ..protocol.validation import wsdl_dir
 from ..rest import PREFIXES as REST_PREFIXES, make_rest_app
-from . import request_log
+from ..store import journal
+from ..store.journal import JournalEntry
+from ..store.repository import Store
+from . import request_log, stream_endpoint
 from .auth import Authenticator, authenticator_for
 from .limits import Rejected, check_content_type, read_body
 from .multiauth import challenge_for, with_connect_schemes
 from .soap import USER_KEY, build_wsgi
+from .streaming import StreamHub
 from .tls import CA_PATH
 
 EWS_PATH = "/ews/exchange.asmx"
@@ -49,6 +53,14 @@ class Router:
                         if (wsdl_dir() / name).exists()}
         # the test-double control plane and dashboard (issue 9): /_ewsemu/…, same authentication as EWS
         self.control = control_plane.ControlPlane(emulator) if emulator.settings.control_plane else None
+        #: this process's open GetStreamingEvents connections (server/streaming.py)
+        self.streams = StreamHub(emulator.store.watcher, partial(_journal_entries, emulator.store),
+                                 emulator.settings.stream_keepalive, emulator.clock.now)
+
+    def close(self) -> None:
+        """End the open streams (ConnectionStatus Closed) and close the emulator's store."""
+        self.streams.stop()
+        self.emulator.close()
 
     def __call__(self, environ: dict, start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "").lower()
@@ -104,8 +116,8 @@ class Router:
                 request_log.emit(environ, "0 Dropped", environ.get(USER_KEY), ms)
             ledger.record_call(self.emulator, environ, face, environ.get(USER_KEY), None, [], b"", ms)
             raise
-        if not self.emulator.ledger.enabled and face != "ews":
-            return result
+        if not self.emulator.ledger.enabled and face != "ews" or environ.get(stream_endpoint.STREAMING_KEY):
+            return result  # a stream is logged and recorded when it ends (server/stream_endpoint.py)
         try:
             body = b"".join(result)
         finally:
@@ -141,6 +153,8 @@ class Router:
     def _ews(self, environ: dict, start_response: StartResponse) -> Iterable[bytes]:
         """Authenticate, check Content-Type and body size (server/limits.py), fire injected faults, run the
         SOAP shell."""
+        if environ.get("HTTP_X_PREFERSERVERAFFINITY", "").lower() == "true":
+            start_response = _with_affinity(start_response)
         user = self.connect_auth.authenticate(environ)
         if user is None:
             return _respond(start_response, "401 Unauthorized", b"", "text/plain",
@@ -161,6 +175,10 @@ class Router:
                 status, headers, data = injected
                 start_response(status, headers + [("Content-Length", str(len(data)))])
                 return [data]
+        if stream_endpoint.is_streaming(body):
+            streamed = stream_endpoint.serve(self.emulator, self.streams, environ, start_response, body)
+            if streamed is not None:
+                return streamed
         return self.soap(environ, start_response)
 
     def _rest(self, environ: dict, start_response: StartResponse) -> Iterable[bytes]:
@@ -182,6 +200,26 @@ class Router:
                 start_response(status, headers + [("Content-Length", str(len(data)))])
                 return [data]
         return self.rest(environ, start_response)
+
+
+#: the backend Exchange names in X-BackEndOverrideCookie; ewsemu is one backend, however many workers it has
+AFFINITY_COOKIE = "X-BackEndOverrideCookie=EWSEMU.localdomain~1; path=/; HttpOnly"
+
+
+def _with_affinity(start_response: StartResponse) -> StartResponse:
+    """A request asking for server affinity (``X-PreferServerAffinity: True``: Subscribe and GetStreamingEvents
+    from clients that group subscriptions, exchangelib among them) gets the backend's cookie, as Exchange answers
+    it ("How to: Maintain affinity between a group of subscriptions and the Mailbox server")."""
+    def respond(status: str, headers: list, exc_info: object = None) -> object:
+        headers = list(headers) + [("Set-Cookie", AFFINITY_COOKIE)]
+        return start_response(status, headers) if exc_info is None else start_response(status, headers, exc_info)
+
+    return respond
+
+
+def _journal_entries(store: Store, after: int, upto: int, limit: int) -> list[JournalEntry]:
+    with store.read() as conn:
+        return [e for e in journal.entries_after(conn, after, limit=limit) if e.position <= upto]
 
 
 def make_app(emulator: Emulator, authenticator: Authenticator | None = None, ca_pem: bytes | None = None) -> Router:

@@ -34,6 +34,7 @@ from .journal import (
 )
 from .schema import SHARED_TABLES, folders, item_values, items, mailboxes, metadata, shared_state
 from .unit_of_work import Readable, UnitOfWork, connection_of, unit_of_work
+from .watcher import DEFAULT_POLL, JournalWatcher
 
 _MULTI = frozenset(f.uri for f in stored_fields() if f.kind == STRINGS)
 
@@ -92,11 +93,15 @@ class Store:
     in when the request creating one names none (D42); English if ewsemu has no names for it."""
 
     def __init__(self, url: str, ids: IdFactory | None = None,
-                 journal_retention: int = DEFAULT_RETENTION, mailbox_language: str | None = None) -> None:
+                 journal_retention: int = DEFAULT_RETENTION, mailbox_language: str | None = None,
+                 journal_poll: float = DEFAULT_POLL) -> None:
         self.url = url
         self.engine: Engine = make_engine(url)
         self.ids = ids or IdFactory()
         self.journal = Journal(journal_retention)
+        #: wakes the stream hub on new journal positions: this process's writes at once, other processes'
+        #: within ``journal_poll`` seconds (store/watcher.py)
+        self.watcher = JournalWatcher(self.journal_head, journal_poll if self.shared else None)
         self.mailbox_language = language_of(mailbox_language) or ENGLISH
         self._known_mailboxes: set[str] = set()
         self._mailbox_lock = threading.Lock()
@@ -105,7 +110,7 @@ class Store:
         #: the signing keys read so far (:meth:`secret`), dropped with the mailbox caches
         self._secrets: dict[str, bytes] = {}
         #: in-memory SQLite is one connection shared by every thread (StaticPool): its transactions take turns
-        #: (a server's request threads and its push deliverer), one thread may nest them
+        #: (a server's request threads, its push deliverer and stream hub), one thread may nest them
         self._serial = threading.RLock() if is_memory(url) else None
 
     @property
@@ -163,6 +168,13 @@ class Store:
                 uow.closed = True
                 raise
             self.journal.flush(uow)
+        if uow.pending:
+            self.watcher.committed()
+
+    def journal_head(self) -> int:
+        """The newest committed journal position (0 for an empty journal), in a read of its own."""
+        with self.read() as conn:
+            return journal.head(conn)
 
     @contextmanager
     def state_transaction(self) -> Iterator[Connection]:
