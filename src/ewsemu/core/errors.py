@@ -110,6 +110,10 @@ MESSAGES: dict[str, str] = {
     "ErrorDuplicateUserIdsSpecified": "The same user is listed more than once.",
     "ErrorInvalidPermissionSettings": "The permission settings are invalid.",
     "ErrorCannotSetPermissionUnknownEntries": "Unknown entries cannot be set on a permission set.",
+    "ErrorInvalidSyncStateData": (
+        "Synchronization state data is corrupt or otherwise invalid. Resynchronize without the sync state."
+    ),
+    "ErrorSyncFolderNotFound": "The folder to be synchronized could not be found.",
 }
 
 

@@ -14,10 +14,14 @@ repeats). Kinds, each a failure EWS clients must survive:
 ``bump_change_key``       before the request runs, ``item_id`` gets a new version (someone else edited it:
                           LastModifiedTime, or the properties in ``set``), recorded in its ChangeKey history
 ``conflict``              the next UpdateItem ItemChange on the item answers ErrorIrresolvableConflict in-band
+``invalid_sync_state``    SyncFolderItems / SyncFolderHierarchy on ``folder_id`` (any folder without one) answers
+                          ErrorInvalidSyncStateData, whatever sync state it sends: the client must resync
+``phantom_sync_item``     SyncFolderItems on ``folder_id`` (any) also reports ``items`` (default 1) created items
+                          that do not exist, so GetItem on them answers ErrorItemNotFound (Office 365 does that)
 ========================  =====================================================================================
 
 The router fires request faults once it has authenticated the caller and read the body; ``conflict`` fires
-inside UpdateItem, per ItemChange. Every fault that fires is listed on the request's ledger entry.
+inside UpdateItem, per ItemChange; the sync kinds inside the sync operations, once they know the folder. Every fault that fires is listed on the request's ledger entry.
 """
 from __future__ import annotations
 
@@ -53,7 +57,8 @@ from .ledger import item_ids_in
 TERMINAL = ("server_busy", "soap_fault", "http_status", "drop_connection")
 PASS_THROUGH = ("delay", "bump_change_key")
 ITEM_KINDS = ("conflict",)
-KINDS = TERMINAL + PASS_THROUGH + ITEM_KINDS
+SYNC_KINDS = ("invalid_sync_state", "phantom_sync_item")
+KINDS = TERMINAL + PASS_THROUGH + ITEM_KINDS + SYNC_KINDS
 FACES = ("ews", "rest")
 MAX_DELAY_MS = 600_000
 
@@ -78,6 +83,10 @@ class Fault:
     status: int = 500
     delay_ms: int = 1000
     set: dict[str, Any] | None = None
+    #: the sync kinds: the folder (its FolderId) whose sync they answer; None for any
+    folder_id: str | None = None
+    #: phantom_sync_item: how many items that are not there a sync reports
+    items: int = 1
     fired: int = 0
     created: str = ""
 
@@ -101,7 +110,7 @@ class Fault:
     def describe(self) -> dict[str, Any]:
         """The rule as the control plane lists it and the ledger records it (only the parameters its kind uses)."""
         out: dict[str, Any] = {"id": self.id, "kind": self.kind}
-        for key in ("operation", "mailbox", "item_id", "face"):
+        for key in ("operation", "mailbox", "item_id", "folder_id", "face"):
             if getattr(self, key) is not None:
                 out[key] = getattr(self, key)
         out.update({key: getattr(self, key) for key in _PARAMETERS[self.kind]
@@ -114,6 +123,7 @@ class Fault:
 _PARAMETERS: dict[str, tuple[str, ...]] = {
     "server_busy": ("back_off_ms",), "soap_fault": ("code", "message"), "http_status": ("status",),
     "drop_connection": (), "delay": ("delay_ms",), "bump_change_key": ("set",), "conflict": (),
+    "invalid_sync_state": (), "phantom_sync_item": ("items",),
 }
 _SETTABLE = {f.name for f in fields(Fault)} - {"id", "fired", "created"}
 
@@ -129,7 +139,7 @@ def _check(fault: Fault) -> None:
         raise bad("probability must be in (0, 1]")
     if fault.face is not None and fault.face not in FACES:
         raise bad(f"face must be one of {', '.join(FACES)}")
-    for key in ("operation", "mailbox", "item_id", "message"):
+    for key in ("operation", "mailbox", "item_id", "folder_id", "message"):
         if getattr(fault, key) is not None and not isinstance(getattr(fault, key), str):
             raise bad(f"{key} must be a string")
     if fault.kind == "server_busy" and (not isinstance(fault.back_off_ms, int) or fault.back_off_ms < 0):
@@ -140,6 +150,11 @@ def _check(fault: Fault) -> None:
         raise bad("status must be an HTTP error status (400-599)")
     if fault.kind == "delay" and (not isinstance(fault.delay_ms, int) or not 0 <= fault.delay_ms <= MAX_DELAY_MS):
         raise bad(f"delay_ms must be an integer from 0 to {MAX_DELAY_MS}")
+    if fault.kind == "phantom_sync_item" and (not isinstance(fault.items, int) or isinstance(fault.items, bool)
+                                              or not 1 <= fault.items <= 512):
+        raise bad("items must be an integer from 1 to 512")
+    if fault.folder_id is not None and fault.kind not in SYNC_KINDS:
+        raise bad("folder_id matches only the sync kinds")
     if fault.kind == "bump_change_key":
         if not fault.item_id:
             raise bad("item_id is required (the item someone else edits)")
@@ -257,8 +272,9 @@ class FaultEngine:
         return self._rules.remove(fault_id)
 
     def fire(self, kinds: Iterable[str], face: str, operation: str | None, mailboxes: Iterable[str],
-             item_ids: Iterable[str]) -> list[Fault]:
-        """Spend the matching rules of ``kinds``: every pass-through one, and the first terminal one."""
+             item_ids: Iterable[str], folder_id: str | None = None) -> list[Fault]:
+        """Spend the matching rules of ``kinds``: every pass-through one, and the first terminal one (a sync
+        kind's rule with a ``folder_id`` only for that folder)."""
         wanted, mailboxes, item_ids = set(kinds), list(mailboxes), list(item_ids)
         fired: list[Fault] = []
         terminal = False
@@ -266,6 +282,8 @@ class FaultEngine:
             if fault.kind not in wanted or not fault.active or (terminal and fault.kind in TERMINAL):
                 continue
             if not fault.matches(face, operation, mailboxes, item_ids):
+                continue
+            if fault.folder_id is not None and fault.folder_id != folder_id:
                 continue
             if fault.probability < 1 and self._random.random() >= fault.probability:
                 continue
@@ -310,6 +328,20 @@ class RequestFaults:
             return None
         self.fired.extend(f.describe() for f in fired)
         return EwsError("ErrorIrresolvableConflict")
+
+    def _sync(self, kind: str, operation: str, mailbox: str, folder_id: str) -> list[Fault]:
+        if not self.engine.armed:
+            return []
+        fired = [f for f in self.engine.fire((kind,), "ews", operation, [mailbox], [], folder_id=folder_id)]
+        self.fired.extend(f.describe() for f in fired)
+        return fired
+
+    def sync_state_fault(self, operation: str, mailbox: str, folder_id: str) -> EwsError | None:
+        return EwsError("ErrorInvalidSyncStateData") if self._sync(
+            "invalid_sync_state", operation, mailbox, folder_id) else None
+
+    def phantom_items(self, operation: str, mailbox: str, folder_id: str) -> int:
+        return sum(f.items for f in self._sync("phantom_sync_item", operation, mailbox, folder_id))
 
 
 def pass_through(emulator: Host, fired: Iterable[Fault]) -> None:

@@ -1,0 +1,117 @@
+"""The reads SyncFolderItems and SyncFolderHierarchy make (D38, D39), each bounded by a page, never by the size
+of the folder or of the journal window (migration 0008's indexes):
+
+* :func:`items_after`: a folder's items by id after a keyset cursor, as they were at a journal position (items
+  that came into the folder after it are left to the journal phase) — the first sync's enumeration;
+* :func:`folder_effects`: the journal entries seen in a folder after a position, as :class:`Effect` values
+  (what each did to which item id), oldest first;
+* :func:`item_effects`: all the effects, in a window, of a few items in a folder (their net change);
+* :func:`items_by_id`: those items as stored now.
+"""
+from __future__ import annotations
+
+from typing import Collection
+
+from sqlalchemy import and_, bindparam, exists, not_, or_, select
+
+from ..core.item import Item
+from ..core.sync_changes import CHANGED, IN, OUT, Effect
+from . import codec
+from .journal import COPIED, CREATED, DELETED, ITEM, MODIFIED, MOVED, JournalEntry, _entry
+from .schema import change_journal, items
+from .unit_of_work import Readable, connection_of
+
+_J = change_journal.c
+#: the entries by which an item comes into a folder under its id
+_ARRIVALS = (CREATED, COPIED, MOVED)
+
+
+def effect_in(entry: JournalEntry, folder_id: str) -> Effect | None:
+    """What ``entry`` did in ``folder_id``: None if nothing (a copy out of it, a change elsewhere)."""
+    here, came_from = entry.folder_id == folder_id, entry.old_folder_id == folder_id
+    if entry.event in (CREATED, COPIED):
+        return Effect(entry.position, entry.object_id, IN) if here else None
+    if entry.event == MODIFIED:
+        return Effect(entry.position, entry.object_id, CHANGED, frozenset(entry.changes)) if here else None
+    if entry.event == DELETED:
+        return Effect(entry.position, entry.object_id, OUT) if here else None
+    if entry.event == MOVED:
+        if here and came_from:  # in place: same folder (a new ChangeKey)
+            return Effect(entry.position, entry.object_id, CHANGED)
+        if here:
+            return Effect(entry.position, entry.object_id, IN)
+        if came_from:
+            return Effect(entry.position, entry.old_object_id or entry.object_id, OUT)
+    return None
+
+
+def items_after(conn: Readable, folder_id: str, after_id: str, snapshot: int, limit: int,
+                associated: bool) -> list[Item]:
+    """Up to ``limit`` items of the folder with ids after ``after_id``, by id (the ``(folder_id, id)`` index),
+    leaving out those that came into the folder after journal position ``snapshot`` and, unless
+    ``associated``, the folder's associated items."""
+    arrived_since = exists().where(and_(_J.object_id == items.c.id, _J.position > snapshot,
+                                        _J.folder_id == folder_id, _J.event.in_(_ARRIVALS)))
+    conditions = [items.c.folder_id == folder_id, items.c.id > after_id, not_(arrived_since)]
+    if not associated:
+        conditions.append(or_(items.c.is_associated.is_(None), items.c.is_associated.is_(False)))
+    rows = connection_of(conn).execute(select(items).where(*conditions).order_by(items.c.id).limit(limit))
+    return [codec.item_from_row(r) for r in rows]
+
+
+_HERE = select(change_journal).where(_J.folder_id == bindparam("folder_id"), _J.position > bindparam("after"),
+                                     _J.position <= bindparam("upto"), _J.object_kind == ITEM)
+_CAME_FROM = select(change_journal).where(_J.old_folder_id == bindparam("folder_id"),
+                                          _J.position > bindparam("after"), _J.position <= bindparam("upto"),
+                                          _J.object_kind == ITEM, _J.event == MOVED)
+
+
+def folder_effects(conn: Readable, folder_id: str, after: int, upto: int, limit: int) -> list[Effect]:
+    """The first ``limit`` effects in the folder in (``after``, ``upto``], oldest first: two index range
+    scans, ``(folder_id, position)`` and ``(old_folder_id, position)``, merged."""
+    c = connection_of(conn)
+    params = {"folder_id": folder_id, "after": after, "upto": upto}
+    rows = [*c.execute(_HERE.order_by(_J.position).limit(limit), params),
+            *c.execute(_CAME_FROM.order_by(_J.position).limit(limit), params)]
+    entries = sorted((_entry(r) for r in rows), key=lambda e: e.position)
+    return [e for e in (effect_in(entry, folder_id) for entry in entries) if e is not None][:limit]
+
+
+def item_effects(conn: Readable, folder_id: str, item_ids: Collection[str], after: int,
+                 upto: int) -> dict[str, list[Effect]]:
+    """Every effect in the folder in (``after``, ``upto``] of each of ``item_ids``, oldest first (the
+    ``object_id`` and ``old_object_id`` indexes: a few rows per item)."""
+    if not item_ids:
+        return {}
+    ids = sorted(set(item_ids))
+    window = and_(_J.position > after, _J.position <= upto, _J.object_kind == ITEM,
+                  or_(_J.folder_id == folder_id, _J.old_folder_id == folder_id))
+    c = connection_of(conn)
+    rows = [*c.execute(select(change_journal).where(_J.object_id.in_(ids), window)),
+            *c.execute(select(change_journal).where(_J.old_object_id.in_(ids), window))]
+    out: dict[str, list[Effect]] = {}
+    seen: set[int] = set()
+    for entry in sorted((_entry(r) for r in rows), key=lambda e: e.position):
+        if entry.position in seen:
+            continue
+        seen.add(entry.position)
+        effect = effect_in(entry, folder_id)
+        if effect is not None and effect.item_id in item_ids:
+            out.setdefault(effect.item_id, []).append(effect)
+    return out
+
+
+def items_by_id(conn: Readable, item_ids: Collection[str]) -> dict[str, Item]:
+    if not item_ids:
+        return {}
+    rows = connection_of(conn).execute(select(items).where(items.c.id.in_(sorted(set(item_ids)))))
+    return {r._mapping["id"]: codec.item_from_row(r) for r in rows}
+
+
+def folder_entries(conn: Readable, mailbox: str, after: int, upto: int) -> list[JournalEntry]:
+    """Every entry of the mailbox in (``after``, ``upto``], oldest first (the hierarchy's window: its folder
+    changes and the item changes that change folders' counts)."""
+    rows = connection_of(conn).execute(
+        select(change_journal).where(_J.mailbox == mailbox.lower(), _J.position > after, _J.position <= upto)
+        .order_by(_J.position))
+    return [_entry(r) for r in rows]
