@@ -16,7 +16,6 @@ from dataclasses import dataclass, replace
 
 from ..core import sync_state as S
 from ..core.errors import EwsError
-from ..core.folders import Folder
 from ..core.sync_changes import CREATE, DELETE, IS_READ, UPDATE
 from ..protocol import sync_folder_hierarchy as wire
 from ..protocol.folders import FolderRef
@@ -40,17 +39,22 @@ class _Net:
     kind: str
     position: int
     change_key: str = ""
+    #: how deep below the mailbox's top (parents are reported before their children)
+    depth: int = 0
+
+
+def _chain(folder_id: str, parents: dict[str, str | None]) -> list[str]:
+    """The folder's ancestors, nearest first."""
+    out: list[str] = []
+    parent = parents.get(folder_id)
+    while parent is not None and parent not in out:
+        out.append(parent)
+        parent = parents.get(parent)
+    return out
 
 
 def _below(folder_id: str, parents: dict[str, str | None], root: str) -> bool:
-    seen: set[str] = set()
-    parent = parents.get(folder_id)
-    while parent is not None and parent not in seen:
-        if parent == root:
-            return True
-        seen.add(parent)
-        parent = parents.get(parent)
-    return False
+    return root in _chain(folder_id, parents)
 
 
 def _everything(tree: Hierarchy, root: str) -> list[_Net]:
@@ -88,20 +92,25 @@ def _window(entries: list, tree: Hierarchy, root: str) -> list[_Net]:
         elif first.event in (MODIFIED, DELETED):
             parents_then[folder_id] = first.folder_id
     out = []
-    for folder_id, position in last_at.items():
+    # every folder: one moved in or out of the subtree takes the folders below it along, untouched themselves
+    for folder_id in {*tree.by_id, *firsts}:
         first = firsts.get(folder_id)
-        existed = folder_id in tree.by_id or first is not None
-        if first is not None and first.event == CREATED:
-            existed = False
+        existed = first is None or first.event != CREATED
         before = existed and _below(folder_id, parents_then, root)
         after = folder_id in tree.by_id and _below(folder_id, parents_now, root)
+        position = last_at.get(folder_id)
+        if position is None:
+            if before == after:
+                continue
+            position = max(last_at.get(a, 0) for a in (*_chain(folder_id, parents_then), *_chain(folder_id, parents_now)))
+        depth = len(_chain(folder_id, parents_now if after else parents_then))
         if before and after:
-            out.append(_Net(folder_id, UPDATE, position))
+            out.append(_Net(folder_id, UPDATE, position, depth=depth))
         elif after:
-            out.append(_Net(folder_id, CREATE, position))
+            out.append(_Net(folder_id, CREATE, position, depth=depth))
         elif before:
-            out.append(_Net(folder_id, DELETE, position, last_key.get(folder_id, "")))
-    return sorted(out, key=lambda n: n.position)
+            out.append(_Net(folder_id, DELETE, position, last_key.get(folder_id, ""), depth=depth))
+    return sorted(out, key=lambda n: (n.position, n.depth))
 
 
 def _sync(ctx: RequestContext, request: SyncFolderHierarchyRequest) -> FoldersPage | EwsError:
