@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 from typing import Callable
 
+from . import sync
 from .baseline import Baseline
 from .servers import pg_database, postgres_unavailable, serve
 from .workload import InProcess, fill, machine, update_item
@@ -278,6 +279,7 @@ def write_results(r: dict) -> None:
     lines += [f"| {group} | {share * 100:.0f}% |" for group, share in s["where"]]
     lines += ["", "Plots: `latency-vs-store-size.png`, `throughput-vs-workers.png`, `batch-linearity.png`.", ""]
     lines += what_stands_in_the_way(r)
+    lines += sync.section(r["sync"])
     notes = HERE / "NOTES.md"
     if notes.exists():
         lines += [notes.read_text()]
@@ -387,7 +389,8 @@ def main() -> int:
                      "load_before": os.getloadavg()[0]}
     with tempfile.TemporaryDirectory(prefix="ewsemu-bench-") as tmp_name:
         tmp = Path(tmp_name)
-        for name, fn in (("single", single), ("batches", batches), ("store", store_sizes), ("http", http)):
+        for name, fn in (("single", single), ("batches", batches), ("store", store_sizes), ("http", http),
+                         ("sync", lambda tmp: sync.run(tmp, 5_000 if QUICK else sync.ITEMS))):
             t = time.perf_counter()
             results[name] = fn(tmp)
             print(f"{name} ({time.perf_counter() - t:.0f} s): {json.dumps(results[name], default=str)}", flush=True)

@@ -9,6 +9,8 @@ Responses are normalised before comparison, so they do not depend on generated v
 * Folder Ids become ``FOLDER-<key>`` and their ChangeKeys ``FOLDERCK-<key>`` (the default folder's key in
   core/folder_tree.py: its distinguished id where it has one); folders a scenario creates get ``FOLDER-1``,
   ``FOLDER-2``, … (their ChangeKeys ``CK-n``).
+* Sync states (SyncFolderItems, SyncFolderHierarchy: signed with a key made per database) become ``SYNC-1``,
+  ``SYNC-2``, … by first appearance; a request's ``<m:SyncState>SYNC-n</m:SyncState>`` sends the real one.
 * The server's own timestamps (DateTimeCreated, DateTimeReceived, DateTimeSent, LastModifiedTime) become
   ``2000-01-01T00:00:00Z``.
 
@@ -52,7 +54,7 @@ class Labels:
         for folder_id, name in folders.items():
             self.to_label[folder_id] = f"FOLDER-{name}"
             self.to_label[IdFactory.change_key(folder_id, 1)] = f"FOLDERCK-{name}"
-        self._counts = {"ITEM": 0, "FOLDER": 0, "CK": 0}
+        self._counts = {"ITEM": 0, "FOLDER": 0, "CK": 0, "SYNC": 0}
 
     def label(self, value: str, kind: str) -> str:
         if value not in self.to_label:
@@ -65,7 +67,10 @@ class Labels:
         if not back:
             return request
         pattern = re.compile(r'"(' + "|".join(re.escape(k) for k in back) + r')"')
-        return pattern.sub(lambda m: f'"{back[m.group(1)]}"', request.decode()).encode()
+        text = pattern.sub(lambda m: f'"{back[m.group(1)]}"', request.decode())
+        text = re.sub(r"<m:SyncState>(SYNC-\d+)</m:SyncState>",
+                      lambda m: f"<m:SyncState>{back.get(m.group(1), m.group(1))}</m:SyncState>", text)
+        return text.encode()
 
 
 def normalise(body: bytes, labels: Labels) -> etree._Element:
@@ -81,6 +86,8 @@ def normalise(body: bytes, labels: Labels) -> etree._Element:
                 el.set("ChangeKey", labels.label(el.get("ChangeKey"), "CK"))
         elif el.tag in SERVER_TIMES:
             el.text = FIXED_TIME
+        elif el.tag == f"{{{NS['m']}}}SyncState" and el.text:
+            el.text = labels.label(el.text, "SYNC")
     return root
 
 

@@ -88,16 +88,22 @@ def _enumerate(conn, page: _Page, state: S.SyncState) -> S.SyncState | None:
     """The first sync's listing from ``state.after_id`` on: the next state if the listing goes on, None when
     every item the folder held at ``state.base`` is listed."""
     while True:
-        limit = page.room + 1 - len(page.changes)
-        listed = sync.items_after(conn, page.folder.id, state.after_id, state.base or 0, limit, page.associated)
+        listed, last_read, done = sync.items_after(conn, page.folder.id, state.after_id, state.base or 0,
+                                                   page.room + 1 - len(page.changes), page.associated)
         for item in listed:
+            if item.id in page.ignored:
+                state = replace(state, after_id=item.id)
+                continue
             if page.full:
                 return state
-            if item.id not in page.ignored:
-                page.changes.append(ItemChange(CREATE, item.id, item.change_key, item))
+            page.changes.append(ItemChange(CREATE, item.id, item.change_key, item))
             state = replace(state, after_id=item.id)
-        if len(listed) < limit:
+        if done:
             return None
+        if not page.full or last_read is None:
+            state = replace(state, after_id=last_read or state.after_id)
+            continue
+        return state
 
 
 def _change(conn_items: dict[str, Item], net: NetChange, associated: bool) -> ItemChange | None:

@@ -1,8 +1,8 @@
 """The reads SyncFolderItems and SyncFolderHierarchy make (D38, D39), each bounded by a page, never by the size
 of the folder or of the journal window (migration 0008's indexes):
 
-* :func:`items_after`: a folder's items by id after a keyset cursor, as they were at a journal position (items
-  that came into the folder after it are left to the journal phase) — the first sync's enumeration;
+* :func:`items_after`: a folder's items by id after a keyset cursor, leaving out those that came into the
+  folder after a journal position (the journal phase reports them) — the first sync's listing;
 * :func:`folder_effects`: the journal entries seen in a folder after a position, as :class:`Effect` values
   (what each did to which item id), oldest first;
 * :func:`item_effects`: all the effects, in a window, of a few items in a folder (their net change);
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Collection
 
-from sqlalchemy import and_, bindparam, exists, not_, or_, select
+from sqlalchemy import and_, bindparam, or_, select
 
 from ..core.item import Item
 from ..core.sync_changes import CHANGED, IN, OUT, Effect
@@ -46,17 +46,22 @@ def effect_in(entry: JournalEntry, folder_id: str) -> Effect | None:
 
 
 def items_after(conn: Readable, folder_id: str, after_id: str, snapshot: int, limit: int,
-                associated: bool) -> list[Item]:
-    """Up to ``limit`` items of the folder with ids after ``after_id``, by id (the ``(folder_id, id)`` index),
-    leaving out those that came into the folder after journal position ``snapshot`` and, unless
-    ``associated``, the folder's associated items."""
-    arrived_since = exists().where(and_(_J.object_id == items.c.id, _J.position > snapshot,
-                                        _J.folder_id == folder_id, _J.event.in_(_ARRIVALS)))
-    conditions = [items.c.folder_id == folder_id, items.c.id > after_id, not_(arrived_since)]
-    if not associated:
-        conditions.append(or_(items.c.is_associated.is_(None), items.c.is_associated.is_(False)))
-    rows = connection_of(conn).execute(select(items).where(*conditions).order_by(items.c.id).limit(limit))
-    return [codec.item_from_row(r) for r in rows]
+                associated: bool) -> tuple[list[Item], str | None, bool]:
+    """The folder's items with ids after ``after_id``, by id (the ``(folder_id, id)`` index), at most ``limit``
+    read, leaving out those that came into the folder after journal position ``snapshot`` (their arrival is
+    looked up by id: the ``(object_id, position)`` index) and, unless ``associated``, its associated items.
+    Returns the items kept, the last id read and whether the folder has no more."""
+    conditions = [items.c.folder_id == folder_id, items.c.id > after_id]
+    c = connection_of(conn)
+    rows = [codec.item_from_row(r) for r in c.execute(select(items).where(*conditions).order_by(items.c.id)
+                                                       .limit(limit))]
+    if not rows:
+        return [], None, True
+    arrived = {e.object_id for e in (_entry(r) for r in c.execute(
+        select(change_journal).where(_J.object_id.in_([i.id for i in rows]), _J.position > snapshot)))
+        if e.folder_id == folder_id and e.event in _ARRIVALS}
+    kept = [i for i in rows if i.id not in arrived and (associated or not i.values.get("item:IsAssociated"))]
+    return kept, rows[-1].id, len(rows) < limit
 
 
 _HERE = select(change_journal).where(_J.folder_id == bindparam("folder_id"), _J.position > bindparam("after"),
