@@ -16,12 +16,12 @@ from dataclasses import dataclass, replace
 
 from ..core import sync_state as S
 from ..core.errors import EwsError
-from ..core.sync_changes import CREATE, DELETE, IS_READ, UPDATE
+from ..core.sync_changes import CREATE, DELETE, UPDATE
 from ..protocol import sync_folder_hierarchy as wire
 from ..protocol.folders import FolderRef
 from ..protocol.sync_folder_hierarchy import FolderChange, FoldersPage, SyncFolderHierarchyRequest
 from ..store import journal, sync
-from ..store.journal import CREATED, DELETED, FOLDER, MODIFIED, MOVED
+from ..store.journal import CREATED, DELETED, MODIFIED, MOVED, JournalEntry
 from .base import Batch, WholeRequest
 from .context import RequestContext
 from .folders import Hierarchy, ensure_named_mailboxes, folder_views
@@ -67,23 +67,16 @@ def _everything(tree: Hierarchy, root: str) -> list[_Net]:
     return out
 
 
-def _window(entries: list, tree: Hierarchy, root: str) -> list[_Net]:
-    """The net change of every folder the window's entries touch, by its last change."""
-    firsts: dict[str, object] = {}
-    last_at: dict[str, int] = {}
+def _window(entries: list[JournalEntry], counted: dict[str, int], tree: Hierarchy, root: str) -> list[_Net]:
+    """The net change of every folder the window's folder entries touch (or whose counts changed, ``counted``:
+    folder id -> position), by its last change."""
+    firsts: dict[str, JournalEntry] = {}
+    last_at: dict[str, int] = dict(counted)
     last_key: dict[str, str] = {}
     for e in entries:
-        if e.object_kind == FOLDER:
-            firsts.setdefault(e.object_id, e)
-            last_at[e.object_id] = e.position
-            last_key[e.object_id] = e.change_key or ""
-            continue
-        counted = [e.folder_id] if e.event != MODIFIED or IS_READ in e.changes else []
-        if e.event == MOVED and e.old_folder_id:
-            counted.append(e.old_folder_id)
-        for folder_id in counted:
-            if folder_id is not None:
-                last_at[folder_id] = e.position
+        firsts.setdefault(e.object_id, e)
+        last_at[e.object_id] = max(e.position, last_at.get(e.object_id, 0))
+        last_key[e.object_id] = e.change_key or ""
     parents_now = {f.id: f.parent_id for f in tree.by_id.values()}
     parents_then = dict(parents_now)
     for folder_id, first in firsts.items():
@@ -130,7 +123,8 @@ def _sync(ctx: RequestContext, request: SyncFolderHierarchyRequest) -> FoldersPa
             if state.base is None:
                 nets = _everything(tree, root.id)
             else:
-                nets = _window(sync.folder_entries(conn, root.mailbox, state.base, state.upto), tree, root.id)
+                nets = _window(sync.folder_entries(conn, root.mailbox, state.base, state.upto),
+                               sync.count_changes(conn, root.mailbox, state.base, state.upto), tree, root.id)
             page = nets[state.skip:state.skip + PAGE]
             last = state.skip + PAGE >= len(nets)
             next_state = (replace(state, base=state.upto, skip=0) if last

@@ -6,18 +6,20 @@ of the folder or of the journal window (migration 0008's indexes):
 * :func:`folder_effects`: the journal entries seen in a folder after a position, as :class:`Effect` values
   (what each did to which item id), oldest first;
 * :func:`item_effects`: all the effects, in a window, of a few items in a folder (their net change);
-* :func:`items_by_id`: those items as stored now.
+* :func:`items_by_id`: those items as stored now;
+* :func:`folder_entries` and :func:`count_changes`: the hierarchy's window, its folder entries and, per folder,
+  the last item change that changed its counts.
 """
 from __future__ import annotations
 
 from typing import Collection
 
-from sqlalchemy import and_, bindparam, or_, select
+from sqlalchemy import and_, bindparam, func, or_, select
 
 from ..core.item import Item
-from ..core.sync_changes import CHANGED, IN, OUT, Effect
+from ..core.sync_changes import CHANGED, IN, IS_READ, OUT, Effect
 from . import codec
-from .journal import COPIED, CREATED, DELETED, ITEM, MODIFIED, MOVED, JournalEntry, _entry
+from .journal import COPIED, CREATED, DELETED, FOLDER, ITEM, MODIFIED, MOVED, JournalEntry, _entry
 from .schema import change_journal, items
 from .unit_of_work import Readable, connection_of
 
@@ -114,9 +116,24 @@ def items_by_id(conn: Readable, item_ids: Collection[str]) -> dict[str, Item]:
 
 
 def folder_entries(conn: Readable, mailbox: str, after: int, upto: int) -> list[JournalEntry]:
-    """Every entry of the mailbox in (``after``, ``upto``], oldest first (the hierarchy's window: its folder
-    changes and the item changes that change folders' counts)."""
+    """The mailbox's folder entries in (``after``, ``upto``], oldest first (the hierarchy's window)."""
     rows = connection_of(conn).execute(
-        select(change_journal).where(_J.mailbox == mailbox.lower(), _J.position > after, _J.position <= upto)
-        .order_by(_J.position))
+        select(change_journal).where(_J.mailbox == mailbox.lower(), _J.position > after, _J.position <= upto,
+                                     _J.object_kind == FOLDER).order_by(_J.position))
     return [_entry(r) for r in rows]
+
+
+def count_changes(conn: Readable, mailbox: str, after: int, upto: int) -> dict[str, int]:
+    """Folder id -> the position of the last item entry in (``after``, ``upto``] that changed its TotalCount
+    or UnreadCount: an item created, copied, deleted or moved in or out, or its IsRead changed. Grouped in the
+    database: a window of many item changes is not read row by row."""
+    window = and_(_J.mailbox == mailbox.lower(), _J.position > after, _J.position <= upto, _J.object_kind == ITEM)
+    counted = or_(_J.event != MODIFIED, _J.changes.like(f'%"{IS_READ}"%'))
+    c = connection_of(conn)
+    last: dict[str, int] = {}
+    for column, condition in ((_J.folder_id, counted), (_J.old_folder_id, _J.event == MOVED)):
+        for folder_id, position in c.execute(select(column, func.max(_J.position)).where(window, condition,
+                                                                                         column.isnot(None))
+                                             .group_by(column)):
+            last[folder_id] = max(position, last.get(folder_id, 0))
+    return last
