@@ -136,15 +136,17 @@ def _journal(conn, page: _Page, state: S.SyncState, head: int) -> S.SyncState | 
                 net = net_change(history)
                 if net is not None:
                     due.append((effect.position, net))
-        current = sync.items_by_id(conn, [n.item_id for _, n in due if n.change != DELETE])
-        for position, net in due:
-            change = _change(current, net, page.associated)
-            if change is None:
-                continue
-            if page.full:
-                return replace(state, cursor=cursor)
-            page.changes.append(change)
-            cursor = position
+        while due:  # the items are loaded only as far as the page goes
+            batch, due = due[:page.room + 1 - len(page.changes)], due[page.room + 1 - len(page.changes):]
+            current = sync.items_by_id(conn, [n.item_id for _, n in batch if n.change != DELETE])
+            for position, net in batch:
+                change = _change(current, net, page.associated)
+                if change is None:
+                    continue
+                if page.full:
+                    return replace(state, cursor=cursor)
+                page.changes.append(change)
+                cursor = position
         cursor = effects[-1].position
 
 
