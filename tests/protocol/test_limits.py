@@ -193,7 +193,7 @@ SOAP12 = "http://www.w3.org/2003/05/soap-envelope"
     (f'<s:Envelope xmlns:s="{NS["s"]}"><s:Body/></s:Envelope>'.encode(), "ErrorInvalidRequest", "exactly one"),
     (envelope(GET_ROOT + GET_ROOT), "ErrorSchemaValidation", "exactly one"),
     (f'<m:GetFolder xmlns:m="{NS["m"]}"/>'.encode(), "ErrorSchemaValidation", "SOAP 1.1 Envelope"),
-    (envelope("<m:SyncFolderItems/>"), "ErrorInvalidOperation", "does not implement the EWS operation"),
+    (envelope("<m:GetInboxRules/>"), "ErrorInvalidOperation", "does not implement the EWS operation"),
     (envelope("<m:Frobnicate/>"), "ErrorSchemaValidation", "No matching global declaration"),
     (envelope('<x:GetFolder xmlns:x="urn:not-ews"/>'), "ErrorSchemaValidation", "No matching global"),
     (envelope(GET_ROOT).replace(b'"http://schemas.microsoft.com/exchange/services/2006/messages"',
@@ -208,7 +208,7 @@ def test_envelope_problems_get_specific_faults(client: Client, body: bytes, code
 
 
 def test_unimplemented_operation_fault_names_what_is_implemented(client: Client) -> None:
-    r = client.call("<m:SyncFolderItems/>")
+    r = client.call("<m:GetInboxRules/>")
     text = " ".join(r.xpath("//e:Message/text()"))
     assert all(name in text for name in OPERATIONS)
     ews_validate(r.body)
