@@ -84,7 +84,7 @@ def test_items_created_during_the_first_sync_come_once(ews: Ews) -> None:
     assert sorted(ids) == sorted(made + [late]) and ids[-1] == late
 
 
-def test_a_token_changes_even_when_nothing_did_and_both_stay_valid(ews: Ews) -> None:
+def test_asking_again_from_a_state_is_fine_and_both_states_stay_valid(ews: Ews) -> None:
     f = create_folder(ews, "inbox", "Quiet")
     state = synced(ews, f)
     again = sync_items(ews, f, state)
@@ -306,6 +306,14 @@ def test_an_item_id_as_the_folder_and_a_search_folder_are_refused(ews: Ews) -> N
     assert r.codes() == ["NoError"], r.body
     search = Ref(r.xpath("//t:FolderId")[0].get("Id"))
     assert_error(sync_items_response(ews, search), "ErrorInvalidOperation")
+
+
+def test_shape_errors_are_get_items(ews: Ews) -> None:
+    bad = '<t:FieldURI FieldURI="item:NoSuchThing"/>'
+    synced_ = sync_items_response(ews, "inbox", additional=bad)
+    got = ews.get_response(Ref("AAMkAGdvbmUtaXRlbS0wMQ=="), additional=bad)
+    assert synced_.status == got.status == 500
+    assert synced_.fault_code() == got.fault_code() == "ErrorSchemaValidation"
 
 
 @pytest.mark.parametrize("value", ["0", "513", "-1", "many"])
