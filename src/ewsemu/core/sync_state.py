@@ -8,8 +8,8 @@ HMAC-SHA256-signed with the store's ``sync`` key, so a tampered or truncated tok
 
 Two phases for items (operations/sync_folder_items.py):
 
-* ``enumerate``: the first sync lists the folder's items by id (``after_id``), as they were at ``base`` — the
-  journal head when it started — leaving out items that came into the folder after it;
+* ``enumerate``: the first sync lists the folder's items oldest first (keyset ``after_created``, ``after_id``),
+  as they were at ``base`` — the journal head when it started — leaving out items that came in after it;
 * ``journal``: the net change of each item in the window (``base``, head], read from ``cursor`` on; a client
   whose last page said IncludesLastItemInRange holds a token with ``cursor == base``.
 
@@ -47,7 +47,9 @@ class SyncState:
     base: int | None
     #: items, journal phase: the window is read from here on; enumerate phase: 0
     cursor: int = 0
-    #: items, enumerate phase: the last ItemId listed ("" before the first)
+    #: items, enumerate phase: the keyset cursor, the last item listed's DateTimeCreated (ISO) and ItemId
+    #: ("" before the first)
+    after_created: str = ""
     after_id: str = ""
     #: hierarchy: the window's end and how many of its changes were sent
     upto: int = 0
@@ -79,6 +81,9 @@ def decode(token: str, key: bytes) -> SyncState:
         data = json.loads(payload)
         if data.pop("v") != _VERSION:
             raise invalid()
-        return SyncState(**data)
+        state = SyncState(**data)
     except (ValueError, TypeError, KeyError):
         raise invalid() from None
+    if state.kind not in (ITEMS, FOLDERS) or state.phase not in (ENUMERATE, JOURNAL):
+        raise invalid()
+    return state

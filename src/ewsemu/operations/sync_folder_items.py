@@ -1,8 +1,8 @@
 """SyncFolderItems: the changes to one folder's items since a sync state, at most MaxChangesReturned a page.
 
 The sync state (core/sync_state.py, D38) is a signed token naming the folder, the scope and journal positions.
-A first sync (no state) lists the folder's items as Creates, by id, as they were at the journal head when it
-began (``base``), a page at a time (keyset: ``id > after_id``, an index); items that came in after ``base`` are
+A first sync (no state) lists the folder's items as Creates, oldest first (DateTimeCreated, then ItemId), as
+they were at the journal head when it began (``base``), a page at a time (keyset pagination on an index); items that came in after ``base`` are
 left to the journal phase, which then reports, from ``base`` on, each item's net change in the window (D39,
 core/sync_changes.py), in the order of each item's last change. A page of the journal phase reads the window
 from its ``cursor``: the effects after it, a chunk at a time, and the whole history in the window of only the
@@ -85,25 +85,28 @@ class _Page:
 
 
 def _enumerate(conn, page: _Page, state: S.SyncState) -> S.SyncState | None:
-    """The first sync's listing from ``state.after_id`` on: the next state if the listing goes on, None when
-    every item the folder held at ``state.base`` is listed."""
+    """The first sync's listing from the state's keyset cursor on: the next state if the listing goes on,
+    None when every item the folder held at ``state.base`` is listed."""
     while True:
-        listed, last_read, done = sync.items_after(conn, page.folder.id, state.after_id, state.base or 0,
-                                                   page.room + 1 - len(page.changes), page.associated)
+        listed, last_read, done = sync.items_after(conn, page.folder.id, (state.after_created, state.after_id),
+                                                   state.base or 0, page.room + 1 - len(page.changes),
+                                                   page.associated)
         for item in listed:
-            if item.id in page.ignored:
-                state = replace(state, after_id=item.id)
-                continue
-            if page.full:
-                return state
-            page.changes.append(ItemChange(CREATE, item.id, item.change_key, item))
-            state = replace(state, after_id=item.id)
+            if item.id not in page.ignored:
+                if page.full:
+                    return state
+                page.changes.append(ItemChange(CREATE, item.id, item.change_key, item))
+            state = _after(state, sync.cursor_of(item))
         if done:
             return None
-        if not page.full or last_read is None:
-            state = replace(state, after_id=last_read or state.after_id)
-            continue
-        return state
+        if page.full:
+            return state
+        if last_read is not None:  # what was read past the last item kept (arrived later) is skipped
+            state = _after(state, last_read)
+
+
+def _after(state: S.SyncState, cursor: tuple[str, str]) -> S.SyncState:
+    return replace(state, after_created=cursor[0], after_id=cursor[1])
 
 
 def _change(conn_items: dict[str, Item], net: NetChange, associated: bool) -> ItemChange | None:
@@ -157,7 +160,7 @@ def _page(conn, page: _Page, state: S.SyncState, head: int) -> S.SyncState | Non
         if going_on is not None:
             return going_on
         # listed: the changes since the listing began follow
-        state = replace(state, phase=S.JOURNAL, cursor=state.base or 0, after_id="")
+        state = replace(state, phase=S.JOURNAL, cursor=state.base or 0, after_created="", after_id="")
     return _journal(conn, page, state, head)
 
 
@@ -185,7 +188,7 @@ def _sync(ctx: RequestContext, request: SyncFolderItemsRequest) -> ItemsPage | E
             next_state = _page(conn, page, state, head)
             last = next_state is None
             if next_state is None:
-                next_state = replace(state, phase=S.JOURNAL, base=head, cursor=head, after_id="")
+                next_state = replace(state, phase=S.JOURNAL, base=head, cursor=head, after_created="", after_id="")
             _phantoms(ctx, page)
             owner = ctx.store.mailbox_display_name(conn, folder.mailbox)
     except EwsError as err:

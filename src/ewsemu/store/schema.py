@@ -67,8 +67,8 @@ items = Table(
     *_field_columns(),
     Index("ix_items_folder", "folder_id"),
     Index("ix_items_mailbox", "mailbox"),
-    # a sync's first pages list a folder's items by id (migration 0008)
-    Index("ix_items_folder_id", "folder_id", "id"),
+    # a sync's first pages list a folder's items oldest first (migration 0008)
+    Index("ix_items_folder_created", "folder_id", "date_time_created", "id"),
 )
 
 #: every committed write, in commit order (store/journal.py): sync states, watermarks and the ChangeKey history

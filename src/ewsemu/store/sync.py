@@ -1,8 +1,9 @@
 """The reads SyncFolderItems and SyncFolderHierarchy make (D38, D39), each bounded by a page, never by the size
 of the folder or of the journal window (migration 0008's indexes):
 
-* :func:`items_after`: a folder's items by id after a keyset cursor, leaving out those that came into the
-  folder after a journal position (the journal phase reports them) — the first sync's listing;
+* :func:`items_after`: a folder's items by (DateTimeCreated, ItemId) after a keyset cursor, leaving out those
+  that came into the folder after a journal position (the journal phase reports them) — the first sync's
+  listing;
 * :func:`folder_effects`: the journal entries seen in a folder after a position, as :class:`Effect` values
   (what each did to which item id), oldest first;
 * :func:`item_effects`: all the effects, in a window, of a few items in a folder (their net change);
@@ -12,9 +13,10 @@ of the folder or of the journal window (migration 0008's indexes):
 """
 from __future__ import annotations
 
+import datetime as dt
 from typing import Collection
 
-from sqlalchemy import and_, bindparam, func, or_, select
+from sqlalchemy import and_, bindparam, func, or_, select, tuple_
 
 from ..core.item import Item
 from ..core.sync_changes import CHANGED, IN, IS_READ, OUT, Effect
@@ -47,23 +49,47 @@ def effect_in(entry: JournalEntry, folder_id: str) -> Effect | None:
     return None
 
 
-def items_after(conn: Readable, folder_id: str, after_id: str, snapshot: int, limit: int,
-                associated: bool) -> tuple[list[Item], str | None, bool]:
-    """The folder's items with ids after ``after_id``, by id (the ``(folder_id, id)`` index), at most ``limit``
-    read, leaving out those that came into the folder after journal position ``snapshot`` (their arrival is
-    looked up by id: the ``(object_id, position)`` index) and, unless ``associated``, its associated items.
-    Returns the items kept, the last id read and whether the folder has no more."""
-    conditions = [items.c.folder_id == folder_id, items.c.id > after_id]
+#: the first sync lists a folder's items oldest first, as FindItem sorts them by default: by DateTimeCreated,
+#: then ItemId (the ``(folder_id, date_time_created, id)`` index), so a replayed session lists them alike
+_CREATED = items.c.date_time_created
+_EPOCH = dt.datetime(1970, 1, 1)
+
+
+def items_after(conn: Readable, folder_id: str, after: tuple[str, str], snapshot: int, limit: int,
+                associated: bool) -> tuple[list[Item], tuple[str, str] | None, bool]:
+    """The folder's items after the keyset cursor ``after`` (DateTimeCreated as ISO text, ItemId; ``("", "")``
+    before the first), at most ``limit`` read, leaving out those that came into the folder after journal
+    position ``snapshot`` (their arrival is looked up by id: the ``(object_id, position)`` index) and, unless
+    ``associated``, its associated items. Returns the items kept, the cursor after the last one read and
+    whether the folder has no more."""
+    created = _CREATED  # set on every item when it is made (core/apply.py), so never NULL here
+    conditions = [items.c.folder_id == folder_id]
+    if after != ("", ""):
+        conditions.append(tuple_(created, items.c.id) > tuple_(dt.datetime.fromisoformat(after[0]), after[1]))
     c = connection_of(conn)
-    rows = [codec.item_from_row(r) for r in c.execute(select(items).where(*conditions).order_by(items.c.id)
-                                                       .limit(limit))]
-    if not rows:
+    raw = list(c.execute(select(items, created.label("_created")).where(*conditions)
+                         .order_by(created, items.c.id).limit(limit)))
+    if not raw:
         return [], None, True
+    rows = [codec.item_from_row(r) for r in raw]
     arrived = {e.object_id for e in (_entry(r) for r in c.execute(
         select(change_journal).where(_J.object_id.in_([i.id for i in rows]), _J.position > snapshot)))
         if e.folder_id == folder_id and e.event in _ARRIVALS}
     kept = [i for i in rows if i.id not in arrived and (associated or not i.values.get("item:IsAssociated"))]
-    return kept, rows[-1].id, len(rows) < limit
+    last = raw[-1]._mapping
+    return kept, (_iso(last["_created"]), last["id"]), len(rows) < limit
+
+
+def cursor_of(item: Item) -> tuple[str, str]:
+    """The keyset cursor just after ``item`` (its DateTimeCreated and ItemId)."""
+    created = item.values.get("item:DateTimeCreated")
+    return (_iso(created.astimezone(dt.timezone.utc).replace(tzinfo=None)) if created else _iso(_EPOCH), item.id)
+
+
+def _iso(value: object) -> str:
+    if not isinstance(value, dt.datetime):
+        value = _EPOCH
+    return value.replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
 
 
 _HERE = select(change_journal).where(_J.folder_id == bindparam("folder_id"), _J.position > bindparam("after"),
