@@ -117,8 +117,9 @@ def item_effects(conn: Readable, folder_id: str, item_ids: Collection[str], afte
     if not item_ids:
         return {}
     ids = sorted(set(item_ids))
-    window = and_(_J.position > after, _J.position <= upto, _J.object_kind == ITEM,
-                  or_(_J.folder_id == folder_id, _J.old_folder_id == folder_id))
+    # by id only: the folder is checked on each row (effect_in), so the planner takes the id indexes; a folder
+    # condition here would let it scan the folder's whole window instead
+    window = and_(_J.position > after, _J.position <= upto, _J.object_kind == ITEM)
     c = connection_of(conn)
     rows = [*c.execute(select(change_journal).where(_J.object_id.in_(ids), window)),
             *c.execute(select(change_journal).where(_J.old_object_id.in_(ids), window))]
