@@ -95,7 +95,7 @@ def run(tmp: Path, items: int = ITEMS) -> dict:
 
 
 def section(r: dict) -> list[str]:
-    rows = [("First sync (no state): the folder's items listed by id", r["first_sync"]),
+    rows = [("First sync (no state): the folder's items listed oldest first", r["first_sync"]),
             (f"Incremental sync over a window of {r['items']:,} changes", r["window"])]
     lines = ["## SyncFolderItems over a large folder (issue 16)", "",
              f"A folder of {r['items']:,} items synchronised with SyncFolderItems (IdOnly, MaxChangesReturned "
