@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 from typing import Callable
 
+from . import sync
 from .baseline import Baseline
 from .servers import pg_database, postgres_unavailable, serve
 from .workload import InProcess, fill, machine, update_item
@@ -282,6 +283,8 @@ def write_results(r: dict) -> None:
     lines += [f"| {group} | {share * 100:.0f}% |" for group, share in s["where"]]
     lines += ["", "Plots: `latency-vs-store-size.png`, `throughput-vs-workers.png`, `batch-linearity.png`.", ""]
     lines += what_stands_in_the_way(r)
+    if r.get("sync"):
+        lines += sync.section(r["sync"])
     notes = HERE / "NOTES.md"
     if notes.exists():
         lines += [notes.read_text()]
@@ -425,7 +428,13 @@ def streams(tmp: Path) -> dict:
     return out
 
 
-SECTIONS = {"single": single, "batches": batches, "store": store_sizes, "http": http, "streams": streams}
+def sync_pages(tmp: Path) -> dict:
+    """SyncFolderItems over a large folder in pages of 512: the last page against the first (bench/sync.py)."""
+    return sync.run(tmp, 5_000 if QUICK else sync.ITEMS)
+
+
+SECTIONS = {"single": single, "batches": batches, "store": store_sizes, "http": http, "streams": streams,
+            "sync": sync_pages}
 
 
 def main(argv: list[str] | None = None) -> int:

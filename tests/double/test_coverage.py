@@ -18,9 +18,8 @@ from ewsemu.protocol.operation_names import EWS_OPERATIONS
 from ..soap import Client, ews_validate
 
 COVERAGE_MD = Path(__file__).resolve().parents[2] / "COVERAGE.md"
-SYNC = ('<m:SyncFolderItems><m:ItemShape><t:BaseShape>IdOnly</t:BaseShape></m:ItemShape><m:SyncFolderId>'
-        '<t:DistinguishedFolderId Id="tasks"/></m:SyncFolderId><m:MaxChangesReturned>10</m:MaxChangesReturned>'
-        '</m:SyncFolderItems>')
+#: an operation ewsemu does not serve
+MISSING = "<m:GetInboxRules><m:MailboxSmtpAddress>alice@example.com</m:MailboxSmtpAddress></m:GetInboxRules>"
 
 
 def test_coverage_md_is_current() -> None:
@@ -65,10 +64,10 @@ def test_the_listing_is_generated_from_the_registry(monkeypatch) -> None:
     assert counts["missing"] == len(EWS_OPERATIONS - set(OPERATIONS))
     assert counts["implemented"] + counts["partial"] == len(OPERATIONS) and counts["total"] == len(EWS_OPERATIONS)
     # a new operation in the registry shows up at once, with its own status and notes
-    sync = _declaration("partial", "tasks folder only")
-    monkeypatch.setattr(coverage, "REGISTRY", {**REGISTRY, "SyncFolderItems": sync})
-    row = next(r for r in coverage.operations() if r.operation == "SyncFolderItems")
-    assert (row.status, row.notes) == ("partial", "tasks folder only")
+    rules = _declaration("partial", "Inbox rules only")
+    monkeypatch.setattr(coverage, "REGISTRY", {**REGISTRY, "GetInboxRules": rules})
+    row = next(r for r in coverage.operations() if r.operation == "GetInboxRules")
+    assert (row.status, row.notes) == ("partial", "Inbox rules only")
 
 
 def test_the_cli_prints_text_json_and_markdown(capsys) -> None:
@@ -76,7 +75,7 @@ def test_the_cli_prints_text_json_and_markdown(capsys) -> None:
     text = capsys.readouterr().out
     assert text.splitlines()[-1].startswith(f"{len(EWS_OPERATIONS)} EWS operations:")
     assert any(line.split()[:2] == ["UpdateItem", "partial"] for line in text.splitlines())
-    assert any(line.split() == ["SyncFolderItems", "missing"] for line in text.splitlines())
+    assert any(line.split() == ["GetInboxRules", "missing"] for line in text.splitlines())
     assert cli.main(["coverage", "--json"]) == 0
     assert json.loads(capsys.readouterr().out) == coverage.as_json()
     assert cli.main(["coverage", "--markdown"]) == 0
@@ -84,11 +83,11 @@ def test_the_cli_prints_text_json_and_markdown(capsys) -> None:
 
 
 def test_a_missing_operation_fails_closed_and_is_in_the_ledger(client: Client, emulator) -> None:
-    r = client.call(SYNC)
+    r = client.call(MISSING)
     assert r.status == 500 and r.fault_code() == "ErrorInvalidOperation"
-    assert "does not implement the EWS operation 'SyncFolderItems'" in r.xpath("//faultstring/text()")[0]
+    assert "does not implement the EWS operation 'GetInboxRules'" in r.xpath("//faultstring/text()")[0]
     ews_validate(r.body, headers=False)
     (entry,) = emulator.ledger.entries()
     assert (entry.operation, entry.status, entry.codes, entry.user) == \
-        ("SyncFolderItems", 500, ("ErrorInvalidOperation",), "alice@example.com")
-    assert emulator.ledger.entries(operation="SyncFolderItems") == [entry]
+        ("GetInboxRules", 500, ("ErrorInvalidOperation",), "alice@example.com")
+    assert emulator.ledger.entries(operation="GetInboxRules") == [entry]

@@ -262,6 +262,8 @@ def test_a_fault_rule_can_be_removed_and_all_cleared(control: ControlClient, ali
     ({"kind": "soap_fault", "code": "Boom"}, "ResponseCode"),
     ({"kind": "bump_change_key"}, "item_id is required"),
     ({"kind": "server_busy", "face": "graph"}, "face must be"),
+    ({"kind": "phantom_sync_item", "items": 0}, "items must be an integer from 1 to 512"),
+    ({"kind": "server_busy", "folder_id": "AAEuAGZvbGRlcg=="}, "folder_id matches only the sync kinds"),
 ])
 def test_bad_rules_are_refused_with_the_reason(control: ControlClient, spec: dict, message: str) -> None:
     with pytest.raises(ControlError) as err:
@@ -319,3 +321,43 @@ def test_exchangelib_sees_a_forced_conflict(ewsemu_account, ewsemu_control) -> N
         task.save(update_fields=["subject"])
     task.save(update_fields=["subject"])
     assert ewsemu_control.item(task.id)["properties"]["item:Subject"] == "mine"
+
+
+# ---- sync: a refused sync state, items that are not there ------------------------------------------------------
+
+SYNC_INBOX = ("<m:SyncFolderItems><m:ItemShape><t:BaseShape>IdOnly</t:BaseShape></m:ItemShape><m:SyncFolderId>"
+              '<t:DistinguishedFolderId Id="{folder}"/></m:SyncFolderId><m:MaxChangesReturned>10</m:MaxChangesReturned>'
+              "</m:SyncFolderItems>")
+SYNC_TREE = ("<m:SyncFolderHierarchy><m:FolderShape><t:BaseShape>IdOnly</t:BaseShape></m:FolderShape><m:SyncFolderId>"
+             '<t:DistinguishedFolderId Id="{folder}"/></m:SyncFolderId></m:SyncFolderHierarchy>')
+
+
+def _folder_id(alice: EwsHttp, name: str) -> str:
+    r = alice.call(GET_TASKS.replace("tasks", name))
+    return r.xpath("//t:FolderId/@Id")[0]
+
+
+def test_an_invalid_sync_state_answers_that_folders_sync_only(control: ControlClient, alice: EwsHttp) -> None:
+    inbox = _folder_id(alice, "inbox")
+    control.add_fault("invalid_sync_state", folder_id=inbox, count=2)
+    assert alice.call(SYNC_INBOX.format(folder="drafts")).codes() == ["NoError"]  # another folder
+    refused = [alice.call(SYNC_INBOX.format(folder="inbox")), alice.call(SYNC_TREE.format(folder="inbox"))]
+    assert [r.codes() for r in refused] == [["ErrorInvalidSyncStateData"]] * 2
+    ews_validate(*(r.body for r in refused))
+    assert alice.call(SYNC_INBOX.format(folder="inbox")).codes() == ["NoError"]  # the budget is spent
+    entries = [e for e in control.ledger() if e["faults"]]
+    assert [(e["operation"], fault_kinds(e)) for e in entries] == [
+        ("SyncFolderItems", ["invalid_sync_state"]), ("SyncFolderHierarchy", ["invalid_sync_state"])]
+    assert entries[0]["faults"][0]["folder_id"] == inbox
+
+
+def test_a_phantom_item_is_reported_created_and_get_item_cannot_find_it(control: ControlClient,
+                                                                        alice: EwsHttp) -> None:
+    control.add_fault("phantom_sync_item", operation="SyncFolderItems", items=2)
+    r = alice.call(SYNC_INBOX.format(folder="inbox"))
+    ids = r.xpath("//m:Changes/t:Create/t:Message/t:ItemId/@Id")
+    assert r.codes() == ["NoError"] and len(ids) == 2
+    got = alice.get(ids, shape="IdOnly")
+    assert got.codes() == ["ErrorItemNotFound", "ErrorItemNotFound"]
+    ews_validate(r.body, got.body)
+    assert alice.call(SYNC_INBOX.format(folder="inbox")).xpath("//m:Changes/*") == []

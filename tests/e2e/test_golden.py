@@ -13,6 +13,8 @@ Responses are normalised before comparison, so they do not depend on generated v
   TimeStamp) become ``2000-01-01T00:00:00Z``.
 * Notification SubscriptionIds become ``SUBSCRIPTION-1``, … and Watermarks ``WATERMARK-1``, … (the same
   journal position keeps its label); a request may use those labels as element text.
+* Sync states (SyncFolderItems, SyncFolderHierarchy: signed with a key made per database) become ``SYNC-1``,
+  ``SYNC-2``, … by first appearance; a request's ``<m:SyncState>SYNC-n</m:SyncState>`` sends the real one.
 
 The first line of a response file records the HTTP status (``<!-- HTTP 200 -->``). Every golden response and
 every response actually received is validated against Microsoft's schema. To (re)write the response files after
@@ -41,7 +43,8 @@ SERVER_TIMES = {f"{{{NS['t']}}}{n}" for n in ("DateTimeCreated", "DateTimeReceiv
                                               "LastModifiedTime", "TimeStamp")}
 #: notification tokens, labelled by their text
 TOKENS = {**{f"{{{NS[p]}}}SubscriptionId": "SUBSCRIPTION" for p in ("m", "t")},
-          **{f"{{{NS[p]}}}Watermark": "WATERMARK" for p in ("m", "t")}, f"{{{NS['t']}}}PreviousWatermark": "WATERMARK"}
+          **{f"{{{NS[p]}}}Watermark": "WATERMARK" for p in ("m", "t")}, f"{{{NS['t']}}}PreviousWatermark": "WATERMARK",
+          f"{{{NS['m']}}}SyncState": "SYNC"}
 FIXED_TIME = "2000-01-01T00:00:00Z"
 #: the elements whose Id and ChangeKey attributes are labelled (MarkAsJunk's MovedItemId is an item id too)
 ITEM_ID_TAGS = {f"{{{NS['t']}}}ItemId", f"{{{NS['t']}}}ParentFolderId", f"{{{NS['m']}}}MovedItemId",
@@ -59,7 +62,7 @@ class Labels:
         for folder_id, name in folders.items():
             self.to_label[folder_id] = f"FOLDER-{name}"
             self.to_label[IdFactory.change_key(folder_id, 1)] = f"FOLDERCK-{name}"
-        self._counts = {"ITEM": 0, "FOLDER": 0, "CK": 0, "SUBSCRIPTION": 0, "WATERMARK": 0}
+        self._counts = {"ITEM": 0, "FOLDER": 0, "CK": 0, "SUBSCRIPTION": 0, "WATERMARK": 0, "SYNC": 0}
 
     def label(self, value: str, kind: str) -> str:
         if value not in self.to_label:

@@ -176,7 +176,7 @@ def test_a_bare_payload_document_validates_as_root():
 
 def test_unknown_root_element_is_a_violation():
     with pytest.raises(SchemaViolation) as info:
-        validation.validate(etree.fromstring(f'<m:SyncFolderItems xmlns:m="{NS_M}"/>'))
+        validation.validate(etree.fromstring(f'<m:GetInboxRules xmlns:m="{NS_M}"/>'))
     assert "No matching global declaration" in info.value.violation
 
 

@@ -126,6 +126,10 @@ MESSAGES: dict[str, str] = {
         "Events were missed: the change journal no longer holds everything after this subscription's position."),
     "ErrorInvalidPushSubscriptionUrl": "The push subscription URL is invalid.",
     "ErrorInvalidSubscriptionRequest": "The subscription request is invalid.",
+    "ErrorInvalidSyncStateData": (
+        "Synchronization state data is corrupt or otherwise invalid. Resynchronize without the sync state."
+    ),
+    "ErrorSyncFolderNotFound": "The folder to be synchronized could not be found.",
 }
 
 

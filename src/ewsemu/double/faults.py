@@ -19,12 +19,16 @@ repeats). Kinds, each a failure EWS clients must survive:
 ``drop_stream``           a GetStreamingEvents stream is cut after ``after`` envelopes (default 1): the client
                           sees the connection end without ConnectionStatus Closed (no terminating chunk); the
                           subscription lives on, so the client can reconnect with it
+``invalid_sync_state``    SyncFolderItems / SyncFolderHierarchy on ``folder_id`` (any folder without one) answers
+                          ErrorInvalidSyncStateData, whatever sync state it sends: the client must resync
+``phantom_sync_item``     SyncFolderItems on ``folder_id`` (any) also reports ``items`` (default 1) created items
+                          that do not exist, so GetItem on them answers ErrorItemNotFound (Office 365 does that)
 ========================  =====================================================================================
 
 The router fires request faults once it has authenticated the caller and read the body; ``conflict`` fires
-inside UpdateItem, per ItemChange, ``expired_subscription`` inside GetEvents and GetStreamingEvents, and
-``drop_stream`` when a stream opens (server/stream_endpoint.py). Every fault that fires is listed on the
-request's ledger entry.
+inside UpdateItem, per ItemChange, ``expired_subscription`` inside GetEvents and GetStreamingEvents,
+``drop_stream`` when a stream opens (server/stream_endpoint.py), and the sync kinds inside the sync operations,
+once they know the folder. Every fault that fires is listed on the request's ledger entry.
 """
 from __future__ import annotations
 
@@ -62,7 +66,8 @@ PASS_THROUGH = ("delay", "bump_change_key")
 ITEM_KINDS = ("conflict",)
 SUBSCRIPTION_KINDS = ("expired_subscription",)
 STREAM_KINDS = ("drop_stream",)
-KINDS = TERMINAL + PASS_THROUGH + ITEM_KINDS + SUBSCRIPTION_KINDS + STREAM_KINDS
+SYNC_KINDS = ("invalid_sync_state", "phantom_sync_item")
+KINDS = TERMINAL + PASS_THROUGH + ITEM_KINDS + SUBSCRIPTION_KINDS + STREAM_KINDS + SYNC_KINDS
 FACES = ("ews", "rest")
 MAX_DELAY_MS = 600_000
 
@@ -90,6 +95,10 @@ class Fault:
     subscription_id: str | None = None
     #: drop_stream: envelopes sent before the cut
     after: int = 1
+    #: the sync kinds: the folder (its FolderId) whose sync they answer; None for any
+    folder_id: str | None = None
+    #: phantom_sync_item: how many items that are not there a sync reports
+    items: int = 1
     fired: int = 0
     created: str = ""
 
@@ -116,7 +125,7 @@ class Fault:
     def describe(self) -> dict[str, Any]:
         """The rule as the control plane lists it and the ledger records it (only the parameters its kind uses)."""
         out: dict[str, Any] = {"id": self.id, "kind": self.kind}
-        for key in ("operation", "mailbox", "item_id", "face"):
+        for key in ("operation", "mailbox", "item_id", "folder_id", "face"):
             if getattr(self, key) is not None:
                 out[key] = getattr(self, key)
         out.update({key: getattr(self, key) for key in _PARAMETERS[self.kind]
@@ -131,6 +140,7 @@ _PARAMETERS: dict[str, tuple[str, ...]] = {
     "drop_connection": (), "delay": ("delay_ms",), "bump_change_key": ("set",), "conflict": (),
     "expired_subscription": ("subscription_id",),
     "drop_stream": ("after",),
+    "invalid_sync_state": (), "phantom_sync_item": ("items",),
 }
 _SETTABLE = {f.name for f in fields(Fault)} - {"id", "fired", "created"}
 
@@ -146,7 +156,7 @@ def _check(fault: Fault) -> None:
         raise bad("probability must be in (0, 1]")
     if fault.face is not None and fault.face not in FACES:
         raise bad(f"face must be one of {', '.join(FACES)}")
-    for key in ("operation", "mailbox", "item_id", "message", "subscription_id"):
+    for key in ("operation", "mailbox", "item_id", "folder_id", "message", "subscription_id"):
         if getattr(fault, key) is not None and not isinstance(getattr(fault, key), str):
             raise bad(f"{key} must be a string")
     if fault.kind == "server_busy" and (not isinstance(fault.back_off_ms, int) or fault.back_off_ms < 0):
@@ -160,6 +170,11 @@ def _check(fault: Fault) -> None:
     if fault.kind == "drop_stream" and (not isinstance(fault.after, int) or isinstance(fault.after, bool)
                                         or fault.after < 0):
         raise bad("after must be a non-negative integer (the envelopes sent before the cut)")
+    if fault.kind == "phantom_sync_item" and (not isinstance(fault.items, int) or isinstance(fault.items, bool)
+                                              or not 1 <= fault.items <= 512):
+        raise bad("items must be an integer from 1 to 512")
+    if fault.folder_id is not None and fault.kind not in SYNC_KINDS:
+        raise bad("folder_id matches only the sync kinds")
     if fault.kind == "bump_change_key":
         if not fault.item_id:
             raise bad("item_id is required (the item someone else edits)")
@@ -277,8 +292,10 @@ class FaultEngine:
         return self._rules.remove(fault_id)
 
     def fire(self, kinds: Iterable[str], face: str, operation: str | None, mailboxes: Iterable[str],
-             item_ids: Iterable[str], subscription_id: str | None = None) -> list[Fault]:
-        """Spend the matching rules of ``kinds``: every pass-through one, and the first terminal one."""
+             item_ids: Iterable[str], subscription_id: str | None = None,
+             folder_id: str | None = None) -> list[Fault]:
+        """Spend the matching rules of ``kinds``: every pass-through one, and the first terminal one (a sync
+        kind's rule with a ``folder_id`` only for that folder)."""
         wanted, mailboxes, item_ids = set(kinds), list(mailboxes), list(item_ids)
         fired: list[Fault] = []
         terminal = False
@@ -286,6 +303,8 @@ class FaultEngine:
             if fault.kind not in wanted or not fault.active or (terminal and fault.kind in TERMINAL):
                 continue
             if not fault.matches(face, operation, mailboxes, item_ids, subscription_id):
+                continue
+            if fault.folder_id is not None and fault.folder_id != folder_id:
                 continue
             if fault.probability < 1 and self._random.random() >= fault.probability:
                 continue
@@ -337,6 +356,20 @@ class RequestFaults:
         fired = self.engine.fire(SUBSCRIPTION_KINDS, "ews", operation, [mailbox], [], subscription_id)
         self.fired.extend(f.describe() for f in fired)
         return bool(fired)
+
+    def _sync(self, kind: str, operation: str, mailbox: str, folder_id: str) -> list[Fault]:
+        if not self.engine.armed:
+            return []
+        fired = [f for f in self.engine.fire((kind,), "ews", operation, [mailbox], [], folder_id=folder_id)]
+        self.fired.extend(f.describe() for f in fired)
+        return fired
+
+    def sync_state_fault(self, operation: str, mailbox: str, folder_id: str) -> EwsError | None:
+        return EwsError("ErrorInvalidSyncStateData") if self._sync(
+            "invalid_sync_state", operation, mailbox, folder_id) else None
+
+    def phantom_items(self, operation: str, mailbox: str, folder_id: str) -> int:
+        return sum(f.items for f in self._sync("phantom_sync_item", operation, mailbox, folder_id))
 
 
 def pass_through(emulator: Host, fired: Iterable[Fault]) -> None:

@@ -11,6 +11,8 @@ Server-made values differ between runs, so both sides are normalised the same wa
 * ItemIds, FolderIds and ChangeKeys (recognised by their binary header, in EWS or URL-safe base64, in a body or
   in the ETag/Location headers) become ``<ItemId#n>``, ``<FolderId#n>``, ``<ChangeKey#n>``, numbered by first
   appearance on each side, so "the id CreateItem returned is the one UpdateItem answered" is still checked;
+* sync states (SyncFolderItems, SyncFolderHierarchy: opaque tokens signed with a key of each database) become
+  ``<SyncState#n>`` the same way, and a later request's recorded state is sent as the live one;
 * the server's timestamps (DateTimeCreated, DateTimeReceived, DateTimeSent, LastModifiedTime and their REST
   names) become ``<time>``, unless ``--strict-times`` (both servers on the same frozen ``--clock``).
 
@@ -51,6 +53,8 @@ _TIME_ELEMENTS = re.compile(
     r"(<(?:\w+:)?(?:DateTimeCreated|DateTimeReceived|DateTimeSent|LastModifiedTime|ReminderNextTime)>)[^<]*(<)")
 _TIME_MEMBERS = re.compile(r'("(?:createdDateTime|lastModifiedDateTime|createdAt|updatedAt)"\s*:\s*)"[^"]*"')
 _PATH_SAFE = "=+-_.~!$&'()*,;:@"
+#: a sync state, in a request or an answer (``<m:SyncState>H4sI…</m:SyncState>``)
+_SYNC_STATE = re.compile(r"(<(?:\w+:)?SyncState>)\s*([A-Za-z0-9+/=]+)\s*(<)")
 
 Credentials = Callable[[str | None, str], str | None]
 Transport = Callable[[str, str, dict[str, str], bytes], "Answer"]
@@ -115,7 +119,8 @@ def _spelled(kind: str, ews: str, token: str, live: str, url_safe: bool) -> str:
 
 
 def substitute(text: str, ids: dict[str, str], url_safe: bool = False) -> str:
-    """Recorded ids -> the live server's, in the spelling the text used."""
+    """Recorded ids (and sync states) -> the live server's, in the spelling the text used."""
+    text = _SYNC_STATE.sub(lambda m: m.group(1) + ids.get(m.group(2), m.group(2)) + m.group(3), text)
     return _map_ids(text, lambda kind, ews, token: _spelled(kind, ews, token, ids[ews], url_safe)
                     if ews in ids else token)
 
@@ -142,6 +147,7 @@ class Normaliser:
         return self.names[ews]
 
     def __call__(self, text: str) -> str:
+        text = _SYNC_STATE.sub(lambda m: m.group(1) + self._name("SyncState", m.group(2)) + m.group(3), text)
         text = _map_ids(text, lambda kind, ews, token: self._name(kind, ews))
         if not self.strict_times:
             text = _TIME_ELEMENTS.sub(r"\1<time>\2", text)

@@ -32,13 +32,23 @@ class OperationSettings(Protocol):
 
 
 class FaultHook(Protocol):
-    """Where an injected fault answers one element of a request in-band (the ``conflict`` rule on an
-    UpdateItem ItemChange). The test double implements it; an operation only asks."""
+    """Where an injected fault reaches an operation: an in-band answer for one element of a request (the
+    ``conflict`` rule on an UpdateItem ItemChange), a sync state refused, items a sync reports that are not
+    there. The test double implements it; an operation only asks."""
 
     def element_fault(self, operation: str, mailbox: str, item_id: str) -> EwsError | None: ...
 
     def subscription_expired(self, operation: str, mailbox: str, subscription_id: str) -> bool:
         """Whether an injected fault makes this subscription answer as expired (GetEvents, GetStreamingEvents)."""
+        ...
+
+    def sync_state_fault(self, operation: str, mailbox: str, folder_id: str) -> EwsError | None:
+        """SyncFolderItems / SyncFolderHierarchy on ``folder_id``: the error to answer its sync state with."""
+        ...
+
+    def phantom_items(self, operation: str, mailbox: str, folder_id: str) -> int:
+        """SyncFolderItems on ``folder_id``: how many created items to report that do not exist (GetItem then
+        answers ErrorItemNotFound for them, as Office 365 sometimes makes clients find)."""
         ...
 
 
@@ -50,6 +60,12 @@ class NoFaults:
 
     def subscription_expired(self, operation: str, mailbox: str, subscription_id: str) -> bool:
         return False
+
+    def sync_state_fault(self, operation: str, mailbox: str, folder_id: str) -> EwsError | None:
+        return None
+
+    def phantom_items(self, operation: str, mailbox: str, folder_id: str) -> int:
+        return 0
 
 
 NO_FAULTS = NoFaults()

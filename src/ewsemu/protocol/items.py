@@ -104,8 +104,12 @@ class Shape:
     body_type: str | None = None
     #: FindItem returns only the first 255 characters of a body (streamable properties are cut short there)
     body_limit: int | None = None
+    #: properties an operation never returns, whatever the shape asks (SyncFolderItems: bodies, attachments)
+    omitted: frozenset[str] = frozenset()
 
     def wants(self, uri: str, item_type: str) -> bool:
+        if uri in self.omitted:
+            return False
         if self.base == "AllProperties" or uri in self._extra_uris:
             return True
         if self.base == "Default":

@@ -67,6 +67,8 @@ items = Table(
     *_field_columns(),
     Index("ix_items_folder", "folder_id"),
     Index("ix_items_mailbox", "mailbox"),
+    # a sync's first pages list a folder's items oldest first (migration 0008)
+    Index("ix_items_folder_created", "folder_id", "date_time_created", "id"),
 )
 
 #: every committed write, in commit order (store/journal.py): sync states, watermarks and the ChangeKey history
@@ -88,6 +90,11 @@ change_journal = Table(
     Column("changes", Text, nullable=False),
     Index("ix_change_journal_object", "object_id"),
     Index("ix_change_journal_mailbox", "mailbox", "position"),
+    # SyncFolderItems' pages (store/sync.py, migration 0008)
+    Index("ix_change_journal_object_position", "object_id", "position"),
+    Index("ix_change_journal_folder", "folder_id", "position"),
+    Index("ix_change_journal_old_folder", "old_folder_id", "position"),
+    Index("ix_change_journal_old_object", "old_object_id"),
 )
 
 #: PostgreSQL's journal position counter: one row, updated by each committing writer (its row lock orders

@@ -1,0 +1,89 @@
+"""Sync states (D38): opaque, signed tokens naming what a SyncFolderItems / SyncFolderHierarchy client has seen.
+
+A token names the mailbox, the folder, what is synchronised (items in a scope, or the folder hierarchy) and
+journal positions; it is gzip-compressed and base64-encoded as Exchange's are (real tokens start ``H4sI``), and
+HMAC-SHA256-signed with the store's ``sync`` key, so a tampered or truncated token, or one from before a reset
+(a new key), does not verify. Whether its positions are still in the journal is the store's question
+(``journal.retains``); the operations ask it.
+
+Two phases for items (operations/sync_folder_items.py):
+
+* ``enumerate``: the first sync lists the folder's items oldest first (keyset ``after_created``, ``after_id``),
+  as they were at ``base`` — the journal head when it started — leaving out items that came in after it;
+* ``journal``: the net change of each item in the window (``base``, head], read from ``cursor`` on; a client
+  whose last page said IncludesLastItemInRange holds a token with ``cursor == base``.
+
+The hierarchy has one phase: the window (``base``, ``upto``], ``skip`` changes of it already sent (``base`` None:
+everything is new).
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import gzip
+import hashlib
+import hmac
+import json
+import zlib
+from dataclasses import asdict, dataclass
+
+from .errors import EwsError
+
+ITEMS, FOLDERS = "items", "folders"
+ENUMERATE, JOURNAL = "enumerate", "journal"
+_MAC_BYTES = hashlib.sha256().digest_size
+_VERSION = 1
+
+
+@dataclass(frozen=True)
+class SyncState:
+    kind: str  # ITEMS or FOLDERS
+    mailbox: str
+    folder_id: str
+    #: SyncScope for items (NormalItems, NormalAndAssociatedItems); "" for the hierarchy
+    scope: str
+    phase: str  # ENUMERATE or JOURNAL (items); JOURNAL for the hierarchy
+    #: the journal position the client is in step with (None: nothing yet, a first hierarchy sync)
+    base: int | None
+    #: items, journal phase: the window is read from here on; enumerate phase: 0
+    cursor: int = 0
+    #: items, enumerate phase: the keyset cursor, the last item listed's DateTimeCreated (ISO) and ItemId
+    #: ("" before the first)
+    after_created: str = ""
+    after_id: str = ""
+    #: hierarchy: the window's end and how many of its changes were sent
+    upto: int = 0
+    skip: int = 0
+
+
+def invalid() -> EwsError:
+    return EwsError("ErrorInvalidSyncStateData")
+
+
+def encode(state: SyncState, key: bytes) -> str:
+    """The token: base64(gzip(JSON + HMAC of the JSON))."""
+    payload = json.dumps({"v": _VERSION, **asdict(state)}, separators=(",", ":"), sort_keys=True).encode()
+    mac = hmac.new(key, payload, hashlib.sha256).digest()
+    return base64.b64encode(gzip.compress(payload + mac, mtime=0)).decode("ascii")
+
+
+def decode(token: str, key: bytes) -> SyncState:
+    """The state a token names; ErrorInvalidSyncStateData for anything this server did not sign (since its
+    last reset) or that was changed since."""
+    try:
+        blob = gzip.decompress(base64.b64decode(token.strip(), validate=True))
+    except (binascii.Error, OSError, EOFError, zlib.error, ValueError):
+        raise invalid() from None
+    payload, mac = blob[:-_MAC_BYTES], blob[-_MAC_BYTES:]
+    if len(blob) <= _MAC_BYTES or not hmac.compare_digest(mac, hmac.new(key, payload, hashlib.sha256).digest()):
+        raise invalid()
+    try:
+        data = json.loads(payload)
+        if data.pop("v") != _VERSION:
+            raise invalid()
+        state = SyncState(**data)
+    except (ValueError, TypeError, KeyError):
+        raise invalid() from None
+    if state.kind not in (ITEMS, FOLDERS) or state.phase not in (ENUMERATE, JOURNAL):
+        raise invalid()
+    return state
