@@ -23,7 +23,7 @@ READY = re.compile(r"ewsemu serving EWS at (\S+)")
 
 
 class ServerProcess:
-    """``ewsemu serve`` in a subprocess. Its stderr (gunicorn's and the workers' tracebacks) goes to a file:
+    """``ewsemu serve`` in a subprocess. Its stderr (the master's and the workers' tracebacks) goes to a file:
     :meth:`log` reads it, and a failing test shows it (tests/conftest.py adds every running server's log to
     the failure report)."""
 

@@ -1,4 +1,4 @@
-"""``ewsemu serve`` with HTTPS: waitress behind its TLS terminator and gunicorn ``--workers N`` (issue 22).
+"""``ewsemu serve`` with HTTPS: waitress behind its TLS terminator, in one process and in each ``--workers N`` process (issue 22).
 
 Real processes, started once per test: the CA beside the database (printed, served, reused by the next
 start), exchangelib over NTLM through each server, the user's own certificate, and the option errors.
@@ -58,12 +58,12 @@ def test_waitress_with_tls_keeps_its_ca_beside_the_database(tmp_path: Path, monk
         assert exchangelib_task(again.url, "waitress tls", monkeypatch, ca) == 2
 
 
-def test_gunicorn_workers_serve_https_and_ntlm(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_workers_serve_https_and_ntlm(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     ca = tmp_path / "ewsemu-ca.pem"
     with ServerProcess(f"sqlite:///{tmp_path}/ews.db", workers=2, args=("--tls",), verify=str(ca)) as server:
         assert server.url.startswith("https://") and printed_ca(server) == ca
         for n in range(3):  # each run opens new connections, which the kernel spreads over the workers
-            assert exchangelib_task(server.url, "gunicorn tls", monkeypatch, ca) == n + 1
+            assert exchangelib_task(server.url, "workers tls", monkeypatch, ca) == n + 1
 
 
 def test_the_users_own_certificate(tmp_path: Path) -> None:

@@ -1,5 +1,5 @@
 """The NT-hash file pyspnego's NTLM acceptor reads (server/ntlm.py) is never left behind: on Linux it is an
-anonymous memory file, gone with its process, so neither a gunicorn worker (which leaves without running
+anonymous memory file, gone with its process, so neither a worker process (which leaves without running
 ``atexit``) nor a killed server leaves a ``/tmp/ewsemu-ntlm-*`` directory."""
 from __future__ import annotations
 

@@ -36,7 +36,6 @@ import datetime as dt
 import json
 import math
 import random
-import socket
 import threading
 import time
 from dataclasses import dataclass, fields, replace
@@ -437,8 +436,7 @@ class ConnectionDropped(Exception):
 
 
 def _dropper() -> type[Exception]:
-    """waitress closes the socket without a byte on its ClientDisconnected; other servers get the socket
-    shut down first (gunicorn exposes it in the environ)."""
+    """waitress (every ewsemu server process) closes the socket without a byte on its ClientDisconnected."""
     try:
         from waitress.channel import ClientDisconnected
     except ImportError:  # pragma: no cover - waitress is a dependency
@@ -450,12 +448,6 @@ _DROP = _dropper()
 
 
 def drop_connection(environ: dict) -> None:
-    sock = environ.get("gunicorn.socket")
-    if isinstance(sock, socket.socket):
-        try:
-            sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
     raise _DROP("ewsemu dropped the connection (an injected fault)")
 
 

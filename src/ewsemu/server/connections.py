@@ -4,8 +4,7 @@ NTLM authenticates a *connection*, not a request: Type 1, the 401 with the Type 
 travel on one TCP connection, and later requests on it carry no Authorization at all. So a request needs to
 know its connection. :func:`connection_of` gives every request a :class:`Connection`, one per TCP connection
 and never shared between two: under waitress the channel makes it (our channel and task subclasses put it
-in the environ), under gunicorn it is keyed by the connection's socket object (``gunicorn.socket``) in a weak
-dictionary. State kept on it (the NTLM handshake, the identity it established) lives exactly as long as the
+in the environ), in the single process and in each ``--workers`` process alike (server/prefork.py). State kept on it (the NTLM handshake, the identity it established) lives exactly as long as the
 connection: nothing to expire, nothing that a later connection from the same address and port could inherit.
 
 Waitress has no TLS. :class:`TlsWSGIServer` terminates it in front of waitress's own HTTP machinery: the
@@ -29,7 +28,6 @@ import selectors
 import socket
 import ssl
 import threading
-import weakref
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -62,24 +60,10 @@ class Connection:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
-_gunicorn_connections: "weakref.WeakKeyDictionary[Any, Connection]" = weakref.WeakKeyDictionary()
-_gunicorn_lock = threading.Lock()
-
-
 def connection_of(environ: dict) -> Connection | None:
-    """The request's connection: waitress (our channels) or gunicorn; None for an in-process WSGI call."""
-    conn = environ.get(CONNECTION_KEY)
-    if conn is not None:
-        return conn
-    sock = environ.get("gunicorn.socket")
-    if sock is None:
-        return None
-    with _gunicorn_lock:
-        conn = _gunicorn_connections.get(sock)
-        if conn is None:
-            conn = _gunicorn_connections[sock] = Connection()
-        environ[CONNECTION_KEY] = conn
-        return conn
+    """The request's connection (our waitress channels, also in every ``--workers`` process); None for an
+    in-process WSGI call."""
+    return environ.get(CONNECTION_KEY)
 
 
 class _Task(WSGITask):

@@ -12,7 +12,7 @@ finished the handshake stays authenticated, and its later requests need no Autho
   ``NTLM_USER_FILE`` names, so ewsemu writes one (NT hashes in smbpasswd form) and points the variable at it;
   every users directory in the process contributes its lines, and a name that two directories define
   differently is refused for both. On Linux the file is an anonymous memory file (``memfd_create``, named as
-  ``/proc/self/fd/N``): it exists only while the process does, so nothing is left behind by a gunicorn worker
+  ``/proc/self/fd/N``): it exists only while the process does, so nothing is left behind by a worker process
   (which leaves without running ``atexit``) or a killed server. Elsewhere it is a mode-0600 file in a private
   temporary directory, removed at exit.
 
