@@ -216,3 +216,29 @@ def test_a_stream_opened_after_the_hub_went_idle_gets_what_waits_at_once(served:
     journal.append()
     second = open_stream(host, port, timeout=10)  # reading it fails if its event waits for a keep-alive
     assert read_chunk(second) == b"<event 1/>"
+
+
+def test_a_database_that_keeps_failing_ends_the_streams_with_the_error_after_backing_off(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A failed delivery round is not retried in a busy loop: the hub backs off, and after a few failures in a
+    row every open stream ends with its error envelope (Closed)."""
+    from ewsemu.server import streaming
+
+    monkeypatch.setattr(streaming, "BACK_OFF_SECONDS", 0.05)
+    journal = Journal()
+    reads: list[float] = []
+
+    def broken(after: int, upto: int, limit: int) -> Sequence[Entry]:
+        reads.append(time.monotonic())
+        raise RuntimeError("the database is away")
+
+    hub = StreamHub(journal.watcher, broken, keepalive=30.0)
+    sink = QueueSink()
+    hub.open(Source(), sink, timeout=30)
+    journal.append()
+    try:
+        assert list(sink.chunks()) == [b"<failed/>"]
+    finally:
+        hub.stop()
+    assert len(reads) == streaming.FAILURES_BEFORE_CLOSING
+    assert reads[-1] - reads[0] >= 0.05 * sum(range(1, streaming.FAILURES_BEFORE_CLOSING)) * 0.9

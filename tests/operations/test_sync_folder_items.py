@@ -332,3 +332,28 @@ def test_512_changes_a_page_at_most(ews: Ews) -> None:
     assert len(p1.changes) == 512 and not p1.last
     p2 = sync_items(ews, f, p1.state, max_changes=512)
     assert len(p2.changes) == 88 and p2.last
+
+
+# ---- a window's pages judge every item over the same changes (review of issue 16) --------------------------------
+
+
+def test_an_item_created_on_one_page_and_deleted_before_the_next_is_a_delete(ews: Ews) -> None:
+    f = create_folder(ews, "inbox", "LostDelete")
+    state = synced(ews, f)
+    a, b = add_message(ews, f, "a"), add_message(ews, f, "b")
+    p1 = sync_items(ews, f, state, max_changes=1)
+    assert p1.kinds == [("Create", a.id)] and not p1.last
+    hard_delete(ews, a)
+    rest, _, _ = sync_all(ews, f, p1.state, max_changes=1)
+    assert [(c.kind, c.id) for c in rest] == [("Create", b.id), ("Delete", a.id)]
+
+
+def test_an_item_created_on_one_page_and_changed_before_the_next_is_an_update(ews: Ews) -> None:
+    f = create_folder(ews, "inbox", "NoSecondCreate")
+    state = synced(ews, f)
+    a, b = add_message(ews, f, "a"), add_message(ews, f, "b")
+    p1 = sync_items(ews, f, state, max_changes=1)
+    assert p1.kinds == [("Create", a.id)]
+    rename(ews, a, "renamed")
+    rest, _, _ = sync_all(ews, f, p1.state, max_changes=1)
+    assert [(c.kind, c.id) for c in rest] == [("Create", b.id), ("Update", a.id)]

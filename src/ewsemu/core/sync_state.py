@@ -10,8 +10,9 @@ Two phases for items (operations/sync_folder_items.py):
 
 * ``enumerate``: the first sync lists the folder's items oldest first (keyset ``after_created``, ``after_id``),
   as they were at ``base`` — the journal head when it started — leaving out items that came in after it;
-* ``journal``: the net change of each item in the window (``base``, head], read from ``cursor`` on; a client
-  whose last page said IncludesLastItemInRange holds a token with ``cursor == base``.
+* ``journal``: the net change of each item in the window (``base``, ``upto``], read from ``cursor`` on; the
+  window's first page pins ``upto`` (the journal head then), so every page of a window judges an item over
+  the same changes; when a window is done the next starts at its end (``base == cursor``, ``upto`` 0).
 
 The hierarchy has one phase: the window (``base``, ``upto``], ``skip`` changes of it already sent (``base`` None:
 everything is new).
@@ -51,7 +52,8 @@ class SyncState:
     #: ("" before the first)
     after_created: str = ""
     after_id: str = ""
-    #: hierarchy: the window's end and how many of its changes were sent
+    #: the window's end, pinned by its first page (items, journal phase: 0 until then); the hierarchy: also
+    #: how many of its changes were sent
     upto: int = 0
     skip: int = 0
 

@@ -87,7 +87,8 @@ class PushDeliverer:
 
     def __init__(self, store: Store, now: Callable[[], dt.datetime], settings: PushSettings) -> None:
         self.store, self.now, self.settings = store, now, settings
-        self.worker = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        # at most 41 characters (the lease_owner column holds 64): a long host name (a pod's) is cut short
+        self.worker = f"{socket.gethostname()[:24]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._swept = 0.0
@@ -133,8 +134,11 @@ class PushDeliverer:
         with self.store.read() as conn:
             if not subscriptions.any_push(conn):
                 return 0  # no write transaction (a writer lock on SQLite) for nothing
+        # no more than can be delivered one after another within the lease, even if every POST times out:
+        # a lease that lapsed mid-turn would let another worker deliver the same events again
+        share = max(1, int(LEASE.total_seconds() // (2 * max(self.settings.push_timeout_seconds, 1.0))))
         with self.store.write() as uow:
-            claimed = subscriptions.claim(uow, self.worker, now, LEASE)
+            claimed = subscriptions.claim(uow, self.worker, now, LEASE, limit=share)
         return sum(self._deliver(sub, now) for sub in claimed)
 
     def _deliver(self, sub: N.Subscription, now: dt.datetime) -> int:

@@ -4,7 +4,8 @@ The sync state (core/sync_state.py, D38) is a signed token naming the folder, th
 A first sync (no state) lists the folder's items as Creates, oldest first (DateTimeCreated, then ItemId), as
 they were at the journal head when it began (``base``), a page at a time (keyset pagination on an index); items that came in after ``base`` are
 left to the journal phase, which then reports, from ``base`` on, each item's net change in the window (D39,
-core/sync_changes.py), in the order of each item's last change. A page of the journal phase reads the window
+core/sync_changes.py), in the order of each item's last change. A window's end is pinned by its first page,
+so what a page reported is never judged again over more changes; a page of the journal phase reads the window
 from its ``cursor``: the effects after it, a chunk at a time, and the whole history in the window of only the
 items in that chunk; an item is reported at its last change, so every page costs about the same however far
 into the folder or the window it is (bench/bench_sync.py).
@@ -61,8 +62,9 @@ def checked_state(conn, ctx: RequestContext, token: str | None, kind: str, folde
     state = S.decode(token, ctx.store.secret(_KEY))
     if (state.kind, state.mailbox, state.folder_id, state.scope) != (kind, folder.mailbox, folder.id, scope):
         raise S.invalid()
-    held = [state.base, state.cursor if state.kind == S.ITEMS and state.phase == S.JOURNAL else None,
-            state.upto if state.kind == S.FOLDERS else None]
+    journal_phase = state.kind == S.ITEMS and state.phase == S.JOURNAL
+    held = [state.base, state.cursor if journal_phase else None,
+            state.upto if state.kind == S.FOLDERS or journal_phase and state.upto else None]
     for position in (p for p in held if p is not None):
         if not journal.retains(conn, position):
             raise S.invalid()
@@ -124,8 +126,11 @@ def _change(conn_items: dict[str, Item], net: NetChange, associated: bool) -> It
 
 
 def _journal(conn, page: _Page, state: S.SyncState, head: int) -> S.SyncState | None:
-    """The net changes in (``state.base``, ``head``] from ``state.cursor`` on: the next state if more remain
-    than fit, None when the window is done."""
+    """The net changes in the window (``state.base``, ``head``] from ``state.cursor`` on: the next state if
+    more remain than fit, None when the window is done. ``head`` is the window's end, pinned in the state
+    (``upto``) for every page of it: a change after it belongs to the next window, so an item a page has
+    reported is never worked out again over a wider window (created on page 1 and deleted before page 2 is a
+    Delete in the next window, not "created and deleted": nothing)."""
     base, cursor = state.base or 0, state.cursor
     while True:
         effects = sync.folder_effects(conn, page.folder.id, cursor, head, _CHUNK)
@@ -153,15 +158,22 @@ def _journal(conn, page: _Page, state: S.SyncState, head: int) -> S.SyncState | 
         cursor = effects[-1].position
 
 
-def _page(conn, page: _Page, state: S.SyncState, head: int) -> S.SyncState | None:
-    """Fill ``page`` from ``state``: the state the next page starts from, None when nothing is left."""
+def _page(conn, page: _Page, state: S.SyncState, head: int) -> tuple[S.SyncState, bool]:
+    """Fill ``page`` from ``state``: the state the next page starts from, and whether it holds the last
+    change in range (the journal's head)."""
     if state.phase == S.ENUMERATE:
         going_on = _enumerate(conn, page, state)
         if going_on is not None:
-            return going_on
+            return going_on, False
         # listed: the changes since the listing began follow
-        state = replace(state, phase=S.JOURNAL, cursor=state.base or 0, after_created="", after_id="")
-    return _journal(conn, page, state, head)
+        state = replace(state, phase=S.JOURNAL, cursor=state.base or 0, after_created="", after_id="", upto=0)
+    end = state.upto or head  # a window's first page pins its end
+    state = replace(state, upto=end)
+    going_on = _journal(conn, page, state, end)
+    if going_on is not None:
+        return going_on, False
+    # the window is done: the next one starts at its end (and is empty if nothing was written since)
+    return replace(state, base=end, cursor=end, upto=0), end == head
 
 
 def _phantoms(ctx: RequestContext, page: _Page) -> None:
@@ -185,10 +197,7 @@ def _sync(ctx: RequestContext, request: SyncFolderItemsRequest) -> ItemsPage | E
             if state is None:
                 state = S.SyncState(S.ITEMS, folder.mailbox, folder.id, request.scope, S.ENUMERATE, head)
             page = _Page(request, folder)
-            next_state = _page(conn, page, state, head)
-            last = next_state is None
-            if next_state is None:
-                next_state = replace(state, phase=S.JOURNAL, base=head, cursor=head, after_created="", after_id="")
+            next_state, last = _page(conn, page, state, head)
             _phantoms(ctx, page)
             owner = ctx.store.mailbox_display_name(conn, folder.mailbox)
     except EwsError as err:

@@ -36,6 +36,10 @@ log = logging.getLogger("ewsemu.streaming")
 
 #: journal entries read per query when a stream is far behind (a reconnect after a busy hour)
 PAGE = 500
+#: after a failed delivery round (the database away) the hub waits this long, times the failures in a row, up
+#: to 5 s, instead of spinning; after this many in a row every open stream ends with the error and Closed
+BACK_OFF_SECONDS = 0.5
+FAILURES_BEFORE_CLOSING = 5
 
 
 class Sink(Protocol):
@@ -160,7 +164,7 @@ class StreamHub:
     # ---- the hub's thread -------------------------------------------------------------------------------
 
     def _run(self) -> None:
-        seen = -1
+        seen, failures = -1, 0
         while True:
             with self._lock:
                 while not self._streams and not self._stopping:
@@ -178,9 +182,18 @@ class StreamHub:
                 with self._lock:
                     streams = list(self._streams)  # with those opened while it waited (their poke woke it)
                 self._deliver(streams, seen)
-            except Exception:  # a database error: every stream waiting now gets it, and its Closed envelope
-                log.exception("delivering streamed notifications failed")
+                failures = 0
+            except Exception as err:  # a database error: back off, and after a few in a row end the streams
+                failures += 1
+                log.exception("delivering streamed notifications failed (%d in a row)", failures)
                 seen = -1
+                if failures >= FAILURES_BEFORE_CLOSING:
+                    for stream in streams:
+                        self._finish(stream, "failed", lambda s=stream, e=err: s.source.failed(e))
+                    failures = 0
+                with self._lock:
+                    if not self._stopping:
+                        self._idle.wait(min(BACK_OFF_SECONDS * failures, 5.0) or BACK_OFF_SECONDS)
             self._tend(streams)
 
     def _deliver(self, streams: list[Stream], head: int) -> None:
