@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from lxml import etree
 
 from ..core.errors import EwsError
-from . import responses
 from .folders import FolderProps, FolderRef, FolderView, render_folder, target_folder, wanted
 from .items import parse_shape
 from .namespaces import m, t
+from .sync_folder_items import sync_message
 
 
 @dataclass(frozen=True)
@@ -46,16 +46,10 @@ def parse(body: etree._Element, zone: dt.tzinfo, strict: bool) -> SyncFolderHier
 
 
 def render(request: SyncFolderHierarchyRequest, outcome: FoldersPage | EwsError) -> etree._Element:
-    root, messages = responses.response_root("SyncFolderHierarchy")
     if isinstance(outcome, EwsError):
-        msg = responses.error(messages, "SyncFolderHierarchy", outcome)
-        etree.SubElement(msg, m("SyncState"))
-        etree.SubElement(msg, m("IncludesLastFolderInRange")).text = "true"
-        return root
-    msg = responses.success(messages, "SyncFolderHierarchy")
-    etree.SubElement(msg, m("SyncState")).text = outcome.sync_state
-    etree.SubElement(msg, m("IncludesLastFolderInRange")).text = "true" if outcome.last_in_range else "false"
-    changes = etree.SubElement(msg, m("Changes"))
+        return sync_message("SyncFolderHierarchy", "IncludesLastFolderInRange", None, True, outcome)[0]
+    root, changes = sync_message("SyncFolderHierarchy", "IncludesLastFolderInRange", outcome.sync_state,
+                                 outcome.last_in_range, None)
     for change in outcome.changes:
         el = etree.SubElement(changes, t(change.kind))
         if change.view is not None:

@@ -67,17 +67,22 @@ def parse(body: etree._Element, zone: dt.tzinfo, strict: bool) -> SyncFolderItem
                                   body.findtext(m("SyncScope")) or NORMAL)
 
 
+def sync_message(operation: str, last_name: str, sync_state: str | None, last_in_range: bool,
+                 error: EwsError | None) -> tuple[etree._Element, etree._Element | None]:
+    """The response of a sync operation and its ``m:Changes`` (None for an error). An error message carries an
+    empty SyncState and IncludesLast…InRange too: exchangelib reads them before the ResponseCode."""
+    root, messages = responses.response_root(operation)
+    msg = responses.error(messages, operation, error) if error is not None else responses.success(messages, operation)
+    etree.SubElement(msg, m("SyncState")).text = sync_state
+    etree.SubElement(msg, m(last_name)).text = "true" if last_in_range else "false"
+    return root, (etree.SubElement(msg, m("Changes")) if error is None else None)
+
+
 def render(request: SyncFolderItemsRequest, outcome: ItemsPage | EwsError) -> etree._Element:
-    root, messages = responses.response_root("SyncFolderItems")
     if isinstance(outcome, EwsError):
-        msg = responses.error(messages, "SyncFolderItems", outcome)
-        etree.SubElement(msg, m("SyncState"))
-        etree.SubElement(msg, m("IncludesLastItemInRange")).text = "true"
-        return root
-    msg = responses.success(messages, "SyncFolderItems")
-    etree.SubElement(msg, m("SyncState")).text = outcome.sync_state
-    etree.SubElement(msg, m("IncludesLastItemInRange")).text = "true" if outcome.last_in_range else "false"
-    changes = etree.SubElement(msg, m("Changes"))
+        return sync_message("SyncFolderItems", "IncludesLastItemInRange", None, True, outcome)[0]
+    root, changes = sync_message("SyncFolderItems", "IncludesLastItemInRange", outcome.sync_state,
+                                 outcome.last_in_range, None)
     for change in outcome.changes:
         el = etree.SubElement(changes, t(change.kind))
         if change.item is not None:
