@@ -357,3 +357,18 @@ def test_an_item_created_on_one_page_and_changed_before_the_next_is_an_update(ew
     rename(ews, a, "renamed")
     rest, _, _ = sync_all(ews, f, p1.state, max_changes=1)
     assert [(c.kind, c.id) for c in rest] == [("Create", b.id), ("Update", a.id)]
+
+
+def test_an_item_that_leaves_and_comes_back_under_its_id_during_the_first_sync_is_listed(ews: Ews) -> None:
+    from .test_mark_as_junk import junk
+
+    inbox = '<t:DistinguishedFolderId Id="inbox"/>'
+    a = ews.create("Message", "<t:Subject>a</t:Subject>", md="SaveOnly", folder=inbox)
+    b = ews.create("Message", "<t:Subject>b</t:Subject>", md="SaveOnly", folder=inbox)
+    p1 = sync_items(ews, "inbox", max_changes=1)
+    assert len(p1.kinds) == 1 and p1.kinds[0][0] == "Create" and not p1.last
+    later = b if p1.kinds[0][1] == a.id else a  # the one the listing has not reached yet
+    assert junk(ews, later).codes() == ["NoError"]  # to Junk Email and back, under the same ItemId
+    assert junk(ews, Ref(later.id, None), is_junk="false").codes() == ["NoError"]
+    rest, _, _ = sync_all(ews, "inbox", p1.state, max_changes=1)
+    assert ("Create", later.id) in [(c.kind, c.id) for c in rest]

@@ -72,10 +72,19 @@ def items_after(conn: Readable, folder_id: str, after: tuple[str, str], snapshot
     if not raw:
         return [], None, True
     rows = [codec.item_from_row(r) for r in raw]
-    arrived = {e.object_id for e in (_entry(r) for r in c.execute(
-        select(change_journal).where(_J.object_id.in_([i.id for i in rows]), _J.position > snapshot)))
-        if e.folder_id == folder_id and e.event in _ARRIVALS}
-    kept = [i for i in rows if i.id not in arrived and (associated or not i.values.get("item:IsAssociated"))]
+    # an item came in after the snapshot if the first thing after it that took it into or out of this folder
+    # was an arrival; one that went out and came back under its id was here at the snapshot, and is listed
+    first_move: dict[str, bool] = {}
+    for e in (_entry(r) for r in c.execute(
+            select(change_journal).where(_J.object_id.in_([i.id for i in rows]), _J.position > snapshot)
+            .order_by(_J.position))):
+        if e.object_id in first_move:
+            continue
+        if e.folder_id == folder_id and e.event in _ARRIVALS:
+            first_move[e.object_id] = True
+        elif e.event == MOVED and e.old_folder_id == folder_id:
+            first_move[e.object_id] = False
+    kept = [i for i in rows if not first_move.get(i.id) and (associated or not i.values.get("item:IsAssociated"))]
     last = raw[-1]._mapping
     return kept, (_iso(last["_created"]), last["id"]), len(rows) < limit
 
