@@ -49,6 +49,9 @@ class Source:
         self.position = upto
         return [b"<event %d/>" % e.position for e in entries]
 
+    def delivered(self, sent: int) -> None:
+        pass
+
     def ended(self) -> bytes | None:
         return b"<ended/>" if self.over else None
 

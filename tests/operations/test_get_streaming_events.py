@@ -237,3 +237,32 @@ def test_a_stream_is_in_the_ledger_when_it_ends_with_its_envelopes_and_faults(se
     assert [f["kind"] for f in entry.faults] == ["drop_stream"]
     assert entry.response.count(b"<m:ConnectionStatus>OK</m:ConnectionStatus>") == 1
     assert b"GetStreamingEvents" in entry.request
+
+
+def test_a_stream_cut_in_the_middle_of_a_backlog_leaves_the_rest_for_the_next_connection(server) -> None:
+    """Events count as handed out only once their envelope was sent: a cut after the first envelope of a long
+    backlog loses none of the others, and none comes twice."""
+    sid = subscribe(server)
+    created = []
+    for n in range(60):  # 120 events (each create also modifies Drafts): three envelopes of at most 50
+        r = post(server, CREATE.format(f"backlog {n}"))
+        created.append(etree.fromstring(r.content).find(f".//{{{T}}}ItemId").get("Id"))
+    server.emulator.faults.add({"kind": "drop_stream", "after": 1})
+
+    def created_ids(doc) -> list[str]:
+        return [e.find(f"{{{T}}}ItemId").get("Id") for e in doc.iter(f"{{{T}}}CreatedEvent")]
+
+    first: list[str] = []
+    response = post(server, stream_request([sid]), stream=True)
+    with pytest.raises(requests.exceptions.ChunkedEncodingError):
+        for doc in envelopes(response):
+            first += created_ids(doc)
+    assert 0 < len(first) < len(created)
+    second: list[str] = []
+    again = post(server, stream_request([sid]), stream=True)
+    for doc in envelopes(again):
+        if message(doc).find(f"{{{M}}}Notifications") is None:
+            break  # the keep-alive: the backlog is through
+        second += created_ids(doc)
+    again.close()
+    assert sorted(first + second) == sorted(created) and not set(first) & set(second)

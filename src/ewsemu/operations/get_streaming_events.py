@@ -6,8 +6,9 @@ with the error and ``ErrorSubscriptionIds`` when any id fails, even beside good 
 :class:`Subscriptions` source, which the server's stream hub (server/streaming.py) then serves without the
 request's thread: each batch of journal entries that reach a subscription becomes one envelope of
 notifications (at most :data:`~ewsemu.core.notifications.EVENTS_PER_NOTIFICATION` events per subscription per
-envelope, so a backlog streams as several bounded envelopes), the stored position moves on as it is handed out
-(a client reconnecting with the same subscription misses nothing and sees nothing twice), an idle stream
+envelope, so a backlog streams as several bounded envelopes), the stored position moves on once the hub has
+sent them (:meth:`Subscriptions.delivered`: a client reconnecting with the same subscription misses nothing,
+even when it left in the middle of a backlog, and sees nothing twice), an idle stream
 renews its subscriptions at each keep-alive (a streaming subscription lives 30 minutes after its last
 activity), and an Unsubscribe (through any worker) ends the stream with the subscription's error and Closed.
 
@@ -17,7 +18,7 @@ and the subscription stays until Unsubscribe or 30 idle minutes.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Callable, Sequence
 
 from ..core import notifications as N
@@ -61,30 +62,58 @@ class Subscriptions:
         self.subscription_ids = frozenset(sub.id for sub in subs)
         self.position = position  # the journal position the hub has given this stream up to
         self.timeout_minutes = 0
+        #: what the last :meth:`advance` handed out, saved by :meth:`delivered` once sent: per envelope, the
+        #: subscriptions (by index) whose events it carries, with their position after it and the time; ``_free``
+        #: the subscriptions that had no event (nothing to lose); ``_start`` the positions saved before
+        self._marks: list[dict[int, tuple[int, dt.datetime]]] = []
+        self._free: dict[int, tuple[int, dt.datetime]] = {}
+        self._start: dict[int, int] = {}
 
     def advance(self, entries: Sequence[Any], upto: int) -> list[bytes]:
         mailboxes = {e.mailbox for e in entries}
         envelopes: list[bytes] = []
         pending = [i for i, sub in enumerate(self.subs) if sub.mailbox in mailboxes]
+        self._marks, self._free = [], {}
+        self._start = {i: self.subs[i].position for i in pending}
         while pending:
             batch: list[N.Notification] = []
             still: list[int] = []
+            carried: dict[int, tuple[int, dt.datetime]] = {}
             now = self.now()
             for i in pending:
                 sub = self.subs[i]
                 with self.store.read() as conn:
                     notification, through = notifications.next_batch(self.store, conn, sub, sub.position, now)
-                self.subs[i] = notifications.handed_out(self.store, sub, through, now)
+                self.subs[i] = replace(sub, position=max(sub.position, through))  # saved once sent (delivered)
                 if notification.events and notification.events[0].type != N.STATUS:
                     batch.append(notification)
+                    carried[i] = (self.subs[i].position, now)
+                else:
+                    self._free[i] = (self.subs[i].position, now)
                 if notification.more:
                     still.append(i)
             if batch:
                 watermark = notifications.watermark_of(self.store, self.subs[0].mailbox)
                 envelopes.append(P.notifications(batch, watermark, self.version))
+                self._marks.append(carried)
             pending = still
         self.position = upto
         return envelopes
+
+    def delivered(self, sent: int) -> None:
+        """The first ``sent`` envelopes :meth:`advance` built reached the connection: the events they carry are
+        handed out (their subscriptions' positions saved); the rest stay for the next connection."""
+        done = dict(self._free)
+        for carried in self._marks[:sent]:
+            done.update(carried)
+        for i, start in self._start.items():
+            if i in done:
+                position, at = done[i]
+                before = replace(self.subs[i], position=start)
+                self.subs[i] = notifications.handed_out(self.store, before, position, at)
+            else:
+                self.subs[i] = replace(self.subs[i], position=start)
+        self._marks, self._free, self._start = [], {}, {}
 
     def ended(self) -> bytes | None:
         """Renew the subscriptions (the connection is their activity); the error envelope if one has ended."""

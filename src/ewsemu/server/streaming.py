@@ -63,7 +63,8 @@ class StreamSource(Protocol):
     """What one stream delivers, in envelopes (the GetStreamingEvents operation's side of a stream).
 
     ``position`` is the journal position it has seen up to; :meth:`advance` takes the entries after it (up
-    to ``upto``) and returns the notification envelopes they make (maybe none) and moves ``position``;
+    to ``upto``) and returns the notification envelopes they make (maybe none) and moves ``position``, and
+    :meth:`delivered` (told how many of them were sent) hands those events out for good;
     :meth:`ended` returns the final envelope when the subscriptions ended, else None; :meth:`failed` the
     final envelope for an unexpected error."""
 
@@ -72,6 +73,12 @@ class StreamSource(Protocol):
     subscription_ids: frozenset[str]
 
     def advance(self, entries: Sequence[Any], upto: int) -> list[bytes]: ...
+
+    def delivered(self, sent: int) -> None:
+        """The first ``sent`` envelopes the last :meth:`advance` returned reached the connection: their events
+        are handed out (not before, so a client that leaves in the middle gets the rest on its next
+        connection, and nothing twice)."""
+        ...
 
     def ended(self) -> bytes | None: ...
 
@@ -216,9 +223,12 @@ class StreamHub:
                     self._finish(stream, "failed", lambda s=stream, e=err: s.source.failed(e))
                     continue
                 stream.source.position = max(stream.source.position, upto)  # a source that skipped still moves on
+                sent = 0
                 for envelope in envelopes:
                     if not self._send(stream, envelope):
                         break
+                    sent += 1
+                stream.source.delivered(sent)
             lagging = [s for s in lagging if s.source.position < head and self._is_open(s)]
 
     def _tend(self, streams: list[Stream]) -> None:
