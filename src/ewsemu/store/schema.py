@@ -88,9 +88,9 @@ change_journal = Table(
     Column("version", Integer, nullable=True),
     Column("change_key", String(512), nullable=True),
     Column("changes", Text, nullable=False),
-    Index("ix_change_journal_object", "object_id"),
     Index("ix_change_journal_mailbox", "mailbox", "position"),
-    # SyncFolderItems' pages (store/sync.py, migration 0008)
+    # SyncFolderItems' pages (store/sync.py, migration 0009); (object_id, position) also serves every lookup
+    # by object_id alone (the ChangeKey history), which had an index of its own before
     Index("ix_change_journal_object_position", "object_id", "position"),
     Index("ix_change_journal_folder", "folder_id", "position"),
     Index("ix_change_journal_old_folder", "old_folder_id", "position"),

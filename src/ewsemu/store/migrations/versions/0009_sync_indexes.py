@@ -28,11 +28,17 @@ _INDEXES = (
 )
 
 
+#: made redundant by ``(object_id, position)``, which serves its lookups too: one index less on every journal write
+_SUPERSEDED = ("ix_change_journal_object", "change_journal", ["object_id"])
+
+
 def upgrade() -> None:
     for name, table, columns in _INDEXES:
         op.create_index(name, table, columns)
+    op.drop_index(_SUPERSEDED[0], table_name=_SUPERSEDED[1])
 
 
 def downgrade() -> None:
+    op.create_index(*_SUPERSEDED)
     for name, table, _ in reversed(_INDEXES):
         op.drop_index(name, table_name=table)
