@@ -16,7 +16,6 @@ import pytest
 from ewsemu.server.connections import HANDOFF_KEY, create_server
 from ewsemu.server.streaming import QueueSink, StreamHub
 from ewsemu.store.watcher import JournalWatcher
-from waitress import wasyncore
 
 
 class Entry:
@@ -44,6 +43,7 @@ class Source:
         self.position = position
         self.subscription_ids = frozenset({object()})
         self.over = False
+        self.superseded = False
 
     def advance(self, entries: Sequence[Entry], upto: int) -> list[bytes]:
         self.position = upto
@@ -95,7 +95,7 @@ def served(request: pytest.FixtureRequest) -> Iterator[tuple[str, int, Journal, 
     finally:
         hub.stop()
         server.task_dispatcher.shutdown()
-        server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
+        server.close_all()
         thread.join(10)
 
 

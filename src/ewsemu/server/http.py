@@ -10,10 +10,9 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from waitress import wasyncore
 
 from ..emulator import Emulator, Settings
-from . import tls as tls_files
+from . import heap, tls as tls_files
 from .auth import Authenticator
 from .connections import create_server
 from .wsgi import make_app
@@ -73,11 +72,12 @@ class ThreadedServer:
         self._server.task_dispatcher.shutdown()
         if self._thread is not None and self._thread.is_alive():
             try:
-                self._server.trigger.pull_trigger(lambda: wasyncore.close_all(self._server._map))
+                self._server.close_all()
             except OSError:  # the loop, awake from an earlier pull, ran the thunk between its append and our
                 pass  # wake-up write: the trigger is already closed, and so is everything else
             self._thread.join(timeout=10)
         else:
+            self._server.streams_io.close()
             self._server.close()
         self.emulator.close()
         if self._tls_dir is not None:
@@ -102,8 +102,10 @@ def serve_forever(emulator: Emulator, host: str, port: int, threads: int = 8,
     if ready is not None:
         scheme, shown = "https" if tls else "http", server.effective_host
         ready(f"{scheme}://{f'[{shown}]' if ':' in shown else shown}:{server.effective_port}/EWS/Exchange.asmx")
+    heap.settle()
     try:
         server.run()
     finally:
         app.streams.stop()
+        server.streams_io.close()
         server.close()

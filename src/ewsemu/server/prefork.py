@@ -34,9 +34,8 @@ import threading
 import time
 from typing import Any, Callable
 
-from waitress import wasyncore
 
-from . import tls as tls_files
+from . import heap, tls as tls_files
 from .connections import create_server
 
 log = logging.getLogger("ewsemu.workers")
@@ -178,6 +177,7 @@ def _worker(app_factory: Callable[[], Any], host: str, port: int, threads: int,
     signal.signal(signal.SIGTERM, graceful)
     os.write(ready_w, b"R")
     os.close(ready_w)
+    heap.settle()
     server.run()
     close = getattr(app, "close", None)
     if close is not None:
@@ -204,7 +204,7 @@ def _drain(server: Any, app: Any) -> None:
             channel.total_outbufs_len for channel in list(server.active_channels.values())):
         time.sleep(0.02)
     try:
-        server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
+        server.close_all()
     except OSError:
         pass
     sys.stderr.flush()
