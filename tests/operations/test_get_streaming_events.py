@@ -129,6 +129,25 @@ def test_a_second_connection_on_a_subscription_closes_the_first(server) -> None:
     second.close()
 
 
+def test_a_second_connection_through_another_worker_closes_the_first_before_it_hands_out_an_event(tmp_path) -> None:
+    """Two servers on one database file stand for two workers: each has its own stream hub, so only the
+    subscription's row tells the first stream that the second took over (D41: the newest connection wins)."""
+    settings = Settings(database=f"sqlite:///{tmp_path / 'shared.db'}", stream_keepalive=30)
+    with ThreadedServer(settings=settings, threads=2) as one, ThreadedServer(settings=settings, threads=2) as two:
+        sid = subscribe(one)
+        first = post(one, stream_request([sid]), stream=True)
+        docs = envelopes(first)
+        second = post(two, stream_request([sid]), stream=True)
+        post(one, CREATE.format("written through the first worker"))
+        last = message(next(docs))  # before the keep-alive (30 s): the event itself tells the first it is over
+        assert last.findtext(f"{{{M}}}ConnectionStatus") == "Closed"
+        assert last.find(f"{{{M}}}Notifications") is None
+        assert list(docs) == []
+        created = message(next(envelopes(second))).find(f".//{{{T}}}CreatedEvent")
+        assert created is not None
+        second.close()
+
+
 def test_a_reconnect_with_the_same_subscription_misses_nothing(server) -> None:
     sid = subscribe(server)
     first = post(server, stream_request([sid]), stream=True)

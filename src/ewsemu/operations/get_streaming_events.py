@@ -18,6 +18,7 @@ and the subscription stays until Unsubscribe or 30 idle minutes.
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from dataclasses import dataclass, replace
 from typing import Any, Callable, Sequence
 
@@ -56,11 +57,15 @@ class Subscriptions:
     """The hub's :class:`~ewsemu.server.streaming.StreamSource` for one connection: its subscriptions' events."""
 
     def __init__(self, store: Store, now: Callable[[], dt.datetime], version: ServerVersion,
-                 subs: Sequence[N.Subscription], position: int) -> None:
+                 subs: Sequence[N.Subscription], position: int, token: str) -> None:
         self.store, self.now, self.version = store, now, version
         self.subs = list(subs)
         self.subscription_ids = frozenset(sub.id for sub in subs)
         self.position = position  # the journal position the hub has given this stream up to
+        #: this connection's claim on its subscriptions (store/subscriptions.py take_streams); a newer connection
+        #: for one of them, through any worker, replaces it: ``superseded``, and the hub ends it with Closed
+        self.token = token
+        self.superseded = False
         self.timeout_minutes = 0
         #: what the last :meth:`advance` handed out, saved by :meth:`delivered` once sent: per envelope, the
         #: subscriptions (by index) whose events it carries, with their position after it and the time; ``_free``
@@ -74,6 +79,8 @@ class Subscriptions:
         envelopes: list[bytes] = []
         pending = [i for i, sub in enumerate(self.subs) if sub.mailbox in mailboxes]
         self._marks, self._free = [], {}
+        if pending and self._taken_over():
+            return []  # the newer connection hands these events out, not this one
         self._start = {i: self.subs[i].position for i in pending}
         while pending:
             batch: list[N.Notification] = []
@@ -115,11 +122,23 @@ class Subscriptions:
                 self.subs[i] = replace(self.subs[i], position=start)
         self._marks, self._free, self._start = [], {}, {}
 
+    def _taken_over(self, conn=None) -> bool:  # noqa: ANN001 - a store read, or one of its own
+        """Whether a newer connection streams one of these subscriptions now (sets ``superseded``)."""
+        if conn is None:
+            with self.store.read() as own:
+                return self._taken_over(own)
+        tokens = subscriptions.stream_tokens(conn, sorted(self.subscription_ids))
+        self.superseded = any(token != self.token for token in tokens.values())
+        return self.superseded
+
     def ended(self) -> bytes | None:
-        """Renew the subscriptions (the connection is their activity); the error envelope if one has ended."""
+        """Renew the subscriptions (the connection is their activity); the error envelope if one has ended.
+        None also when a newer connection took them over (``superseded``)."""
         now = self.now()
         gone: list[str] = []
         with self.store.read() as conn:
+            if self._taken_over(conn):
+                return None
             current = [subscriptions.get(conn, sub.id) for sub in self.subs]
         for i, sub in enumerate(current):
             if sub is None:
@@ -161,7 +180,11 @@ def open_stream(ctx: RequestContext, body: Element,
             failed.append((subscription_id, err))
     if failed:
         return Refused(P.failure(failed[0][1], [sid for sid, _ in failed], version))
-    source = Subscriptions(ctx.store, now or (lambda: ctx.now), version, found, min(sub.position for sub in found))
+    token = secrets.token_hex(16)
+    with ctx.store.write() as uow:  # the newest connection streams them (D41), in whichever worker it landed
+        subscriptions.take_streams(uow, [sub.id for sub in found], token)
+    source = Subscriptions(ctx.store, now or (lambda: ctx.now), version, found, min(sub.position for sub in found),
+                           token)
     source.timeout_minutes = request.connection_timeout
     return source
 

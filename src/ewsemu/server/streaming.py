@@ -71,6 +71,9 @@ class StreamSource(Protocol):
     position: int
     #: the subscriptions it serves: a subscription is served by one connection at a time
     subscription_ids: frozenset[str]
+    #: a newer connection (maybe in another process) took its subscriptions over: seen by :meth:`advance` and
+    #: :meth:`ended`, and the hub then ends this stream as it ends one replaced in this process
+    superseded: bool
 
     def advance(self, entries: Sequence[Any], upto: int) -> list[bytes]: ...
 
@@ -222,6 +225,9 @@ class StreamHub:
                     log.exception("a stream's notifications failed")
                     self._finish(stream, "failed", lambda s=stream, e=err: s.source.failed(e))
                     continue
+                if stream.source.superseded:
+                    self._finish(stream, "replaced", stream.source.closing)
+                    continue
                 stream.source.position = max(stream.source.position, upto)  # a source that skipped still moves on
                 sent = 0
                 for envelope in envelopes:
@@ -250,6 +256,8 @@ class StreamHub:
                     continue
                 if ended is not None:
                     self._finish(stream, "ended", lambda e=ended: e)
+                elif stream.source.superseded:
+                    self._finish(stream, "replaced", stream.source.closing)
                 else:
                     self._send(stream, stream.source.keepalive())
 

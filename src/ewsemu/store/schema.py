@@ -150,6 +150,8 @@ subscriptions = Table(
     #: the worker delivering it and until when (a lease: exactly one worker delivers a push subscription)
     Column("lease_owner", String(64), nullable=True),
     Column("lease_until", DateTime, nullable=True),
+    #: the connection streaming it (GetStreamingEvents): written by the newest, which takes it over
+    Column("stream_token", String(32), nullable=True),
 )
 
 # ---- the test double's state, shared by every worker process (store/shared_state.py) ---------------------------

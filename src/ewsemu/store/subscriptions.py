@@ -85,6 +85,19 @@ def save(conn: Readable, sub: Subscription) -> bool:
     return get(conn, sub.id) is not None  # it exists, further on already: nothing to write
 
 
+def take_streams(conn: Readable, subscription_ids: list[str], token: str) -> None:
+    """A new connection streams these subscriptions: whichever connection streamed them before (in any worker)
+    sees its token gone (:func:`stream_tokens`) and ends. Kept apart from :func:`save`, which an older
+    stream's hand-outs call too and must never give the subscription back to it."""
+    connection_of(conn).execute(update(subscriptions).where(_c.id.in_(subscription_ids)).values(stream_token=token))
+
+
+def stream_tokens(conn: Readable, subscription_ids: list[str]) -> dict[str, str | None]:
+    """The token of the connection that streams each of these subscriptions (absent: the subscription ended)."""
+    rows = connection_of(conn).execute(select(_c.id, _c.stream_token).where(_c.id.in_(subscription_ids)))
+    return {row[0]: row[1] for row in rows}
+
+
 def live_count(conn: Readable, principal: str, now: dt.datetime) -> int:
     """The user's subscriptions that still count against the limit (EWSMaxSubscriptions): all but expired ones."""
     rows = connection_of(conn).execute(select(subscriptions).where(_c.principal == principal.lower()))
