@@ -94,10 +94,6 @@ def has_attachments(infos: "list[AttachmentInfo] | tuple[AttachmentInfo, ...]") 
     return any(not info.meta.is_inline for info in infos)
 
 
-def new_key(factory: ids.IdFactory) -> bytes:
-    return factory.attachment_key()
-
-
 def attachment_id(root_item_id: str, key: bytes) -> str:
     raw = base64.b64decode(root_item_id.encode("ascii"))
     return base64.b64encode(ATTACHMENT_HEADER + raw + key).decode()
@@ -132,15 +128,6 @@ def check_size(attachment: Attachment, limit: int) -> None:
     else:
         for inner in attachment.attachments:
             check_size(inner, limit)
-
-
-def check_nesting(attachment: Attachment, level: int = 1) -> None:
-    """ErrorAttachmentNestLevelLimitExceeded past :data:`MAX_NEST_LEVEL` item attachments deep."""
-    if level > MAX_NEST_LEVEL:
-        raise EwsError("ErrorAttachmentNestLevelLimitExceeded")
-    if isinstance(attachment, ItemAttachment):
-        for inner in attachment.attachments:
-            check_nesting(inner, level + 1)
 
 
 def stamped(attachment: Attachment, now: dt.datetime) -> Attachment:

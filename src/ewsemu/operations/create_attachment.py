@@ -33,6 +33,6 @@ def _create_one(batch: Batch[CreateAttachmentRequest], new: NewAttachment) -> Cr
 OPERATION = PerElement(
     "CreateAttachment", "implemented",
     ("file attachments (content as bytes, up to --max-attachment-size) and item attachments of every stored "
-     "item type, recursively; the parent's new ChangeKey in each AttachmentId; reference attachments answer "
-     "ErrorInvalidRequest"),
+     "item type, recursively; the parent's new ChangeKey in each AttachmentId; reference attachments (links) "
+     "are not stored"),
     parse=wire.parse, element=_create_one, render=wire.render_success, container="Attachments")

@@ -13,7 +13,9 @@ from typing import Callable, Sequence, Union
 
 from lxml import etree
 
-from ..core.attachments import AttachmentInfo, AttachmentMeta, FileAttachment, attachment_id
+from ..core.attachments import (
+    AttachmentInfo, AttachmentMeta, AttachmentRef, FileAttachment, attachment_id, parse_attachment_id,
+)
 from ..core.changes import FieldChange
 from ..core.errors import EwsError, SchemaViolation
 from .codecs import format_datetime
@@ -83,19 +85,24 @@ _ATTACHMENT_ELEMENTS = frozenset({"AttachmentId", "Name", "ContentType", "Conten
 
 def parse_attachments(container: etree._Element | None, zone: dt.tzinfo,
                       item_properties: ItemParser) -> tuple[NewAttachment, ...]:
-    """The attachments inside a ``t:Attachments`` / ``m:Attachments`` container, in document order (a
-    ``t:ReferenceAttachment`` is not stored: ErrorInvalidAttachmentSubfilter is not its answer, so refuse it
-    as Exchange on-premises does)."""
+    """The attachments inside a ``t:Attachments`` container, in document order (our schema admits file and item
+    attachments only)."""
     if container is None:
         return ()
-    out = []
-    for el in container:
-        if not isinstance(el.tag, str):
-            continue
-        if el.tag not in _ATTACHMENT_TAGS:
-            raise EwsError("ErrorInvalidRequest", message=f"ewsemu does not store {local(el.tag)}s.")
-        out.append(parse_attachment(el, zone, item_properties))
-    return tuple(out)
+    return tuple(parse_attachment(el, zone, item_properties) for el in container if el.tag in _ATTACHMENT_TAGS)
+
+
+def attachment_refs(container: etree._Element | None) -> list[AttachmentRef | EwsError]:
+    """The ids of an ``m:AttachmentIds`` container (GetAttachment, DeleteAttachment), in request order; an id
+    that does not decode is its element's error."""
+    refs: list[AttachmentRef | EwsError] = []
+    for el in container if container is not None else ():
+        if isinstance(el.tag, str):
+            try:
+                refs.append(parse_attachment_id(el.get("Id", "")))
+            except EwsError as err:
+                refs.append(err)
+    return refs
 
 
 # ---- rendering ---------------------------------------------------------------------------------------------
@@ -150,7 +157,8 @@ def render_file(parent: etree._Element, root_item_id: str, attachment: FileAttac
     render_id(el, attachment_id(root_item_id, attachment.key or b""))
     _render_meta(el, attachment.meta, attachment.size, zone)
     etree.SubElement(el, t("IsContactPhoto")).text = "true" if attachment.is_contact_photo else "false"
-    etree.SubElement(el, t("Content")).text = binascii.b2a_base64(attachment.content, newline=False).decode("ascii")
+    # bytes straight into lxml (ASCII): no str copy of the encoded content
+    etree.SubElement(el, t("Content")).text = binascii.b2a_base64(attachment.content, newline=False)
     return el
 
 

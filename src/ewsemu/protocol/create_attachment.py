@@ -10,7 +10,7 @@ from ..core.changes import ItemRef
 from ..core.errors import EwsError
 from .attachments_xml import NewAttachment, parse_attachment, render_id
 from .items import item_properties, item_ref
-from .namespaces import local, m, t
+from .namespaces import m, t
 
 
 @dataclass(frozen=True)
@@ -30,12 +30,8 @@ class Created:
     root_change_key: str
 
 
-_KINDS = (t("FileAttachment"), t("ItemAttachment"))
-
-
 def _one(el: etree._Element, zone: dt.tzinfo) -> NewAttachment | EwsError:
-    if el.tag not in _KINDS:  # a ReferenceAttachment: a link to a cloud file, which ewsemu does not keep
-        return EwsError("ErrorInvalidRequest", message=f"ewsemu does not store {local(el.tag)}s.")
+    """A FileAttachment or ItemAttachment (the schema admits no other)."""
     try:
         return parse_attachment(el, zone, item_properties)
     except EwsError as err:

@@ -6,8 +6,9 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from ..core.attachments import AttachmentRef, parse_attachment_id
+from ..core.attachments import AttachmentRef
 from ..core.errors import EwsError
+from .attachments_xml import attachment_refs
 from .namespaces import m
 
 
@@ -25,16 +26,9 @@ class RootItem:
     change_key: str
 
 
-def _ref(el: etree._Element) -> AttachmentRef | EwsError:
-    try:
-        return parse_attachment_id(el.get("Id", ""))
-    except EwsError as err:
-        return err
-
-
 def parse(body: etree._Element, zone: dt.tzinfo, strict: bool) -> DeleteAttachmentRequest:
     ids = body.find(m("AttachmentIds"))
-    return DeleteAttachmentRequest([_ref(el) for el in ids if isinstance(el.tag, str)] if ids is not None else [])
+    return DeleteAttachmentRequest(attachment_refs(ids))
 
 
 def render_success(request: DeleteAttachmentRequest, root: RootItem, msg: etree._Element) -> None:

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from ..core.attachments import AttachmentRef, FileAttachment, ItemAttachment, parse_attachment_id
+from ..core.attachments import AttachmentRef, FileAttachment, ItemAttachment
 from ..core.errors import EwsError
 from ..core.ids import IdFactory
-from .attachments_xml import render_file, render_item_attachment_head
+from .attachments_xml import attachment_refs, render_file, render_item_attachment_head
 from .items import Shape, render_item
 from .namespaces import m, t
 from .paths import PATH_TAGS, parse_path
@@ -57,17 +57,10 @@ def _shape(el: etree._Element | None) -> AttachmentShape:
                            Shape("AllProperties", paths, body_type))
 
 
-def _ref(el: etree._Element) -> AttachmentRef | EwsError:
-    try:
-        return parse_attachment_id(el.get("Id", ""))
-    except EwsError as err:
-        return err
-
-
 def parse(body: etree._Element, zone: dt.tzinfo, strict: bool) -> GetAttachmentRequest:
     ids = body.find(m("AttachmentIds"))
     return GetAttachmentRequest(_shape(body.find(m("AttachmentShape"))), zone,
-                                [_ref(el) for el in ids if isinstance(el.tag, str)] if ids is not None else [])
+                                attachment_refs(ids))
 
 
 def render_success(request: GetAttachmentRequest, found: FoundAttachment, msg: etree._Element) -> None:

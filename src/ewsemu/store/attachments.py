@@ -175,8 +175,3 @@ def load(conn: Readable, root_id: str, key: bytes) -> Attachment | None:
         return FileAttachment(_meta(row), row.content or b"", bool(row.is_contact_photo), key)
     return ItemAttachment(_meta(row), item_from_json(row.item), (), key, int(row.size))
 
-
-def root_of(conn: Readable, root_id: str, key: bytes) -> bool:
-    """Whether the item ``root_id`` has an attachment with this key at any level."""
-    return connection_of(conn).execute(select(attachments.c.key).where(
-        attachments.c.item_id == root_id, attachments.c.key == key.hex())).first() is not None
