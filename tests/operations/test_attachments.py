@@ -419,3 +419,27 @@ def test_a_file_over_the_size_limit(small_limit: Ews) -> None:
                             + "</t:Attachments>", md="SaveOnly")
     assert_error(r, "ErrorAttachmentSizeLimitExceeded", container="Items")
     assert [val(i, "Subject") for i in ews.find("drafts")] == ["Parent"]
+
+
+# ---- exchangelib over HTTP -----------------------------------------------------------------------------------
+
+
+def test_exchangelib_attaches_streams_and_detaches(exchangelib_account) -> None:
+    from exchangelib import FileAttachment, ItemAttachment, Message
+
+    account = exchangelib_account(ALICE)
+    item = Message(account=account, folder=account.drafts, subject="With files")
+    item.attach(FileAttachment(name="a.bin", content=BIG))
+    item.attach(ItemAttachment(name="inner", item=Message(subject="Inner", body="inner body")))
+    item.save()
+    fresh = account.drafts.get(id=item.id)
+    assert fresh.has_attachments and sorted(a.name for a in fresh.attachments) == ["a.bin", "inner"]
+    [file_] = [a for a in fresh.attachments if a.name == "a.bin"]
+    with file_.fp as fp:
+        assert fp.read() == BIG
+    [inner] = [a for a in fresh.attachments if a.name == "inner"]
+    assert inner.item.subject == "Inner" and inner.item.body == "inner body"
+    old_key = fresh.changekey
+    fresh.detach(file_)
+    again = account.drafts.get(id=item.id)
+    assert [a.name for a in again.attachments] == ["inner"] and again.changekey != old_key
