@@ -17,7 +17,7 @@ from typing import Any, Iterable
 from sqlalchemy import and_, delete, func, insert as sql_insert, literal, select, update
 
 from ..core.attachments import (
-    Attachment, AttachmentInfo, AttachmentMeta, FileAttachment, ItemAttachment, attachment_id,
+    Attachment, AttachmentInfo, AttachmentMeta, FileAttachment, ItemAttachment, attachment_id, parse_attachment_id,
 )
 from ..core.ids import IdFactory
 from ..core.item import Item
@@ -175,3 +175,22 @@ def load(conn: Readable, root_id: str, key: bytes) -> Attachment | None:
         return FileAttachment(_meta(row), row.content or b"", bool(row.is_contact_photo), key)
     return ItemAttachment(_meta(row), item_from_json(row.item), (), key, int(row.size))
 
+
+
+def tree(conn: Readable, root_id: str, parent_key: bytes | None = None) -> tuple[Attachment, ...]:
+    """Every attachment of the item ``root_id`` whole, in order, an item attachment with its own attachments
+    (what writing the item out as MIME needs; :func:`insert` takes the same shape back)."""
+    out: list[Attachment] = []
+    for info in listing(conn, root_id, parent_key):
+        key = bytes.fromhex(_key_of(info.attachment_id))
+        attachment = load(conn, root_id, key)
+        if isinstance(attachment, ItemAttachment):
+            attachment = ItemAttachment(attachment.meta, attachment.item, tree(conn, root_id, key), key,
+                                        attachment.size)
+        if attachment is not None:
+            out.append(attachment)
+    return tuple(out)
+
+
+def _key_of(attachment_id_: str) -> str:
+    return parse_attachment_id(attachment_id_).key.hex()
