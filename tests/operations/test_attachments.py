@@ -16,7 +16,7 @@ from ewsemu.emulator import Emulator, Settings
 from ewsemu.server.wsgi import make_app
 
 from ..folder_state import dist, head, item_entries
-from ..harness import Ews, Ref, assert_error, recipients, ref_of, set_field, val, vals
+from ..harness import Ews, Ref, assert_error, attendees, recipients, ref_of, set_field, val, vals
 from ..harness import ews, schema_valid_responses  # noqa: F401 (fixtures)
 from ..soap import NS, Client
 
@@ -333,6 +333,17 @@ def test_a_draft_sent_by_update_item_delivers_its_attachments(ews: Ews) -> None:
     assert content_of(ews, file_id, user=BOB) == DATA
     [kept] = ews.find("sentitems")
     assert listed(ews, ref_of(kept)) == [("FileAttachment", "a.txt"), ("ItemAttachment", "fwd")]
+
+
+def test_a_meeting_request_carries_the_meetings_attachments(ews: Ews) -> None:
+    r = ews.create_response("CalendarItem", "<t:Subject>Review</t:Subject><t:Attachments>" + file_xml("agenda.txt", DATA)
+                            + "</t:Attachments><t:Start>2026-02-01T10:00:00Z</t:Start><t:End>2026-02-01T11:00:00Z"
+                            "</t:End>" + attendees("RequiredAttendees", BOB), smi="SendToAllAndSaveCopy")
+    assert r.codes() == ["NoError"], r.body
+    [request] = ews.find("inbox", user=BOB)
+    assert val(request, "HasAttachments") == "true"
+    [aid] = attachment_ids(ews, ref_of(request), user=BOB)
+    assert content_of(ews, aid, user=BOB) == DATA
 
 
 def test_deleting_the_item_deletes_its_attachments(ews: Ews) -> None:

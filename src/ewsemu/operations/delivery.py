@@ -14,8 +14,8 @@ from dataclasses import replace
 from typing import Callable, Iterable, Sequence
 
 from ..core import calendar, messages
-from ..core.attachments import Attachment
 from ..core.apply import ApplyContext, Outcome, apply_item_change, apply_occurrence_change
+from ..core.attachments import HAS_ATTACHMENTS, Attachment
 from ..core.errors import EwsError
 from ..core.fields import MESSAGE_TYPES
 from ..core.folders import Folder
@@ -78,20 +78,31 @@ def send_message(ctx: RequestContext, conn, sent: Item, *, keep_copy_in: Folder 
 def send_meeting_requests(ctx: RequestContext, conn, calendar_item: Item,
                           invitations: tuple[calendar.Invitation, ...], mode: str | None) -> None:
     """A ``t:MeetingRequest`` in the Inbox of each invited local attendee; with ``…AndSaveCopy`` one more in
-    the organizer's Sent Items."""
+    the organizer's Sent Items. Each carries the (stored) calendar item's attachments."""
     store, ids = ctx.store, ctx.ids
+    has = calendar_item.values.get(HAS_ATTACHMENTS)
+
+    def with_attachments(request: Item) -> Item:
+        if has:
+            request.values[HAS_ATTACHMENTS] = True
+        return request
+
     for invitation in invitations:
         smtp = invitation.attendee.smtp
         inbox = _inbox(ctx, conn, smtp) if smtp is not None and is_local(ctx, smtp) else None
         if inbox is not None:
-            store.deliver_item(conn, calendar.meeting_request(calendar_item, invitation, item_id=ids.item_id(),
-                                                              mailbox=smtp, folder_id=inbox.id, now=ctx.now),
-                               ctx.now)
+            request = with_attachments(calendar.meeting_request(calendar_item, invitation, item_id=ids.item_id(),
+                                                                mailbox=smtp, folder_id=inbox.id, now=ctx.now))
+            store.deliver_item(conn, request, ctx.now)
+            if has:
+                attachment_rows.copy_all(conn, calendar_item.id, request.id)
     if invitations and mode in calendar.SAVE_COPY:
         sent = store.distinguished_folder(conn, calendar_item.mailbox, "sentitems")
-        store.insert_item(conn, calendar.meeting_request(calendar_item, None, item_id=ids.item_id(),
-                                                         mailbox=sent.mailbox, folder_id=sent.id, now=ctx.now),
-                          ctx.now)
+        request = with_attachments(calendar.meeting_request(calendar_item, None, item_id=ids.item_id(),
+                                                            mailbox=sent.mailbox, folder_id=sent.id, now=ctx.now))
+        store.insert_item(conn, request, ctx.now)
+        if has:
+            attachment_rows.copy_all(conn, calendar_item.id, request.id)
 
 
 # ---- what UpdateItem and CreateItem need around a change that sends ----------------------------------------
