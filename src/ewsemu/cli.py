@@ -81,7 +81,7 @@ def _users(args: argparse.Namespace) -> UserDirectory | None:
 
 
 def _limits(args: argparse.Namespace) -> Limits:
-    names = ("max_request_bytes", "max_depth", "max_items", "max_string_length")
+    names = ("max_request_bytes", "max_depth", "max_items", "max_string_length", "max_attachment_bytes")
     return Limits(**{name: getattr(args, name) for name in names if getattr(args, name, None) is not None})
 
 
@@ -262,7 +262,12 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--max-items", type=_positive(int), default=None, metavar="N",
                        help="most entries in one batch element, e.g. ItemChanges (default 10000)")
     serve.add_argument("--max-string-length", type=_positive(int), default=None, metavar="N",
-                       help="longest text or attribute value in characters (default 1048576)")
+                       help="longest text or attribute value in characters (default 1048576; an "
+                            "attachment's t:Content is bounded by --max-attachment-size instead)")
+    serve.add_argument("--max-attachment-size", dest="max_attachment_bytes", type=_positive(parse_size),
+                       default=None, metavar="SIZE",
+                       help="largest file attachment, e.g. 25M (default 25M); larger is "
+                            "ErrorAttachmentSizeLimitExceeded")
     serve.add_argument("--threads", type=int, default=8, help="request threads per process (default %(default)s)")
     serve.add_argument("--workers", type=int, default=1,
                        help="worker processes sharing the database and the port (default %(default)s); needs a file "

@@ -11,6 +11,8 @@ Responses are normalised before comparison, so they do not depend on generated v
   ``FOLDER-2``, … (their ChangeKeys ``CK-n``).
 * The server's own timestamps (DateTimeCreated, DateTimeReceived, DateTimeSent, LastModifiedTime, an event's
   TimeStamp) become ``2000-01-01T00:00:00Z``.
+* Attachment ids become ``ATTACHMENT-1``, …; the RootItemId and RootItemChangeKey beside them are labelled as
+  the root item's Id and ChangeKey.
 * Notification SubscriptionIds become ``SUBSCRIPTION-1``, … and Watermarks ``WATERMARK-1``, … (the same
   journal position keeps its label); a request may use those labels as element text.
 * Sync states (SyncFolderItems, SyncFolderHierarchy: signed with a key made per database) become ``SYNC-1``,
@@ -49,6 +51,7 @@ FIXED_TIME = "2000-01-01T00:00:00Z"
 #: the elements whose Id and ChangeKey attributes are labelled (MarkAsJunk's MovedItemId is an item id too)
 ITEM_ID_TAGS = {f"{{{NS['t']}}}ItemId", f"{{{NS['t']}}}ParentFolderId", f"{{{NS['m']}}}MovedItemId",
                 f"{{{NS['t']}}}OldItemId", f"{{{NS['t']}}}OldParentFolderId", f"{{{NS['t']}}}OldFolderId"}
+ROOT_ID_TAGS = {f"{{{NS['t']}}}AttachmentId", f"{{{NS['m']}}}RootItemId"}
 _ITEM_KIND_TAGS = {f"{{{NS['t']}}}ItemId", f"{{{NS['m']}}}MovedItemId", f"{{{NS['t']}}}OldItemId"}
 _STATUS = re.compile(rb"^<!-- HTTP (\d{3}) -->\n")
 SCENARIOS = sorted(p.name for p in GOLDEN.iterdir() if p.is_dir())
@@ -62,7 +65,8 @@ class Labels:
         for folder_id, name in folders.items():
             self.to_label[folder_id] = f"FOLDER-{name}"
             self.to_label[IdFactory.change_key(folder_id, 1)] = f"FOLDERCK-{name}"
-        self._counts = {"ITEM": 0, "FOLDER": 0, "CK": 0, "SUBSCRIPTION": 0, "WATERMARK": 0, "SYNC": 0}
+        self._counts = {"ITEM": 0, "FOLDER": 0, "CK": 0, "SUBSCRIPTION": 0, "WATERMARK": 0, "SYNC": 0,
+                        "ATTACHMENT": 0}
 
     def label(self, value: str, kind: str) -> str:
         if value not in self.to_label:
@@ -91,6 +95,13 @@ def normalise(body: bytes, labels: Labels) -> etree._Element:
                 el.set("Id", labels.label(el.get("Id"), kind))
             if el.get("ChangeKey") is not None:
                 el.set("ChangeKey", labels.label(el.get("ChangeKey"), "CK"))
+        elif el.tag in ROOT_ID_TAGS:  # attachment ids, and the root item's id and new ChangeKey beside them
+            if el.get("Id") is not None:
+                el.set("Id", labels.label(el.get("Id"), "ATTACHMENT"))
+            if el.get("RootItemId") is not None:
+                el.set("RootItemId", labels.label(el.get("RootItemId"), "ITEM"))
+            if el.get("RootItemChangeKey") is not None:
+                el.set("RootItemChangeKey", labels.label(el.get("RootItemChangeKey"), "CK"))
         elif el.tag in SERVER_TIMES:
             el.text = FIXED_TIME
         elif el.tag in TOKENS and el.text:

@@ -1114,7 +1114,7 @@ def test_synthetic_invalid_document_is_rejected_by_both(name):
 
 #: complex types kept by name and position with opaque content (any element of the types namespace)
 OPAQUE = {
-    "NonEmptyArrayOfAttachmentsType", "NonEmptyArrayOfResponseObjectsType", "EntityExtractionResultType",
+    "NonEmptyArrayOfResponseObjectsType", "EntityExtractionResultType",
     "RightsManagementLicenseDataType", "NonEmptyArrayOfPredictedActionReasonType", "MentionsPreviewType",
     "NonEmptyArrayOfMentionActionsType", "NonEmptyArrayOfAppliedHashtagType", "AppliedHashtagsPreviewType",
     "NonEmptyArrayOfLikeType", "LikesPreviewType", "ApprovalRequestDataType", "VotingInformationType",

@@ -20,6 +20,15 @@ MESSAGES: dict[str, str] = {
     "ErrorCannotUseFolderIdForItemId": "Expected an item Id but received a folder Id.",
     "ErrorCannotUseItemIdForFolderId": "Expected a folder Id but received an item Id.",
     "ErrorItemNotFound": "The specified object was not found in the store.",
+    "ErrorInvalidAttachmentId": "The attachment Id is invalid.",
+    "ErrorAttachmentSizeLimitExceeded": (
+        "The operation failed because the size of the attachment exceeds the maximum allowed."
+    ),
+    "ErrorAttachmentNestLevelLimitExceeded": "The maximum nesting level of item attachments was exceeded.",
+    "ErrorMissingItemForCreateItemAttachment": "The item attachment to create does not contain an item.",
+    "ErrorInvalidItemForOperationCreateItemAttachment": (
+        "The item type is not valid for creating an item attachment."
+    ),
     "ErrorFolderNotFound": "The specified folder could not be found in the store.",
     "ErrorAccessDenied": "Access is denied. Check credentials and try again.",
     "ErrorIrresolvableConflict": (

@@ -121,7 +121,8 @@ _ITEM = [
     ("DisplayCc", STRING, "rns"),
     ("DisplayTo", STRING, "rns"),
     ("DisplayBcc", STRING, "rns"),
-    ("HasAttachments", BOOL, "rn"),
+    # stored so restrictions see it; kept by the attachment writes (core/attachments.py has Exchange's rule)
+    ("HasAttachments", BOOL, "rns"),
     # ExtendedProperty sits here in the sequence; it is addressed by ExtendedFieldURI, not by a FieldURI.
     ("Culture", STRING, "sq"),
     ("EffectiveRights", EFFECTIVE_RIGHTS, "rnq"),

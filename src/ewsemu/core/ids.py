@@ -94,6 +94,10 @@ class IdFactory:
     def folder_id(self) -> str:
         return base64.b64encode(FOLDER_HEADER + self._bytes(16)).decode()
 
+    def attachment_key(self) -> bytes:
+        """The 16 bytes that tell an attachment from its root item's other ones (core/attachments.py)."""
+        return self._bytes(16)
+
     def subscription_id(self) -> str:
         """A notification SubscriptionId: opaque base64, like Exchange's."""
         return base64.b64encode(SUBSCRIPTION_HEADER + self._bytes(16)).decode()

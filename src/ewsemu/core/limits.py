@@ -20,6 +20,9 @@ class Limits:
     max_items: int = 10_000
     #: characters in one text value or attribute value
     max_string_length: int = 1 * MiB
+    #: bytes of one file attachment (CreateItem, CreateAttachment); larger is ErrorAttachmentSizeLimitExceeded.
+    #: Exchange Online's default message size limit; the request must fit max_request_bytes too
+    max_attachment_bytes: int = 25 * MiB
 
     def __post_init__(self) -> None:
         for f in fields(self):

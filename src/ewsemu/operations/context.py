@@ -11,6 +11,7 @@ from typing import Protocol
 
 from ..core.errors import EwsError
 from ..core.ids import IdFactory
+from ..core.limits import Limits
 from ..core.timezones import zone_for_windows_id
 from ..core.users import UserDirectory
 from ..protocol.headers import RequestHeaders
@@ -29,6 +30,9 @@ class OperationSettings(Protocol):
 
     @property
     def max_subscriptions(self) -> int: ...  # per user (Exchange's EWSMaxSubscriptions throttling policy)
+
+    @property
+    def limits(self) -> Limits: ...  # request limits; max_attachment_bytes bounds a file attachment
 
 
 class FaultHook(Protocol):

@@ -13,7 +13,7 @@ from ..core.item import Item
 from ..core.values import Mailbox
 from ..protocol import create_item as wire
 from ..protocol.create_item import CreateItemRequest, NewItem
-from . import delivery
+from . import attachments, delivery
 from .base import Batch, PerElement
 from .common import with_retries
 from .context import RequestContext
@@ -65,14 +65,20 @@ def _create_one(batch: Batch[CreateItemRequest], new: NewItem) -> Item | None:
             folder = ctx.store.distinguished_folder(conn, ctx.mailbox, default)
         owner = ctx.store.mailbox_display_name(conn, folder.mailbox)
         item = create_item(item_type, props, actx, mailbox=folder.mailbox, folder_id=folder.id, owner=owner)
+        attached = attachments.build_all(ctx, new.attachments, mailbox=folder.mailbox, owner=owner)
+        attachments.prepared(item, attached)
         sent, meeting_requests = deliveries_on_create(item, actx)
         if sent:
             keep = folder if disposition == "SendAndSaveCopy" else None
-            delivery.send_message(ctx, conn, item, keep_copy_in=keep, draft_id=None)
+            delivery.send_message(ctx, conn, item, keep_copy_in=keep, draft_id=None, attachments=attached)
             return None
         ctx.store.insert_item(conn, item, ctx.now)
+        stored = attachments.store_new(ctx, conn, item, attached)
         if meeting_requests:
             delivery.send_meeting_requests(ctx, conn, item, meeting_requests, invitations)
+        if stored:
+            item = item.copy()
+            item.values["item:Attachments"] = attachments.stored_infos(item.id, stored)
         return item
 
     return with_retries(ctx, work)

@@ -11,16 +11,18 @@ delivers nothing.
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Sequence
 
 from ..core import calendar, messages
 from ..core.apply import ApplyContext, Outcome, apply_item_change, apply_occurrence_change
+from ..core.attachments import HAS_ATTACHMENTS, Attachment
 from ..core.errors import EwsError
 from ..core.fields import MESSAGE_TYPES
 from ..core.folders import Folder
 from ..core.item import Item
 from ..core.values import Mailbox
 from ..protocol.folders import FolderRef
+from ..store import attachments as attachment_rows
 from .folders import resolve_folder
 from .context import RequestContext
 
@@ -43,40 +45,64 @@ def _inbox(ctx: RequestContext, conn, smtp: str) -> Folder | None:
 
 
 def send_message(ctx: RequestContext, conn, sent: Item, *, keep_copy_in: Folder | None,
-                 draft_id: str | None) -> None:
+                 draft_id: str | None, attachments: Sequence[Attachment] = ()) -> None:
     """Deliver the sent message ``sent`` to its local recipients; keep the sender's copy in ``keep_copy_in``
-    (SendAndSaveCopy) and remove the stored draft ``draft_id`` (an UpdateItem that sends it)."""
+    (SendAndSaveCopy) and remove the stored draft ``draft_id`` (an UpdateItem that sends it).
+
+    Every copy carries the message's attachments, byte for byte: those of the stored draft (copied row by row
+    by the store), or ``attachments``, those of a message CreateItem sends without storing it first."""
     store, ids = ctx.store, ctx.ids
     for smtp, recipient in messages.delivery_targets(sent, lambda a: is_local(ctx, a)):
         inbox = _inbox(ctx, conn, smtp)
         if inbox is not None:
-            store.deliver_item(conn, messages.copy_for(sent, item_id=ids.item_id(), mailbox=smtp,
-                                                       folder_id=inbox.id, now=ctx.now, received_by=recipient),
-                               ctx.now)
+            copy = messages.copy_for(sent, item_id=ids.item_id(), mailbox=smtp, folder_id=inbox.id, now=ctx.now,
+                                     received_by=recipient)
+            store.deliver_item(conn, copy, ctx.now)
+            if draft_id is not None:
+                attachment_rows.copy_all(conn, draft_id, copy.id)
+            elif attachments:
+                attachment_rows.insert(conn, copy.id, attachments, ids)
+    keep_id = ids.item_id() if keep_copy_in is not None else None
     if draft_id is not None:
+        if keep_id is not None:  # the sender's copy takes the draft's attachments over
+            attachment_rows.rekey(conn, draft_id, keep_id)
         store.delete_item(conn, draft_id, ctx.now)
-    if keep_copy_in is not None:
-        store.insert_item(conn, messages.copy_for(sent, item_id=ids.item_id(), mailbox=keep_copy_in.mailbox,
-                                                  folder_id=keep_copy_in.id, now=ctx.now, received_by=None), ctx.now)
+    if keep_copy_in is not None and keep_id is not None:
+        copy = messages.copy_for(sent, item_id=keep_id, mailbox=keep_copy_in.mailbox, folder_id=keep_copy_in.id,
+                                 now=ctx.now, received_by=None)
+        store.insert_item(conn, copy, ctx.now)
+        if draft_id is None and attachments:
+            attachment_rows.insert(conn, copy.id, attachments, ids)
 
 
 def send_meeting_requests(ctx: RequestContext, conn, calendar_item: Item,
                           invitations: tuple[calendar.Invitation, ...], mode: str | None) -> None:
     """A ``t:MeetingRequest`` in the Inbox of each invited local attendee; with ``…AndSaveCopy`` one more in
-    the organizer's Sent Items."""
+    the organizer's Sent Items. Each carries the (stored) calendar item's attachments."""
     store, ids = ctx.store, ctx.ids
+    has = calendar_item.values.get(HAS_ATTACHMENTS)
+
+    def with_attachments(request: Item) -> Item:
+        if has:
+            request.values[HAS_ATTACHMENTS] = True
+        return request
+
     for invitation in invitations:
         smtp = invitation.attendee.smtp
         inbox = _inbox(ctx, conn, smtp) if smtp is not None and is_local(ctx, smtp) else None
         if inbox is not None:
-            store.deliver_item(conn, calendar.meeting_request(calendar_item, invitation, item_id=ids.item_id(),
-                                                              mailbox=smtp, folder_id=inbox.id, now=ctx.now),
-                               ctx.now)
+            request = with_attachments(calendar.meeting_request(calendar_item, invitation, item_id=ids.item_id(),
+                                                                mailbox=smtp, folder_id=inbox.id, now=ctx.now))
+            store.deliver_item(conn, request, ctx.now)
+            if has:
+                attachment_rows.copy_all(conn, calendar_item.id, request.id)
     if invitations and mode in calendar.SAVE_COPY:
         sent = store.distinguished_folder(conn, calendar_item.mailbox, "sentitems")
-        store.insert_item(conn, calendar.meeting_request(calendar_item, None, item_id=ids.item_id(),
-                                                         mailbox=sent.mailbox, folder_id=sent.id, now=ctx.now),
-                          ctx.now)
+        request = with_attachments(calendar.meeting_request(calendar_item, None, item_id=ids.item_id(),
+                                                            mailbox=sent.mailbox, folder_id=sent.id, now=ctx.now))
+        store.insert_item(conn, request, ctx.now)
+        if has:
+            attachment_rows.copy_all(conn, calendar_item.id, request.id)
 
 
 # ---- what UpdateItem and CreateItem need around a change that sends ----------------------------------------

@@ -5,6 +5,7 @@ from ..core.changes import ItemRef
 from ..core.errors import EwsError
 from ..protocol import get_item as wire
 from ..protocol.get_item import FoundItem, GetItemRequest
+from .attachments import with_listing
 from .base import Batch, PerElement
 from .common import check_item_id
 from .occurrences import locate, view
@@ -16,11 +17,13 @@ def _get_one(batch: Batch[GetItemRequest], ref: ItemRef) -> FoundItem:
     item = batch.ctx.store.load_item(batch.conn, where.item_id, batch.ctx.mailbox)
     if item is None:
         raise EwsError("ErrorItemNotFound")
+    if batch.request.shape.wants("item:Attachments", item.item_type):
+        item = with_listing(batch.conn, item)
     return FoundItem(view(item, where), batch.owner)
 
 
 OPERATION = PerElement(
     "GetItem", "implemented",
     ("IdOnly/Default/AllProperties shapes with AdditionalProperties (indexed ones too), occurrence"
-     " and recurring-master ids; no MIME content or attachments (none are stored)"),
+     " and recurring-master ids, item:Attachments listed without content; no MIME content"),
     parse=wire.parse, element=_get_one, render=wire.render_success, container="Items", reads=True)

@@ -15,6 +15,7 @@ from ..core.item import Body, Item
 from ..core.paths import ExtendedFieldURI, FieldURI, IndexedFieldURI, Path
 from ..core.task_rules import STATUS_DESCRIPTIONS
 from ..core.values import AddressEntry
+from .attachments_xml import render_infos
 from .codecs import parse_value, render_value
 from .field_uris import item_field_uri
 from .namespaces import local, t
@@ -198,7 +199,7 @@ DERIVED: dict[str, Callable[[Item], Any]] = {
     "item:IsResend": lambda i: False,
     "item:IsUnmodified": lambda i: False,
     "item:DateTimeSent": lambda i: i.values.get("item:DateTimeSent", i.values.get("item:DateTimeCreated")),
-    "item:HasAttachments": lambda i: False,
+    "item:HasAttachments": lambda i: i.values.get("item:HasAttachments", False),
     "item:TextBody": _text_body,
     "task:IsAssignmentEditable": lambda i: 0,
     "task:IsComplete": lambda i: i.values.get("task:Status") == "Completed",
@@ -232,11 +233,14 @@ def render_extended(extended: dict[str, Any], keys: frozenset[str] | None, paren
 
 
 def render_item(item: Item, shape: Shape, parent: etree._Element, zone: dt.tzinfo,
-                folder_change_key: str, last_modified_name: str) -> etree._Element:
-    """Append ``t:<ItemType>`` with the shape's properties in schema order (absent ones omitted, D18)."""
+                folder_change_key: str, last_modified_name: str, *, embedded: bool = False) -> etree._Element:
+    """Append ``t:<ItemType>`` with the shape's properties in schema order (absent ones omitted, D18).
+    An ``embedded`` item (inside an item attachment) has no ItemId and no folder, as Exchange shows it."""
     el = etree.SubElement(parent, t(item.item_type))
     ext_keys = None if shape.base == "AllProperties" else shape.extended_keys
     for f in F.fields_of(item.item_type):
+        if embedded and f.uri in _NOT_EMBEDDED:
+            continue
         if f.uri == "item:ItemId":
             etree.SubElement(el, t("ItemId"), Id=item.id, ChangeKey=item.change_key)
         elif shape.wants(f.uri, item.item_type):
@@ -245,6 +249,10 @@ def render_item(item: Item, shape: Shape, parent: etree._Element, zone: dt.tzinf
         if f.uri == F.EXTENDED_AFTER and item.extended:
             render_extended(item.extended, ext_keys, el)
     return el
+
+
+#: what an attached item does not have: a store identity
+_NOT_EMBEDDED = frozenset({"item:ItemId", "item:ParentFolderId"})
 
 
 def _render_field(item: Item, f: F.FieldDef, el: etree._Element, zone: dt.tzinfo, folder_change_key: str,
@@ -258,6 +266,8 @@ def _render_field(item: Item, f: F.FieldDef, el: etree._Element, zone: dt.tzinfo
             etree.SubElement(rights, t(name)).text = "true" if value else "false"
     elif f.uri == "item:LastModifiedName":
         etree.SubElement(el, t("LastModifiedName")).text = last_modified_name
+    elif f.uri == "item:Attachments":  # the list the operation read (GetItem, GetAttachment), never content
+        render_infos(el, item.values.get(f.uri, ()), zone)
     elif f.uri == "item:TextBody":
         body = _text_body(item)
         if body is not None:

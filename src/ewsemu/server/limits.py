@@ -116,7 +116,9 @@ def check_tree(root: etree._Element, limits: Limits, data: bytes) -> None:
                                   f"(ewsemu serve --max-depth).", _line(too_deep[0]))
     n = limits.max_string_length
     if len(data) > n:
-        too_long = root.xpath(f"(//text()[string-length(.) > {n}] | //@*[string-length(.) > {n}])[1]")
+        # an attachment's content is bounded by max_attachment_bytes (ErrorAttachmentSizeLimitExceeded), not here
+        too_long = root.xpath(f"(//text()[string-length(.) > {n}][not(parent::*[local-name() = 'Content'])]"
+                              f" | //@*[string-length(.) > {n}])[1]")
         if too_long:
             value = too_long[0]
             what = f"attribute '{value.attrname}'" if getattr(value, "is_attribute", False) else "text value"

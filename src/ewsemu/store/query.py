@@ -77,7 +77,7 @@ _DERIVED: dict[str, Callable[[], ColumnElement]] = {
     "item:IsResend": lambda: literal(False),
     "item:IsUnmodified": lambda: literal(False),
     "item:DateTimeSent": lambda: func.coalesce(items.c.date_time_sent, items.c.date_time_created),
-    "item:HasAttachments": lambda: literal(False),
+    "item:HasAttachments": lambda: func.coalesce(items.c.has_attachments, literal(False)),
     "item:LastModifiedName": lambda: select(mailboxes.c.display_name).where(
         mailboxes.c.smtp == items.c.mailbox).scalar_subquery(),
     "task:IsAssignmentEditable": lambda: _task(literal(0)),

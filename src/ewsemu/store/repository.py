@@ -25,6 +25,7 @@ from ..core.folders import Folder, new_mailbox_folders
 from ..core.ids import IdFactory
 from ..core.item import Item
 from ..core.notifications import DELIVERED
+from . import attachments as attachment_rows
 from . import codec, journal, migrations, secrets
 from .codec import folder_from_row, folder_to_row
 from .engine import is_memory, make_engine
@@ -380,6 +381,7 @@ class Store:
         """HardDelete. The item's journal history stays (it ages out with retention; store/journal.py)."""
         conn = unit_of_work(uow).conn
         conn.execute(_DELETE_VALUES, {"item_id": item_id})
+        attachment_rows.delete_all(uow, item_id)
         gone = _DELETE_ITEM.first(conn, {"item_id": item_id})
         if gone is not None:
             uow.record(JournalEntry(0, at or _now(), gone["mailbox"], gone["folder_id"], item_id, ITEM, DELETED,
@@ -400,13 +402,16 @@ class Store:
         rekeyed = moved.id != item.id
         if rekeyed:
             conn.execute(update(item_values).where(item_values.c.item_id == item.id).values(item_id=moved.id))
+            attachment_rows.rekey(uow, item.id, moved.id)
         uow.record(_item_entry(MOVED, moved, at, old_folder_id=item.folder_id,
                                old_object_id=item.id if rekeyed else None))
         return True
 
     def copy_item(self, uow: UnitOfWork, source: Item, copy: Item, at: dt.datetime) -> None:
-        """Store ``copy`` (a new id, built by the caller from ``source``) and journal it as copied from it."""
+        """Store ``copy`` (a new id, built by the caller from ``source``) with a copy of its attachments, and
+        journal it as copied from it."""
         self._insert_row(unit_of_work(uow).conn, copy)
+        attachment_rows.copy_all(uow, source.id, copy.id)
         uow.record(_item_entry(COPIED, copy, at, old_folder_id=source.folder_id, old_object_id=source.id))
 
     def messages_to_mark(self, uow: UnitOfWork, folder_id: str, read: bool) -> list[Item]:

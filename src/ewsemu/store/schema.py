@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from sqlalchemy import (
-    BigInteger, Boolean, Column, Date, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, MetaData, String,
-    Table, Text,
+    BigInteger, Boolean, Column, Date, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, MetaData,
+    PrimaryKeyConstraint, String, Table, Text,
 )
 
 from ..core import fields as F
@@ -69,6 +69,29 @@ items = Table(
     Index("ix_items_mailbox", "mailbox"),
     # a sync's first pages list a folder's items oldest first (migration 0008)
     Index("ix_items_folder_created", "folder_id", "date_time_created", "id"),
+)
+
+#: the attachments of stored items (store/attachments.py): one row per attachment, an item attachment's own
+#: attachments too (``parent_key`` names the item attachment holding them; NULL: the root item's own). A file's
+#: content is bytes; an attached item is its items row as JSON (``item``). Rows go with their root item.
+attachments = Table(
+    "attachments", metadata,
+    Column("item_id", String(128), nullable=False),
+    Column("key", String(32), nullable=False),
+    Column("parent_key", String(32), nullable=True),
+    Column("position", Integer, nullable=False),
+    Column("kind", String(8), nullable=False),
+    Column("name", Text, nullable=True),
+    Column("content_type", Text, nullable=True),
+    Column("content_id", Text, nullable=True),
+    Column("content_location", Text, nullable=True),
+    Column("last_modified_time", DateTime, nullable=True),
+    Column("is_inline", Boolean, nullable=False, default=False),
+    Column("is_contact_photo", Boolean, nullable=False, default=False),
+    Column("size", BigInteger, nullable=False),
+    Column("content", LargeBinary, nullable=True),
+    Column("item", Text, nullable=True),
+    PrimaryKeyConstraint("item_id", "key", name="pk_attachments"),
 )
 
 #: every committed write, in commit order (store/journal.py): sync states, watermarks and the ChangeKey history
