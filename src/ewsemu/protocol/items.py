@@ -8,14 +8,14 @@ from typing import Any, Callable
 
 from lxml import etree
 
-from ..core import calendar, contacts
+from ..core import calendar, contacts, mime
 from ..core import fields as F
 from ..core.changes import Action, FieldChange, ItemRef, UNPARSED
 from ..core.item import Body, Item
 from ..core.paths import ExtendedFieldURI, FieldURI, IndexedFieldURI, Path
 from ..core.task_rules import STATUS_DESCRIPTIONS
 from ..core.values import AddressEntry
-from .codecs import parse_value, render_value
+from .codecs import parse_value, render_mime_content, render_value
 from .field_uris import item_field_uri
 from .namespaces import local, t
 from .paths import PATH_TAGS, parse_path, render_path
@@ -145,6 +145,8 @@ def parse_shape(el: etree._Element | None) -> Shape:
         return Shape("IdOnly")
     additional = el.find(t("AdditionalProperties"))
     paths = tuple(parse_path(p) for p in additional if p.tag in PATH_TAGS) if additional is not None else ()
+    if el.findtext(t("IncludeMimeContent")) in ("true", "1"):
+        paths += (FieldURI("item:MimeContent"),)
     return Shape(el.findtext(t("BaseShape")) or "IdOnly", paths, el.findtext(t("BodyType")))
 
 
@@ -262,6 +264,9 @@ def _render_field(item: Item, f: F.FieldDef, el: etree._Element, zone: dt.tzinfo
         body = _text_body(item)
         if body is not None:
             render_value(F.FIELDS["item:Body"], body, el, zone).tag = t("TextBody")
+    elif f.kind == F.MIME:
+        if item.item_type in mime.MESSAGE_MIME_TYPES:
+            render_mime_content(mime.build(item), el)
     elif f.kind != F.OPAQUE:
         value = DERIVED[f.uri](item) if f.uri in DERIVED else item.values.get(f.uri)
         if value is not None and body_limit is not None and f.kind == F.BODY:
