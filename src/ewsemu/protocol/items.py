@@ -95,6 +95,10 @@ def item_refs(container: etree._Element | None) -> list[ItemRef]:
 # ---- rendering ---------------------------------------------------------------------------------------------
 
 
+#: what AllProperties leaves out: MIME content comes only when asked for (IncludeMimeContent, or its FieldURI)
+NOT_IN_ALL_PROPERTIES = frozenset({"item:MimeContent"})
+
+
 @dataclass(frozen=True)
 class Shape:
     """Which properties to render: a base set plus AdditionalProperties (unknown URIs are ignored)."""
@@ -110,8 +114,10 @@ class Shape:
     def wants(self, uri: str, item_type: str) -> bool:
         if uri in self.omitted:
             return False
-        if self.base == "AllProperties" or uri in self._extra_uris:
+        if uri in self._extra_uris:
             return True
+        if self.base == "AllProperties":
+            return uri not in NOT_IN_ALL_PROPERTIES
         if self.base == "Default":
             return uri in DEFAULT_SHAPE.get(item_type, DEFAULT_SHAPE["Item"])
         return uri == "item:ItemId"
