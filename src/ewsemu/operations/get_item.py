@@ -22,5 +22,6 @@ def _get_one(batch: Batch[GetItemRequest], ref: ItemRef) -> FoundItem:
 OPERATION = PerElement(
     "GetItem", "implemented",
     ("IdOnly/Default/AllProperties shapes with AdditionalProperties (indexed ones too), occurrence"
-     " and recurring-master ids; no MIME content or attachments (none are stored)"),
+     " and recurring-master ids, MIME content of messages, generic items and tasks (IncludeMimeContent);"
+     " no attachments, no MIME content of calendar items and contacts"),
     parse=wire.parse, element=_get_one, render=wire.render_success, container="Items", reads=True)
