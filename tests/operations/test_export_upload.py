@@ -5,6 +5,7 @@ against our wsdl and Microsoft's schema."""
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import gzip
 
 import pytest
@@ -94,6 +95,16 @@ def test_an_exported_item_uploads_as_the_same_item_with_a_new_id(ews: Ews, emula
     assert item.find("t:ParentFolderId", NS).get("Id") == target
     [entry] = item_entries(emulator, before, ALICE)
     assert (entry.event, entry.object_id) == ("created", new.id)
+
+
+def test_the_uploaded_item_keeps_the_exported_date_sent(ews: Ews, clock) -> None:
+    ref = ews.create("Item", "<t:Subject>Generic</t:Subject>")
+    data = exported(ews, ref)
+    clock.advance(dt.timedelta(hours=1))
+    new = uploaded(upload(ews, folder_id(ews, "inbox"), data))
+    item, original = ews.get(new), ews.get(ref)
+    assert val(item, "DateTimeSent") == val(original, "DateTimeSent") == val(original, "DateTimeCreated")
+    assert val(item, "DateTimeCreated") != val(original, "DateTimeCreated")
 
 
 def test_into_another_mailbox(ews: Ews) -> None:

@@ -59,6 +59,9 @@ def _upload_one(batch: Batch[UploadItemsRequest], up: Upload) -> Item:
                 raise EwsError("ErrorItemNotFound")
         new = source.copy()
         new.mailbox, new.folder_id = folder.mailbox, folder.id
+        # an item never sent shows its creation as DateTimeSent: the exported one's, not the upload's
+        if "item:DateTimeCreated" in source.values:
+            new.values.setdefault("item:DateTimeSent", source.values["item:DateTimeCreated"])
         new.values["item:LastModifiedTime"] = ctx.now
         if up.is_associated is not None:
             new.values["item:IsAssociated"] = up.is_associated
