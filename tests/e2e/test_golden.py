@@ -17,6 +17,8 @@ Responses are normalised before comparison, so they do not depend on generated v
   journal position keeps its label); a request may use those labels as element text.
 * Sync states (SyncFolderItems, SyncFolderHierarchy: signed with a key made per database) become ``SYNC-1``,
   ``SYNC-2``, … by first appearance; a request's ``<m:SyncState>SYNC-n</m:SyncState>`` sends the real one.
+* ExportItems' Data (signed with a key made per database) becomes the base64 of ``DATA-1``, … (``REFUQS0x``: the
+  schema wants base64 there); an UploadItems request's ``<t:Data>`` with such a label sends the real one.
 
 The first line of a response file records the HTTP status (``<!-- HTTP 200 -->``). Every golden response and
 every response actually received is validated against Microsoft's schema. To (re)write the response files after
@@ -24,6 +26,7 @@ a deliberate change, run ``EWSEMU_GOLDEN_UPDATE=1 pytest tests/e2e/test_golden.p
 """
 from __future__ import annotations
 
+import base64
 import difflib
 import os
 import re
@@ -46,13 +49,15 @@ SERVER_TIMES = {f"{{{NS['t']}}}{n}" for n in ("DateTimeCreated", "DateTimeReceiv
 #: notification tokens, labelled by their text
 TOKENS = {**{f"{{{NS[p]}}}SubscriptionId": "SUBSCRIPTION" for p in ("m", "t")},
           **{f"{{{NS[p]}}}Watermark": "WATERMARK" for p in ("m", "t")}, f"{{{NS['t']}}}PreviousWatermark": "WATERMARK",
-          f"{{{NS['m']}}}SyncState": "SYNC"}
+          f"{{{NS['m']}}}SyncState": "SYNC", f"{{{NS['m']}}}Data": "DATA"}
 FIXED_TIME = "2000-01-01T00:00:00Z"
+#: labels of values the schema types xs:base64Binary are base64 themselves
+BASE64_LABELS = frozenset({"DATA"})
 #: the elements whose Id and ChangeKey attributes are labelled (MarkAsJunk's MovedItemId is an item id too)
-ITEM_ID_TAGS = {f"{{{NS['t']}}}ItemId", f"{{{NS['t']}}}ParentFolderId", f"{{{NS['m']}}}MovedItemId",
+ITEM_ID_TAGS = {f"{{{NS['t']}}}ItemId", f"{{{NS['m']}}}ItemId", f"{{{NS['t']}}}ParentFolderId", f"{{{NS['m']}}}MovedItemId",
                 f"{{{NS['t']}}}OldItemId", f"{{{NS['t']}}}OldParentFolderId", f"{{{NS['t']}}}OldFolderId"}
 ROOT_ID_TAGS = {f"{{{NS['t']}}}AttachmentId", f"{{{NS['m']}}}RootItemId"}
-_ITEM_KIND_TAGS = {f"{{{NS['t']}}}ItemId", f"{{{NS['m']}}}MovedItemId", f"{{{NS['t']}}}OldItemId"}
+_ITEM_KIND_TAGS = {f"{{{NS['t']}}}ItemId", f"{{{NS['m']}}}ItemId", f"{{{NS['m']}}}MovedItemId", f"{{{NS['t']}}}OldItemId"}
 _STATUS = re.compile(rb"^<!-- HTTP (\d{3}) -->\n")
 SCENARIOS = sorted(p.name for p in GOLDEN.iterdir() if p.is_dir())
 
@@ -66,12 +71,13 @@ class Labels:
             self.to_label[folder_id] = f"FOLDER-{name}"
             self.to_label[IdFactory.change_key(folder_id, 1)] = f"FOLDERCK-{name}"
         self._counts = {"ITEM": 0, "FOLDER": 0, "CK": 0, "SUBSCRIPTION": 0, "WATERMARK": 0, "SYNC": 0,
-                        "ATTACHMENT": 0}
+                        "ATTACHMENT": 0, "DATA": 0}
 
     def label(self, value: str, kind: str) -> str:
         if value not in self.to_label:
             self._counts[kind] += 1
-            self.to_label[value] = f"{kind}-{self._counts[kind]}"
+            text = f"{kind}-{self._counts[kind]}"
+            self.to_label[value] = base64.b64encode(text.encode()).decode() if kind in BASE64_LABELS else text
         return self.to_label[value]
 
     def substitute(self, request: bytes) -> bytes:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Callable, Iterable, Sequence
 
-from . import calendar, contacts, messages
+from . import calendar, contacts, messages, mime
 from . import fields as F
 from . import recurrence as rec_mod
 from . import task_rules
@@ -85,6 +85,8 @@ class _Scratch:
     client_date_change: bool = False
     normalised: set[str] = field(default_factory=set)
     named: set[str] = field(default_factory=set)
+    #: CreateItem (not UpdateItem): MIME content may set read-only properties
+    creating: bool = False
 
 
 # ---- per-property application -----------------------------------------------------------------------------
@@ -153,12 +155,33 @@ def _set(w: Item, f: FieldDef, value: Any, stored: Item, s: _Scratch, ctx: Apply
         s.complete_date_set, s.explicit_complete_date = True, value
     elif uri == RECURRENCE:
         _set_recurrence(w, value, s, ctx)
+    elif f.kind == F.MIME:
+        _set_mime(w, value, stored, s, ctx)
     elif f.kind in _ABSENT_WHEN_EMPTY and not value:
         values.pop(uri, None)
     else:
         if uri in (START, DUE) and value != stored.values.get(uri):
             s.client_date_change = True
         values[uri] = _normalise_value(f, value, w.item_type)
+
+
+def _set_mime(w: Item, raw: bytes, stored: Item, s: _Scratch, ctx: ApplyContext) -> None:
+    """MIME content sets the properties its headers and body carry (core.mime's table), as Exchange converts
+    it; nothing keeps the MIME text itself. A new item (``stored`` is the blank one) takes every property the
+    MIME names, read-only ones too (DateTimeSent from Date, InternetMessageId from Message-ID); a draft being
+    updated only those a client could set. Its attachments are not kept yet (core.mime's seam)."""
+    path = FieldURI("item:MimeContent")
+    if w.item_type not in mime.MESSAGE_MIME_TYPES:
+        raise EwsError("ErrorUnsupportedMimeConversion", path)
+    try:
+        parsed = mime.parse(raw)
+    except mime.MimeError:
+        raise EwsError("ErrorMimeContentConversionFailed", path) from None
+    for uri, value in parsed.values.items():
+        f = F.field_of(w.item_type, uri)
+        if f is None or (not s.creating and (f.read_only or f.create_only)):
+            continue
+        _set(w, f, value, stored, s, ctx)
 
 
 def _append(w: Item, f: FieldDef, value: Any) -> None:
@@ -610,7 +633,7 @@ def create_item(
     else:  # the generic t:Item
         item.values.update(item_defaults(ctx.now))
     blank = item.copy()
-    s = _Scratch()
+    s = _Scratch(creating=True)
     # the recurrence is normalised against the finished dates, whatever its position in the element
     ordered = sorted(properties, key=lambda p: isinstance(p.path, FieldURI) and p.path.uri == RECURRENCE)
     for prop in ordered:

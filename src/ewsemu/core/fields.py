@@ -26,6 +26,8 @@ RECIPIENT, RECIPIENTS, ATTENDEES, TIMEZONE, FLAG = "recipient", "recipients", "a
 EMAILS, ADDRESSES, PHONES, IMS = "email_addresses", "physical_addresses", "phone_numbers", "im_addresses"
 # Read-only structured values the server computes (rendered by protocol, never parsed from clients).
 ITEMID, FOLDERID, EFFECTIVE_RIGHTS, OPAQUE = "itemid", "folderid", "effective_rights", "opaque"
+#: MIME content: rendered from the item's properties, and parsed into them when set (ewsemu.core.mime)
+MIME = "mime"
 COMPLETE_NAME, OCCURRENCE, OCCURRENCES, DELETED_OCCURRENCES = (
     "complete_name", "occurrence", "occurrences", "deleted_occurrences")
 #: dictionaries: one entry per key, addressed one entry at a time by an IndexedFieldURI
@@ -89,8 +91,9 @@ PHONE_KEYS = ("AssistantPhone", "BusinessFax", "BusinessPhone", "BusinessPhone2"
 # "<prefix of the owner>:<element>"; it is given where the schema reuses another owner's property
 # (a meeting request's calendar:Start) or names it differently (contacts:EmailAddresses).
 _ITEM = [
-    # read-only after send; tasks are never sent, so exchangelib's full saves delete it (absent: a no-op)
-    ("MimeContent", OPAQUE, "rdq"),
+    # never stored: built from the properties, and setting it sets them (core.mime); read-only after send;
+    # deleting it is a no-op (exchangelib's full saves delete it when they have none)
+    ("MimeContent", MIME, "qx"),
     ("ItemId", ITEMID, "rn"),
     ("ParentFolderId", FOLDERID, "rn"),
     ("ItemClass", STRING, "ns"),

@@ -39,7 +39,7 @@ CONTAINMENT_MODES = ("FullString", "Prefixed", "Substring", "PrefixOnWords", "Ex
 #: relies on it: "These fields don't raise an error when used in a filter, but also don't match anything").
 NEVER_MATCHES = frozenset({"task:PercentComplete", "item:ReminderDueBy"})
 #: kinds a restriction can never name: identities and structured or streamed values
-_UNQUERYABLE_KINDS = frozenset({F.ITEMID, F.FOLDERID, F.EFFECTIVE_RIGHTS, F.OPAQUE, F.RECURRENCE})
+_UNQUERYABLE_KINDS = frozenset({F.ITEMID, F.FOLDERID, F.EFFECTIVE_RIGHTS, F.OPAQUE, F.MIME, F.RECURRENCE})
 #: kinds Contains works on (Exchange answers ErrorContainsFilterWrongType for the others)
 TEXT_KINDS = frozenset({F.STRING, F.STRINGS, F.BODY})
 #: kinds that cannot be sort keys (lists and streamed bodies)

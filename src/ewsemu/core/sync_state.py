@@ -19,20 +19,14 @@ everything is new).
 """
 from __future__ import annotations
 
-import base64
-import binascii
-import gzip
-import hashlib
-import hmac
 import json
-import zlib
 from dataclasses import asdict, dataclass
 
 from .errors import EwsError
+from .seal import seal, unseal
 
 ITEMS, FOLDERS = "items", "folders"
 ENUMERATE, JOURNAL = "enumerate", "journal"
-_MAC_BYTES = hashlib.sha256().digest_size
 _VERSION = 1
 
 
@@ -63,21 +57,15 @@ def invalid() -> EwsError:
 
 
 def encode(state: SyncState, key: bytes) -> str:
-    """The token: base64(gzip(JSON + HMAC of the JSON))."""
-    payload = json.dumps({"v": _VERSION, **asdict(state)}, separators=(",", ":"), sort_keys=True).encode()
-    mac = hmac.new(key, payload, hashlib.sha256).digest()
-    return base64.b64encode(gzip.compress(payload + mac, mtime=0)).decode("ascii")
+    """The token: the state's JSON, sealed (core.seal)."""
+    return seal(json.dumps({"v": _VERSION, **asdict(state)}, separators=(",", ":"), sort_keys=True).encode(), key)
 
 
 def decode(token: str, key: bytes) -> SyncState:
     """The state a token names; ErrorInvalidSyncStateData for anything this server did not sign (since its
     last reset) or that was changed since."""
-    try:
-        blob = gzip.decompress(base64.b64decode(token.strip(), validate=True))
-    except (binascii.Error, OSError, EOFError, zlib.error, ValueError):
-        raise invalid() from None
-    payload, mac = blob[:-_MAC_BYTES], blob[-_MAC_BYTES:]
-    if len(blob) <= _MAC_BYTES or not hmac.compare_digest(mac, hmac.new(key, payload, hashlib.sha256).digest()):
+    payload = unseal(token, key)
+    if payload is None:
         raise invalid()
     try:
         data = json.loads(payload)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Sequence
 
-from ..core import attachments as A
+from ..core import attachments as A, mime
 from ..core.apply import ApplyContext, create_item
 from ..core.errors import EwsError
 from ..core.fields import ITEM_TYPES
@@ -97,6 +97,16 @@ def with_listing(conn, item: Item) -> Item:
         return item
     shown = item.copy()
     shown.values[A.ATTACHMENTS] = listing
+    return shown
+
+
+def with_mime(conn, item: Item) -> Item:
+    """``item`` with its MimeContent built now, its file attachments as parts (GetItem with IncludeMimeContent);
+    an item type that has no MIME form is left as it is."""
+    if item.item_type not in mime.MESSAGE_MIME_TYPES:
+        return item
+    shown = item.copy()
+    shown.values[mime.MIME_CONTENT] = mime.build(item, mime.file_parts(rows.tree(conn, item.id)))
     return shown
 
 

@@ -1,6 +1,8 @@
 """Wire values <-> domain values, one pair of functions per registry ``kind``."""
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime as dt
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -10,6 +12,7 @@ from lxml import etree
 from ..core import fields as F
 from ..core.errors import EwsError
 from ..core.item import Body
+from ..core.mime import CHARSET
 from ..core.paths import FieldURI
 from ..core.timezones import UTC, task_date_from_wire, task_date_to_wire
 from ..core.values import Flag
@@ -63,10 +66,27 @@ def parse_value(f: F.FieldDef, el: etree._Element, zone: dt.tzinfo) -> Any:
             return Body(text, el.get("BodyType", "Text"))
         if f.kind == F.RECURRENCE:
             return parse_recurrence(el)
+        if f.kind == F.MIME:
+            return parse_mime_content(text)
         return _parse_structured(f, el, zone)
     except (ValueError, InvalidOperation) as exc:
         raise EwsError("ErrorInvalidValueForProperty", FieldURI(f.uri)) from exc
     raise EwsError("ErrorInvalidPropertySet", FieldURI(f.uri))
+
+
+def parse_mime_content(text: str) -> bytes:
+    """``t:MimeContent``: base64 of the MIME text (ErrorMimeContentInvalidBase64String when it is not)."""
+    try:
+        return base64.b64decode("".join(text.split()), validate=True)
+    except (binascii.Error, ValueError):
+        raise EwsError("ErrorMimeContentInvalidBase64String", FieldURI("item:MimeContent")) from None
+
+
+def render_mime_content(raw: bytes, parent: etree._Element) -> etree._Element:
+    """``t:MimeContent CharacterSet="UTF-8"``: base64 of the MIME text, as Exchange renders it."""
+    el = etree.SubElement(parent, t("MimeContent"), CharacterSet=CHARSET)
+    el.text = base64.b64encode(raw).decode("ascii")
+    return el
 
 
 def _parse_structured(f: F.FieldDef, el: etree._Element, zone: dt.tzinfo) -> Any:

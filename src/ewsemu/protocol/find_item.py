@@ -96,9 +96,7 @@ def _shape(body: etree._Element) -> FindShape:
     shape = parse_shape(el)
     for path in shape.additional:
         if isinstance(path, FieldURI) and path.uri in NOT_IN_FIND:
-            raise EwsError("ErrorInvalidPropertyForOperation", path)
-    if el is not None and el.findtext(t("IncludeMimeContent")) in ("true", "1"):
-        raise EwsError("ErrorInvalidPropertyForOperation", FieldURI("item:MimeContent"))
+            raise EwsError("ErrorInvalidPropertyForOperation", path)  # IncludeMimeContent: item:MimeContent
     return FindShape(shape.base, shape.additional, shape.body_type, BODY_LIMIT)
 
 

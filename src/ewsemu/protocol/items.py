@@ -8,7 +8,7 @@ from typing import Any, Callable
 
 from lxml import etree
 
-from ..core import calendar, contacts
+from ..core import calendar, contacts, mime
 from ..core import fields as F
 from ..core.changes import Action, FieldChange, ItemRef, UNPARSED
 from ..core.item import Body, Item
@@ -16,7 +16,7 @@ from ..core.paths import ExtendedFieldURI, FieldURI, IndexedFieldURI, Path
 from ..core.task_rules import STATUS_DESCRIPTIONS
 from ..core.values import AddressEntry
 from .attachments_xml import render_infos
-from .codecs import parse_value, render_value
+from .codecs import parse_value, render_mime_content, render_value
 from .field_uris import item_field_uri
 from .namespaces import local, t
 from .paths import PATH_TAGS, parse_path, render_path
@@ -96,6 +96,10 @@ def item_refs(container: etree._Element | None) -> list[ItemRef]:
 # ---- rendering ---------------------------------------------------------------------------------------------
 
 
+#: what AllProperties leaves out: MIME content comes only when asked for (IncludeMimeContent, or its FieldURI)
+NOT_IN_ALL_PROPERTIES = frozenset({"item:MimeContent"})
+
+
 @dataclass(frozen=True)
 class Shape:
     """Which properties to render: a base set plus AdditionalProperties (unknown URIs are ignored)."""
@@ -111,8 +115,10 @@ class Shape:
     def wants(self, uri: str, item_type: str) -> bool:
         if uri in self.omitted:
             return False
-        if self.base == "AllProperties" or uri in self._extra_uris:
+        if uri in self._extra_uris:
             return True
+        if self.base == "AllProperties":
+            return uri not in NOT_IN_ALL_PROPERTIES
         if self.base == "Default":
             return uri in DEFAULT_SHAPE.get(item_type, DEFAULT_SHAPE["Item"])
         return uri == "item:ItemId"
@@ -146,6 +152,8 @@ def parse_shape(el: etree._Element | None) -> Shape:
         return Shape("IdOnly")
     additional = el.find(t("AdditionalProperties"))
     paths = tuple(parse_path(p) for p in additional if p.tag in PATH_TAGS) if additional is not None else ()
+    if el.findtext(t("IncludeMimeContent")) in ("true", "1"):
+        paths += (FieldURI("item:MimeContent"),)
     return Shape(el.findtext(t("BaseShape")) or "IdOnly", paths, el.findtext(t("BodyType")))
 
 
@@ -272,6 +280,12 @@ def _render_field(item: Item, f: F.FieldDef, el: etree._Element, zone: dt.tzinfo
         body = _text_body(item)
         if body is not None:
             render_value(F.FIELDS["item:Body"], body, el, zone).tag = t("TextBody")
+    elif f.kind == F.MIME:  # built by the operation with the attachments it read (operations/attachments.py)
+        raw = item.values.get(f.uri)
+        if raw is None and item.item_type in mime.MESSAGE_MIME_TYPES:
+            raw = mime.build(item)  # an attached item: its own attachments have no parts
+        if raw is not None:
+            render_mime_content(raw, el)
     elif f.kind != F.OPAQUE:
         value = DERIVED[f.uri](item) if f.uri in DERIVED else item.values.get(f.uri)
         if value is not None and body_limit is not None and f.kind == F.BODY:

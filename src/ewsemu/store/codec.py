@@ -347,3 +347,45 @@ def folder_from_row(m: Mapping[str, Any]) -> Folder:
     return Folder(m["id"], m["mailbox"], m["parent_id"], m["distinguished"], m["display_name"], m["folder_class"],
                   m["version"], _permissions_from_json(m["permission_set"]), extended_from_json(m["extended"]),
                   _search_from_json(m["search_parameters"]), bool(m["soft_deleted"]))
+
+
+# ---- exported items (ExportItems / UploadItems) ---------------------------------------------------------------
+
+
+def _data_value(value: Any) -> Any:
+    """A column value as JSON: instants and dates tagged, so :func:`item_from_data` gives the column back."""
+    if isinstance(value, dt.datetime):
+        return {"$dt": value.isoformat()}
+    if isinstance(value, dt.date):
+        return {"$d": value.isoformat()}
+    return value
+
+
+def _column_value(data: Any) -> Any:
+    if isinstance(data, dict) and "$dt" in data:
+        return dt.datetime.fromisoformat(data["$dt"])
+    if isinstance(data, dict) and "$d" in data:
+        return dt.date.fromisoformat(data["$d"])
+    return data
+
+
+#: the columns of an item's row (item_to_row's keys)
+_ROW_COLUMNS = tuple(item_to_row(Item("", "", "", "Item")))
+
+
+def item_to_data(item: Item) -> dict[str, Any]:
+    """Every stored property of ``item`` as a JSON object: its row, column by column (the store's own form,
+    so nothing a later column adds is lost in an export)."""
+    return {column: _data_value(value) for column, value in item_to_row(item).items() if value is not None}
+
+
+def item_from_data(data: Mapping[str, Any]) -> Item:
+    """The item :func:`item_to_data` wrote (ValueError, KeyError or TypeError for anything else)."""
+    row: dict[str, Any] = dict.fromkeys(_ROW_COLUMNS)
+    for column, value in data.items():
+        if column not in row:
+            raise KeyError(column)
+        row[column] = _column_value(value)
+    if row["item_type"] not in F.ITEM_TYPES:
+        raise ValueError(row["item_type"])
+    return item_from_mapping(row)

@@ -1,0 +1,177 @@
+"""MIME content through the endpoint: GetItem renders it (IncludeMimeContent, item:MimeContent), CreateItem and
+UpdateItem (on drafts) set the properties it carries, round trips give the properties back, and each refusal
+changes nothing. Every response is validated against our wsdl and Microsoft's schema."""
+from __future__ import annotations
+
+import base64
+import email
+import email.policy
+from email.message import EmailMessage
+
+from ..harness import Ews, Ref, assert_error, delete_field, recipients, set_field, val, vals
+from ..harness import ews, schema_valid_responses  # noqa: F401 (fixtures)
+from ..soap import NS
+
+ALICE, BOB = "alice@example.com", "bob@example.com"
+
+
+def eml(subject: str = "From MIME", body: str = "Hello from MIME", *, html: bool = False, **headers: str) -> bytes:
+    msg = EmailMessage()
+    msg["From"] = f"Alice Example <{ALICE}>"
+    msg["To"] = f"Bob Example <{BOB}>, carol@example.com"
+    msg["Subject"] = subject
+    msg["Date"] = "Mon, 12 Jan 2026 09:30:00 +0100"
+    msg["Message-ID"] = "<mime-1@example.com>"
+    for name, value in headers.items():
+        msg[name.replace("_", "-")] = value
+    msg.set_content(body, subtype="html" if html else "plain")
+    return msg.as_bytes()
+
+
+def mime_prop(raw: bytes) -> str:
+    return f'<t:MimeContent CharacterSet="UTF-8">{base64.b64encode(raw).decode()}</t:MimeContent>'
+
+
+def mime_of(ews: Ews, ref: Ref, **kw) -> email.message.EmailMessage:
+    item = ews.get(ref, shape="IdOnly", additional='<t:FieldURI FieldURI="item:MimeContent"/>', **kw)
+    el = item.find("t:MimeContent", NS)
+    assert el is not None and el.get("CharacterSet") == "UTF-8"
+    return email.message_from_bytes(base64.b64decode(el.text), policy=email.policy.default)
+
+
+def drafts(ews: Ews) -> list:
+    return ews.find("drafts")
+
+
+def test_create_from_mime_only_takes_its_properties(ews: Ews) -> None:
+    ref = ews.create("Message", mime_prop(eml(Importance="high", Keywords="work, mime")), md="SaveOnly")
+    msg = ews.get(ref)
+    assert (val(msg, "Subject"), val(msg, "Body"), val(msg, "t:Body[@BodyType='Text']")) == (
+        "From MIME", "Hello from MIME\n", "Hello from MIME\n")
+    assert vals(msg, "t:ToRecipients/t:Mailbox/t:EmailAddress") == [BOB, "carol@example.com"]
+    assert val(msg, "t:From/t:Mailbox/t:Name") == "Alice Example"
+    assert (val(msg, "DateTimeSent"), val(msg, "InternetMessageId")) == ("2026-01-12T08:30:00Z",
+                                                                         "<mime-1@example.com>")
+    assert (val(msg, "Importance"), vals(msg, "t:Categories/t:String")) == ("High", ["work", "mime"])
+    assert (val(msg, "DisplayTo"), val(msg, "ConversationTopic")) == ("Bob Example; carol@example.com",
+                                                                      "From MIME")
+    assert val(msg, "IsDraft") == "true"
+    assert msg.find("t:MimeContent", NS) is None  # AllProperties leaves it out
+
+
+def test_create_from_mime_then_get_mime_content_parses_to_the_same_message(ews: Ews) -> None:
+    sent = email.message_from_bytes(eml(html=True, Reply_To="replies@example.com"), policy=email.policy.default)
+    ref = ews.create("Message", mime_prop(sent.as_bytes()), md="SaveOnly")
+    got = mime_of(ews, ref)
+    for header in ("From", "To", "Subject", "Message-ID", "Reply-To"):
+        assert str(got[header]) == str(sent[header]), header
+    assert got["Date"].datetime == sent["Date"].datetime  # the same instant, in UTC
+    assert got.get_content_type() == "text/html" and got.get_content() == sent.get_content()
+
+
+def test_properties_given_after_the_mime_content_win(ews: Ews) -> None:
+    ref = ews.create("Message", mime_prop(eml()) + "<t:Subject>Overridden</t:Subject>"
+                     + recipients("ToRecipients", "dave@example.com"), md="SaveOnly")
+    msg = ews.get(ref)
+    assert val(msg, "Subject") == "Overridden"
+    assert vals(msg, "t:ToRecipients/t:Mailbox/t:EmailAddress") == ["dave@example.com"]
+    assert str(mime_of(ews, ref)["To"]) == "dave@example.com"
+
+
+def test_include_mime_content_renders_a_message_made_of_properties(ews: Ews) -> None:
+    ref = ews.create("Message", "<t:Subject>Plain</t:Subject><t:Body BodyType=\"Text\">Line 1\nLine 2</t:Body>"
+                     "<t:Importance>Low</t:Importance>" + recipients("CcRecipients", BOB)
+                     + "<t:IsReadReceiptRequested>true</t:IsReadReceiptRequested>", md="SaveOnly")
+    r = ews.call("<m:GetItem><m:ItemShape><t:BaseShape>IdOnly</t:BaseShape>"
+                 "<t:IncludeMimeContent>true</t:IncludeMimeContent></m:ItemShape>"
+                 f"<m:ItemIds>{ref.xml()}</m:ItemIds></m:GetItem>")
+    assert r.codes() == ["NoError"], r.body
+    [el] = r.xpath("//t:Message/t:MimeContent")
+    msg = email.message_from_bytes(base64.b64decode(el.text), policy=email.policy.default)
+    assert (msg["Subject"], str(msg["Cc"]), msg["Importance"], msg["X-Priority"]) == (
+        "Plain", BOB, "low", "5 (Lowest)")
+    assert msg["Message-ID"].endswith("@example.com>") and msg["Date"] is not None
+    assert "Disposition-Notification-To" not in msg  # a draft has no From for the receipt to go to yet
+    assert msg.get_content() == "Line 1\nLine 2"
+
+
+def test_tasks_have_mime_content_contacts_and_calendar_items_none(ews: Ews) -> None:
+    task = ews.create("Task", "<t:Subject>Task MIME</t:Subject>")
+    assert mime_of(ews, task)["Subject"] == "Task MIME"
+    for wrapper, props in (("Contact", "<t:GivenName>Ann</t:GivenName>"),
+                           ("CalendarItem", "<t:Subject>Meet</t:Subject><t:Start>2026-02-01T10:00:00Z</t:Start>"
+                                            "<t:End>2026-02-01T11:00:00Z</t:End>")):
+        ref = ews.create(wrapper, props, smi="SendToNone" if wrapper == "CalendarItem" else None)
+        item = ews.get(ref, shape="IdOnly", additional='<t:FieldURI FieldURI="item:MimeContent"/>')
+        assert item.find("t:MimeContent", NS) is None, wrapper
+
+
+def test_set_mime_content_on_a_draft_changes_what_it_carries(ews: Ews) -> None:
+    ref = ews.create("Message", "<t:Subject>Before</t:Subject><t:Categories><t:String>keep</t:String></t:Categories>"
+                     + recipients("ToRecipients", "dave@example.com"), md="SaveOnly")
+    r = ews.update(ref, set_field("item:MimeContent", mime_prop(eml("After", "New body")), "Message"),
+                   md="SaveOnly")
+    assert r.codes() == ["NoError"], r.body
+    msg = ews.get(ref)
+    assert (val(msg, "Subject"), val(msg, "Body")) == ("After", "New body\n")
+    assert vals(msg, "t:ToRecipients/t:Mailbox/t:EmailAddress") == [BOB, "carol@example.com"]
+    assert vals(msg, "t:Categories/t:String") == ["keep"]  # the MIME has no Keywords: categories stay
+    # read-only properties stay the server's on an update
+    assert val(msg, "InternetMessageId") != "<mime-1@example.com>"
+
+
+def test_delete_mime_content_is_a_no_op(ews: Ews) -> None:
+    ref = ews.create("Message", "<t:Subject>Keep</t:Subject>", md="SaveOnly")
+    before = ews.snapshot(ref)
+    r = ews.update(ref, delete_field("item:MimeContent"), md="SaveOnly")
+    assert r.codes() == ["NoError"], r.body
+    assert ews.snapshot(ref) == before
+
+
+# ---- errors, one per ResponseCode, each changing nothing -------------------------------------------------------
+
+
+def test_mime_content_that_is_not_base64(ews: Ews) -> None:
+    r = ews.create_response("Message", '<t:MimeContent CharacterSet="UTF-8">not*base64!</t:MimeContent>',
+                            md="SaveOnly")
+    assert_error(r, "ErrorMimeContentInvalidBase64String", {"FieldURI": "item:MimeContent"}, container="Items")
+    assert drafts(ews) == []
+
+
+def test_empty_mime_content(ews: Ews) -> None:
+    r = ews.create_response("Message", '<t:MimeContent CharacterSet="UTF-8"></t:MimeContent>', md="SaveOnly")
+    assert_error(r, "ErrorMimeContentConversionFailed", {"FieldURI": "item:MimeContent"}, container="Items")
+    assert drafts(ews) == []
+
+
+def test_mime_content_on_a_contact(ews: Ews) -> None:
+    r = ews.create_response("Contact", mime_prop(b"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Ann\r\nEND:VCARD\r\n"))
+    assert_error(r, "ErrorUnsupportedMimeConversion", {"FieldURI": "item:MimeContent"}, container="Items")
+    assert ews.find("contacts") == []
+
+
+def test_mime_content_of_a_sent_message_is_read_only(ews: Ews) -> None:
+    r = ews.create_response("Message", "<t:Subject>Sent</t:Subject>" + recipients("ToRecipients", BOB),
+                            md="SendAndSaveCopy")
+    assert r.codes() == ["NoError"], r.body
+    [sent] = ews.find("sentitems")
+    ref = Ref(sent.find("t:ItemId", NS).get("Id"), sent.find("t:ItemId", NS).get("ChangeKey"))
+    before = ews.snapshot(ref)
+    r = ews.update(ref, set_field("item:MimeContent", mime_prop(eml("Changed")), "Message"), md="SaveOnly")
+    assert_error(r, "ErrorInvalidPropertySet", {"FieldURI": "item:MimeContent"})
+    assert ews.snapshot(ref) == before
+
+
+def test_mime_content_carries_the_file_attachments_as_parts_byte_for_byte(ews: Ews) -> None:
+    content = bytes(range(256)) * 4
+    attachment = (f"<t:Attachments><t:FileAttachment><t:Name>bytes.bin</t:Name><t:ContentType>application/x-test"
+                  f"</t:ContentType><t:Content>{base64.b64encode(content).decode()}</t:Content></t:FileAttachment>"
+                  "</t:Attachments>")
+    ref = ews.create("Message", f"<t:Subject>with a file</t:Subject><t:Body BodyType=\"Text\">see the file</t:Body>"
+                     f"{attachment}{recipients('ToRecipients', BOB)}", md="SaveOnly")
+    msg = mime_of(ews, ref)
+    assert msg.get_content_type() == "multipart/mixed"
+    [part] = list(msg.iter_attachments())
+    assert (part.get_filename(), part.get_content_type()) == ("bytes.bin", "application/x-test")
+    assert part.get_payload(decode=True) == content
+    assert msg.get_body(("plain",)).get_content().rstrip("\n") == "see the file"
