@@ -34,10 +34,14 @@ COMPARISONS: dict[str, tuple[bool, bool]] = {
     "LooseAndIgnoreCaseAndIgnoreNonSpace": (True, True),
 }
 CONTAINMENT_MODES = ("FullString", "Prefixed", "Substring", "PrefixOnWords", "ExactPhrase")
+#: the word matches of AQS query strings (:mod:`.aqs`), never sent on the wire: ``text`` is words joined by single
+#: spaces, found in order as whole words (WORDS) or each as the start of a word (WORD_PREFIXES), whatever
+#: separates them in the property (white space, punctuation)
+WORDS, WORD_PREFIXES = "Words", "WordPrefixes"
 
 #: Exchange accepts restrictions on these but never matches an item with them (exchangelib's test suite
 #: relies on it: "These fields don't raise an error when used in a filter, but also don't match anything").
-NEVER_MATCHES = frozenset({"task:PercentComplete", "item:ReminderDueBy"})
+NEVER_MATCHES = frozenset({"task:PercentComplete", "item:ReminderDueBy", "message:ConversationIndex"})
 #: kinds a restriction can never name: identities and structured or streamed values
 _UNQUERYABLE_KINDS = frozenset({F.ITEMID, F.FOLDERID, F.EFFECTIVE_RIGHTS, F.OPAQUE, F.RECURRENCE})
 #: kinds Contains works on (Exchange answers ErrorContainsFilterWrongType for the others)

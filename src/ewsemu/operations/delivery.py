@@ -47,6 +47,8 @@ def send_message(ctx: RequestContext, conn, sent: Item, *, keep_copy_in: Folder 
     """Deliver the sent message ``sent`` to its local recipients; keep the sender's copy in ``keep_copy_in``
     (SendAndSaveCopy) and remove the stored draft ``draft_id`` (an UpdateItem that sends it)."""
     store, ids = ctx.store, ctx.ids
+    sent = messages.with_resolved_names(sent, lambda smtp: store.mailbox_display_name(conn, smtp)
+                                        if is_local(ctx, smtp) and store.mailbox_exists(conn, smtp) else None)
     for smtp, recipient in messages.delivery_targets(sent, lambda a: is_local(ctx, a)):
         inbox = _inbox(ctx, conn, smtp)
         if inbox is not None:
