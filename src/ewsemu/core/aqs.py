@@ -216,7 +216,7 @@ def _word_tokens(word: str, keywords: Mapping[str, Rule]) -> list[_Token]:
     match = _KEYWORD.fullmatch(word)
     if match and match.group(1).lower() in keywords:
         rest = match.group(2)
-        return [_Token("keyword", match.group(1).lower())] + ([_Token("word", rest)] if rest else [])
+        return [_Token("keyword", match.group(1).lower())] + (_word_tokens(rest, keywords) if rest else [])
     return [_Token("word", word)]
 
 

@@ -44,8 +44,9 @@ WORDS, WORD_PREFIXES = "Words", "WordPrefixes"
 NEVER_MATCHES = frozenset({"task:PercentComplete", "item:ReminderDueBy", "message:ConversationIndex"})
 #: kinds a restriction can never name: identities and structured or streamed values
 _UNQUERYABLE_KINDS = frozenset({F.ITEMID, F.FOLDERID, F.EFFECTIVE_RIGHTS, F.OPAQUE, F.RECURRENCE})
-#: kinds Contains works on (Exchange answers ErrorContainsFilterWrongType for the others)
-TEXT_KINDS = frozenset({F.STRING, F.STRINGS, F.BODY})
+#: kinds Contains works on (Exchange answers ErrorContainsFilterWrongType for the others); on an address
+#: (message:From, …) it searches the address and the display name
+TEXT_KINDS = frozenset({F.STRING, F.STRINGS, F.BODY, F.RECIPIENT})
 #: kinds that cannot be sort keys (lists and streamed bodies)
 #: string lists (Categories) sort by their lowest element, as Exchange Online sorts them (exchangelib's
 #: test_order_by_on_list_field)
