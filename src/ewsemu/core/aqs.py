@@ -267,6 +267,9 @@ class _Parser:
         if token.kind == "NOT":
             self.take()
             return NoneOf(self.unary(scope))
+        if token.kind == "AND":  # "+term": the term is required, as every ANDed term is
+            self.take()
+            return self.unary(scope)
         return self.primary(scope)
 
     def primary(self, scope: str | None) -> Node:
