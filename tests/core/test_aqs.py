@@ -32,10 +32,12 @@ def test_keyword_terms_and_implicit_and() -> None:
     assert aqs.parse('"win product"*') == aqs.Term(None, "win product", quoted=True, star=True)
 
 
-def test_operators_are_upper_case_and_plus_minus_are_and_not() -> None:
+def test_operators_are_upper_case_and_lone_plus_minus_are_and_not() -> None:
     assert aqs.parse("a Or b") == aqs.AllOf((aqs.Term(None, "a"), aqs.Term(None, "Or"), aqs.Term(None, "b")))
     assert aqs.parse("a - b") == aqs.AllOf((aqs.Term(None, "a"), aqs.NoneOf(aqs.Term(None, "b"))))
-    assert aqs.parse("+a -b") == aqs.AllOf((aqs.Term(None, "a"), aqs.NoneOf(aqs.Term(None, "b"))))
+    assert aqs.parse("+ a - b") == aqs.AllOf((aqs.Term(None, "a"), aqs.NoneOf(aqs.Term(None, "b"))))
+    assert aqs.parse("-a") == aqs.Term(None, "-a")  # glued to a word, a hyphen is punctuation
+    assert compiled("subject:-a") == words("item:Subject", "a")
     assert aqs.parse("a OR b c") == aqs.AnyOf((aqs.Term(None, "a"), aqs.AllOf((aqs.Term(None, "b"),
                                                                                 aqs.Term(None, "c")))))
     assert aqs.parse("received:NOT today") == aqs.NoneOf(aqs.Term("received", "today"))

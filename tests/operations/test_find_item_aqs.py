@@ -84,7 +84,8 @@ PROJECT = {"Project meeting notes", "Do you have the project plans?", "December 
     ("body:progress", {"December sales projections"}),
     ("content:progress", {"December sales projections"}),
     ("body:(project - proposal)", set()),
-    ("body:(project -nothing)", {"Planning project milestones"}),
+    ("body:(project - nothing)", {"Planning project milestones"}),
+    ("body:(project -nothing)", set()),  # glued to a word the hyphen is punctuation: "project nothing"
     ("body:project OR body:proposal", {"December sales projections", "Planning project milestones"}),
     ("body:(project OR proposal)", {"December sales projections", "Planning project milestones"}),
     ("body:(project Or proposal)", set()),  # connectors are case sensitive: "Or" is a word

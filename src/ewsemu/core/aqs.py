@@ -15,8 +15,8 @@ values a ``m:Restriction`` gives, so one SQL compiler (``store.query``) answers 
 * **Others**: ``hasattachment:``, ``isread:``, ``isflagged:`` (``true``/``false``), ``importance:``
   (``low``/``normal``/``high``), ``size:`` (bytes, with the same comparisons and ranges), ``kind:`` (the
   documented item kinds, by item class).
-* **Logic**: ``AND``, ``OR``, ``NOT`` (upper case only: "Or" is a word), ``+`` (AND) and ``-`` (NOT), the
-  implicit AND between terms, parentheses, and ``keyword:(…)`` applying a keyword to a whole group.
+* **Logic**: ``AND``, ``OR``, ``NOT`` (upper case only: "Or" is a word), ``+`` (AND) and ``-`` (NOT) standing
+  alone, the implicit AND between terms, parentheses, and ``keyword:(…)`` applying a keyword to a whole group.
 
 What does not parse, and a typed keyword with a value it cannot take, is ErrorInvalidArgument naming the
 problem. A keyword ewsemu does not know is text, as AQS reads it (``x:y`` is the words ``x y``).
@@ -208,11 +208,10 @@ def _tokens(text: str, keywords: Mapping[str, Rule]) -> list[_Token]:
 
 
 def _word_tokens(word: str, keywords: Mapping[str, Rule]) -> list[_Token]:
-    """A run of text: an operator, ``+``/``-`` before a term, ``keyword:`` before its value, or a word."""
+    """A run of text: an operator (``+`` and ``-`` standing alone, as in Microsoft's ``body:(project -
+    proposal)``; glued to a word they are punctuation), ``keyword:`` before its value, or a word."""
     if word in _OPERATORS:
         return [_Token(_OPERATORS[word])]
-    if word[0] in "+-" and len(word) > 1:
-        return [_Token(_OPERATORS[word[0]])] + _word_tokens(word[1:], keywords)
     match = _KEYWORD.fullmatch(word)
     if match and match.group(1).lower() in keywords:
         rest = match.group(2)
