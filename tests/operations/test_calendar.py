@@ -130,6 +130,42 @@ def test_moving_start_and_end_together_keeps_the_duration(ews: Ews) -> None:
     assert val(ews.get(ref), "Duration") == "PT0S"
 
 
+ALL_DAY = "<t:IsAllDayEvent>true</t:IsAllDayEvent>"
+
+
+def test_an_all_day_event_spans_whole_days_of_its_time_zones(ews: Ews) -> None:
+    """Exchange ("Create all-day events by using EWS"): a start that is not midnight moves to the midnight
+    before it, an end to the midnight after it, in the item's time zones; midnight values stay."""
+    ref = meeting(ews, extra=times("2026-01-14T12:00:00Z", "2026-01-16T12:00:00Z") + ALL_DAY, tail=BERLIN)
+    item = ews.get(ref)
+    assert (val(item, "Start"), val(item, "End"), val(item, "Duration"), val(item, "IsAllDayEvent")) == (
+        "2026-01-13T23:00:00Z", "2026-01-16T23:00:00Z", "P3D", "true")
+    midnight = meeting(ews, extra=times("2026-07-13T22:00:00Z", "2026-07-14T22:00:00Z") + ALL_DAY, tail=BERLIN)
+    assert (val(ews.get(midnight), "Start"), val(ews.get(midnight), "End")) == (
+        "2026-07-13T22:00:00Z", "2026-07-14T22:00:00Z")
+
+
+def test_an_all_day_event_without_time_zones_uses_the_request_zone(ews: Ews) -> None:
+    eastern = meeting(ews, extra=times("2026-01-14T03:00:00Z", "2026-01-14T06:00:00Z") + ALL_DAY,
+                      headers=tz_header("Eastern Standard Time"))
+    assert (val(ews.get(eastern), "Start"), val(ews.get(eastern), "End")) == (
+        "2026-01-13T05:00:00Z", "2026-01-15T05:00:00Z")
+    utc = meeting(ews, extra=times("2026-01-14T03:00:00Z", "2026-01-14T06:00:00Z") + ALL_DAY)
+    assert (val(ews.get(utc), "Start"), val(ews.get(utc), "End")) == ("2026-01-14T00:00:00Z", "2026-01-15T00:00:00Z")
+
+
+def test_making_an_appointment_all_day_moves_it_to_midnight(ews: Ews) -> None:
+    ref = meeting(ews, tail=BERLIN)  # 09:00-10:00Z on 14 January
+    r = ews.update(ref, set_field("calendar:IsAllDayEvent", ALL_DAY, "CalendarItem"), smi="SendToNone")
+    assert_updated(r, "CalendarItem", ref)
+    item = ews.get(ref)
+    assert (val(item, "Start"), val(item, "End")) == ("2026-01-13T23:00:00Z", "2026-01-14T23:00:00Z")
+    r = ews.update(Ref(ref.id), set_field("calendar:End", "<t:End>2026-01-15T08:00:00Z</t:End>", "CalendarItem"),
+                   smi="SendToNone")
+    assert_updated(r, "CalendarItem")
+    assert val(ews.get(ref), "End") == "2026-01-15T23:00:00Z"
+
+
 @pytest.mark.parametrize("uri, prop", [
     ("calendar:Location", "<t:Location>more</t:Location>"),
     ("calendar:Start", "<t:Start>2026-01-14T09:00:00Z</t:Start>"),

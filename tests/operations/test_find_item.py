@@ -588,8 +588,8 @@ def test_restriction_errors(client: Client, folder: Folder, restriction: str, co
      "ErrorInvalidPropertyForOperation"),
     (find_body(sort='<t:FieldOrder Order="Ascending"><t:FieldURI FieldURI="item:Body"/></t:FieldOrder>'),
      "ErrorUnsupportedPathForSortGroup"),
-    (find_body().replace("</m:ParentFolderIds>", "</m:ParentFolderIds><m:QueryString>subject:x</m:QueryString>"),
-     "ErrorUnsupportedQueryFilter"),
+    (find_body().replace("</m:ParentFolderIds>", "</m:ParentFolderIds><m:QueryString>subject:(x</m:QueryString>"),
+     "ErrorInvalidArgument"),
 ])
 def test_request_errors(client: Client, body: str, code: str) -> None:
     r = client.call(body)

@@ -70,15 +70,20 @@ def windows_id(zone: dt.tzinfo) -> str:
 
 def zone_of(item: Item) -> dt.tzinfo:
     """The zone the item's wall-clock times live in: StartTimeZone, else MeetingTimeZone, else UTC."""
-    for uri in (START_TZ, MEETING_TZ):
-        ref: TimeZoneRef | None = item.values.get(uri)
+    return _named_zone(item.values, (START_TZ, MEETING_TZ), UTC)
+
+
+def _named_zone(values: dict[str, Any], uris: tuple[str, ...], fallback: dt.tzinfo) -> dt.tzinfo:
+    """The first of the time-zone properties ``uris`` the item has and ewsemu can resolve, else ``fallback``."""
+    for uri in uris:
+        ref: TimeZoneRef | None = values.get(uri)
         name = ref.id or ref.name if ref is not None else None
         if name:
             try:
                 return zone_for_windows_id(name)
             except EwsError:
                 continue  # a custom zone ewsemu cannot resolve: its wall clock is read as UTC
-    return UTC
+    return fallback
 
 
 # ---- creation and the rules after every change ----------------------------------------------------------------
@@ -127,9 +132,24 @@ def finish(w: Item, stored: Item | None, now: dt.datetime, request_zone: dt.tzin
     if values[END] < values[START]:
         moved_start = values[START] != before.get(START) and values[END] == before.get(END)
         raise EwsError("ErrorCalendarEndDateIsEarlierThanStartDate", FieldURI(START if moved_start else END))
+    if values.get("calendar:IsAllDayEvent"):
+        _whole_days(values, request_zone)
     if values.get(ITEM_TYPE) not in (OCCURRENCE, EXCEPTION):
         _series(w, stored, request_zone)
     derive(w)
+
+
+def _whole_days(values: dict[str, Any], request_zone: dt.tzinfo) -> None:
+    """An all-day event spans whole days: a start that is not midnight moves to the midnight before it, an end
+    to the midnight after it, each in its own time zone (StartTimeZone / EndTimeZone, else MeetingTimeZone,
+    else the request's), as Exchange documents ("Create all-day events by using EWS")."""
+    start_zone = _named_zone(values, (START_TZ, MEETING_TZ), request_zone)
+    end_zone = _named_zone(values, (END_TZ, START_TZ, MEETING_TZ), request_zone)
+    start = values[START].astimezone(start_zone)
+    values[START] = _at(start.date(), dt.time(0), start_zone)
+    end = values[END].astimezone(end_zone)
+    day = end.date() if end.time() == dt.time(0) else end.date() + dt.timedelta(days=1)
+    values[END] = _at(day, dt.time(0), end_zone)
 
 
 def _series(w: Item, stored: Item | None, request_zone: dt.tzinfo) -> None:

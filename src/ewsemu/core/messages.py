@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from dataclasses import replace
 from typing import Any, Callable
 
 from . import fields as F
@@ -102,6 +103,26 @@ def mark_sent(w: Item, sender: Mailbox, now: dt.datetime) -> None:
     values[IS_READ] = True
     values[IS_FROM_ME] = True
     values["item:DateTimeSent"] = now
+
+
+def with_resolved_names(sent: Item, name_of: Callable[[str], str | None]) -> Item:
+    """The sent message with the display names of the recipients the server knows filled in (a recipient
+    given by address alone), as Exchange resolves them when it sends: the copies show ``John Doe``, not only
+    ``john.doe@example.com``, and AQS ``to:John`` finds them."""
+    named = sent.copy()
+    for uri in (TO, CC, BCC):
+        mailboxes = named.values.get(uri)
+        if mailboxes:
+            named.values[uri] = tuple(_named(m, name_of) for m in mailboxes)
+    finish(named)
+    return named
+
+
+def _named(mailbox: Mailbox, name_of: Callable[[str], str | None]) -> Mailbox:
+    if mailbox.name or mailbox.smtp is None:
+        return mailbox
+    name = name_of(mailbox.smtp)
+    return replace(mailbox, name=name) if name else mailbox
 
 
 def copy_for(sent: Item, *, item_id: str, mailbox: str, folder_id: str, now: dt.datetime,

@@ -34,14 +34,19 @@ COMPARISONS: dict[str, tuple[bool, bool]] = {
     "LooseAndIgnoreCaseAndIgnoreNonSpace": (True, True),
 }
 CONTAINMENT_MODES = ("FullString", "Prefixed", "Substring", "PrefixOnWords", "ExactPhrase")
+#: the word matches of AQS query strings (:mod:`.aqs`), never sent on the wire: ``text`` is words joined by single
+#: spaces, found in order as whole words (WORDS) or each as the start of a word (WORD_PREFIXES), whatever
+#: separates them in the property (white space, punctuation)
+WORDS, WORD_PREFIXES = "Words", "WordPrefixes"
 
 #: Exchange accepts restrictions on these but never matches an item with them (exchangelib's test suite
 #: relies on it: "These fields don't raise an error when used in a filter, but also don't match anything").
-NEVER_MATCHES = frozenset({"task:PercentComplete", "item:ReminderDueBy"})
+NEVER_MATCHES = frozenset({"task:PercentComplete", "item:ReminderDueBy", "message:ConversationIndex"})
 #: kinds a restriction can never name: identities and structured or streamed values
 _UNQUERYABLE_KINDS = frozenset({F.ITEMID, F.FOLDERID, F.EFFECTIVE_RIGHTS, F.OPAQUE, F.MIME, F.RECURRENCE})
-#: kinds Contains works on (Exchange answers ErrorContainsFilterWrongType for the others)
-TEXT_KINDS = frozenset({F.STRING, F.STRINGS, F.BODY})
+#: kinds Contains works on (Exchange answers ErrorContainsFilterWrongType for the others); on an address
+#: (message:From, …) it searches the address and the display name
+TEXT_KINDS = frozenset({F.STRING, F.STRINGS, F.BODY, F.RECIPIENT})
 #: kinds that cannot be sort keys (lists and streamed bodies)
 #: string lists (Categories) sort by their lowest element, as Exchange Online sorts them (exchangelib's
 #: test_order_by_on_list_field)

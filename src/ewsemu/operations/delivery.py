@@ -52,6 +52,8 @@ def send_message(ctx: RequestContext, conn, sent: Item, *, keep_copy_in: Folder 
     Every copy carries the message's attachments, byte for byte: those of the stored draft (copied row by row
     by the store), or ``attachments``, those of a message CreateItem sends without storing it first."""
     store, ids = ctx.store, ctx.ids
+    sent = messages.with_resolved_names(sent, lambda smtp: store.mailbox_display_name(conn, smtp)
+                                        if is_local(ctx, smtp) and store.mailbox_exists(conn, smtp) else None)
     for smtp, recipient in messages.delivery_targets(sent, lambda a: is_local(ctx, a)):
         inbox = _inbox(ctx, conn, smtp)
         if inbox is not None:

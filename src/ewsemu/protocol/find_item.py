@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
+from ..core import aqs
 from ..core import query as Q
 from ..core.errors import EwsError
 from ..core.item import Item
@@ -32,7 +33,6 @@ BODY_LIMIT = 255
 _UNSUPPORTED = {
     "GroupBy": ("ErrorInvalidOperation", "ewsemu does not implement grouped FindItem results."),
     "DistinguishedGroupBy": ("ErrorInvalidOperation", "ewsemu does not implement grouped FindItem results."),
-    "QueryString": ("ErrorUnsupportedQueryFilter", "ewsemu does not evaluate AQS query strings; use a Restriction."),
 }
 #: the longest CalendarView Exchange answers ("currently 2 years"; a leap day's slack)
 MAX_CALENDAR_VIEW = dt.timedelta(days=731)
@@ -61,13 +61,24 @@ class ExpandedView:
 
 
 @dataclass(frozen=True)
+class QueryString:
+    """``m:QueryString``, parsed (None: an empty query). ResetCache, ReturnHighlightTerms and
+    ReturnDeletedItems are accepted and change nothing: ewsemu keeps no search cache, returns no highlight
+    terms and searches the parent folders only."""
+
+    query: aqs.Node | None
+
+
+@dataclass(frozen=True)
 class Search:
-    """What to find in every parent folder and how to return it."""
+    """What to find in every parent folder and how to return it; a query string is compiled to the query's
+    restriction when the search runs (its relative dates need the time)."""
 
     shape: FindShape
     query: Q.FindQuery
     expanded: ExpandedView | None
     view: Q.View
+    query_string: QueryString | None = None
 
 
 @dataclass(frozen=True)
@@ -106,12 +117,24 @@ def _check_supported(body: etree._Element) -> None:
             raise EwsError(code, message=text)
 
 
-def _expanded_view(body: etree._Element, zone: dt.tzinfo, query: Q.FindQuery) -> ExpandedView | None:
+def _query_string(body: etree._Element, query: Q.FindQuery) -> QueryString | None:
+    """A query string excludes a restriction (the reference: "The QueryString element excludes the use of EWS
+    restrictions"): both is ErrorInvalidArgument."""
+    el = body.find(m("QueryString"))
+    if el is None:
+        return None
+    if query.restriction is not None:
+        raise EwsError(aqs.INVALID, message="A QueryString cannot be combined with a Restriction.")
+    return QueryString(aqs.parse(el.text or ""))
+
+
+def _expanded_view(body: etree._Element, zone: dt.tzinfo, query: Q.FindQuery,
+                   query_string: QueryString | None) -> ExpandedView | None:
     for name in ("CalendarView", "ContactsView"):
         el = body.find(m(name))
         if el is None:
             continue
-        if query.restriction is not None:
+        if query.restriction is not None or query_string is not None:
             raise EwsError("ErrorInvalidOperation", message=f"A {name} cannot be combined with a restriction.")
         text = el.get("MaxEntriesReturned")
         max_entries = int(text) if text is not None else None
@@ -129,8 +152,9 @@ def _search(body: etree._Element, zone: dt.tzinfo) -> Search:
     _check_supported(body)
     shape = _shape(body)
     query = parse_find_query(body, zone)
-    expanded = _expanded_view(body, zone, query)
-    return Search(shape, query, expanded, parse_view(body))
+    query_string = _query_string(body, query)
+    expanded = _expanded_view(body, zone, query, query_string)
+    return Search(shape, query, expanded, parse_view(body), query_string)
 
 
 def parse(body: etree._Element, zone: dt.tzinfo, strict: bool) -> FindItemRequest:

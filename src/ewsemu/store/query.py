@@ -12,7 +12,10 @@ construct used here runs on SQLite and PostgreSQL alike:
   as character classes, so SQLite's Python ``REGEXP`` and PostgreSQL's ``~`` give the same answers
   whatever the database collation;
 * read-only properties the server derives (IsComplete, Size, …) have SQL twins of
-  :data:`ewsemu.protocol.items.DERIVED`.
+  :data:`ewsemu.protocol.items.DERIVED`;
+* addresses (message:From, Sender, the recipient and attendee lists) are JSON in their columns: a leaf reads
+  each mailbox's ``email`` and ``name`` with the database's JSON functions (``json_extract``/``json_each`` on
+  SQLite, ``#>>``/``jsonb_array_elements`` on PostgreSQL), a list matching when any of its mailboxes does.
 """
 from __future__ import annotations
 
@@ -20,8 +23,9 @@ import operator
 import unicodedata
 from typing import Any, Callable, Sequence
 
-from sqlalchemy import BigInteger, Float, Integer, and_, case, cast, exists, false, func, literal, not_, null, or_, \
-    select
+from sqlalchemy import BigInteger, Boolean, Float, Integer, Text, and_, case, cast, exists, false, func, literal, not_, \
+    null, or_, select
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
@@ -51,6 +55,46 @@ def _byte_length_default(element, compiler, **kw):  # type: ignore[no-untyped-de
 @compiles(_byte_length, "postgresql")
 def _byte_length_postgresql(element, compiler, **kw):  # type: ignore[no-untyped-def]
     return f"octet_length({compiler.process(element.clauses, **kw)})"
+
+
+class _json_member(FunctionElement):
+    """The text of a member of the JSON object in a text expression: ``_json_member(column, "mailbox.email")``."""
+
+    type = Text()
+    inherit_cache = True
+
+
+@compiles(_json_member)
+def _json_member_default(element, compiler, **kw):  # type: ignore[no-untyped-def]
+    value, path = list(element.clauses)
+    return f"json_extract({compiler.process(value, **kw)}, '$.' || {compiler.process(path, **kw)})"
+
+
+@compiles(_json_member, "postgresql")
+def _json_member_postgresql(element, compiler, **kw):  # type: ignore[no-untyped-def]
+    value, path = list(element.clauses)
+    return (f"(CAST({compiler.process(value, **kw)} AS jsonb) #>> "
+            f"string_to_array({compiler.process(path, **kw)}, '.'))")
+
+
+class _per_dialect(ColumnElement):
+    """A boolean written two ways: the PostgreSQL one, and the default (SQLite) one."""
+
+    type = Boolean()
+    inherit_cache = False
+
+    def __init__(self, default: ColumnElement, postgresql: ColumnElement) -> None:
+        self.default, self.postgresql = default, postgresql
+
+
+@compiles(_per_dialect)
+def _per_dialect_default(element, compiler, **kw):  # type: ignore[no-untyped-def]
+    return compiler.process(element.default, **kw)
+
+
+@compiles(_per_dialect, "postgresql")
+def _per_dialect_postgresql(element, compiler, **kw):  # type: ignore[no-untyped-def]
+    return compiler.process(element.postgresql, **kw)
 
 
 # ---- property values as SQL expressions ---------------------------------------------------------------------
@@ -115,6 +159,56 @@ def _extended_value(value: ColumnElement, path: ExtendedFieldURI) -> ColumnEleme
     return case((value.regexp_match(_NUMBER_SHAPES[kind]), cast(value, sql_type)), else_=null())
 
 
+#: where a mailbox's address and name sit in the JSON of each kind of address property
+_MAILBOX_MEMBERS = {F.RECIPIENT: ("email", "name"), F.RECIPIENTS: ("email", "name"),
+                    F.ATTENDEES: ("mailbox.email", "mailbox.name")}
+MailboxTest = Callable[[ColumnElement, ColumnElement], ColumnElement]
+
+
+def _mailboxes(f: F.FieldDef, test: MailboxTest, lowered: bool = True) -> ColumnElement:
+    """``test(address, name)`` ('' when absent, lower-cased unless ``lowered`` is false) on the field's mailbox,
+    or on any mailbox of a list."""
+    column = items.c[f.column]
+    email_key, name_key = _MAILBOX_MEMBERS[f.kind]
+
+    def parts(value: ColumnElement) -> tuple[ColumnElement, ColumnElement]:
+        texts = [func.coalesce(_json_member(value, literal(key)), "") for key in (email_key, name_key)]
+        return (func.lower(texts[0]), func.lower(texts[1])) if lowered else (texts[0], texts[1])
+
+    if f.kind == F.RECIPIENT:
+        return and_(column.is_not(None), test(*parts(column)))
+
+    def any_element(elements: Any) -> ColumnElement:
+        mailbox = elements.alias("mailbox")
+        return exists(select(literal(1)).select_from(mailbox).where(test(*parts(mailbox.c.value))))
+
+    return and_(column.is_not(None), _per_dialect(
+        any_element(func.json_each(column).table_valued("value")),
+        any_element(func.jsonb_array_elements(cast(column, JSONB)).table_valued("value"))))
+
+
+def _mailbox_compare(op: str, f: F.FieldDef, value: str) -> ColumnElement:
+    """IsEqualTo: the address or the display name, ignoring case; the orderings compare the display name
+    (the address when there is none)."""
+    wanted = func.lower(literal(value))
+    if op in (Q.EQ, Q.NE):
+        matches = _mailboxes(f, lambda email, name: or_(email == wanted, name == wanted))
+        return matches if op == Q.EQ else and_(items.c[f.column].is_not(None), not_(matches))
+    return _mailboxes(f, lambda email, name: _op(op, case((name != "", name), else_=email), wanted))
+
+
+def _mailboxes_matching(f: F.FieldDef, pattern: str) -> ColumnElement:
+    """Contains on an address property: the pattern found in the address or the display name."""
+    return _mailboxes(f, lambda email, name: or_(email.regexp_match(pattern), name.regexp_match(pattern)),
+                      lowered=False)
+
+
+def _mailbox_display(f: F.FieldDef) -> ColumnElement:
+    """A single mailbox's sort key: its display name, else its address, ignoring case."""
+    column = items.c[f.column]
+    return func.lower(func.coalesce(_json_member(column, literal("name")), _json_member(column, literal("email"))))
+
+
 # ---- comparisons --------------------------------------------------------------------------------------------
 
 
@@ -155,6 +249,11 @@ def _compare(node: Q.Compare) -> ColumnElement:
     if f.kind == F.STRINGS:  # Exchange compares list elements (Categories) case-insensitively
         value = func.lower(literal(node.value)) if isinstance(node.value, str) else node.value
         return _any_element(f.uri, node.op, func.lower, value)  # both sides by the database's lower()
+    if f.kind in _MAILBOX_MEMBERS:
+        return _mailbox_compare(node.op, f, node.value)
+    if f.kind == F.FLAG:  # item:Flag compares by its FlagStatus
+        status = _json_member(items.c[f.column], literal("status"))
+        return _present(status, _op(node.op, status, node.value))
     expr = field_sql(f)
     if expr is None:
         return false()
@@ -191,6 +290,8 @@ def _contains(node: Q.Contains) -> ColumnElement:
     f = F.FIELDS[path.uri]
     if f.kind == F.STRINGS:
         return _elements(f.uri, item_values.c.value.regexp_match(pattern))
+    if f.kind in _MAILBOX_MEMBERS:  # the pattern spells out both cases where it ignores them
+        return _mailboxes_matching(f, pattern)
     expr = field_sql(f)
     return _present(expr, expr.regexp_match(pattern)) if expr is not None else false()
 
@@ -275,8 +376,22 @@ def _variants(ch: str, ignore_case: bool, ignore_nonspacing: bool) -> set[str]:
     return chars
 
 
+_WORD_CHAR = r"[^\s!-/:-@\[-`{-~]"
+
+
+def _word_sequence(text: str, prefixes: bool, ignore_case: bool, ignore_nonspacing: bool) -> str:
+    """AQS words in order (:data:`ewsemu.core.query.WORDS` / ``WORD_PREFIXES``), separated by anything that
+    separates words."""
+    words = [contains_pattern(word, "Substring", ignore_case, ignore_nonspacing) for word in text.split(" ") if word]
+    tail = _WORD_CHAR + "*" if prefixes else ""
+    body = (tail + _SEPARATOR + "+").join(words)
+    return rf"(?:\A|{_SEPARATOR})" + body + ("" if prefixes else rf"(?:{_SEPARATOR}|\Z)")
+
+
 def contains_pattern(text: str, mode: str, ignore_case: bool, ignore_nonspacing: bool) -> str:
     """A regular expression (the common subset of Python ``re`` and PostgreSQL AREs) for Contains."""
+    if mode in (Q.WORDS, Q.WORD_PREFIXES):
+        return _word_sequence(text, mode == Q.WORD_PREFIXES, ignore_case, ignore_nonspacing)
     pieces = []
     for ch in text:
         if ignore_nonspacing and unicodedata.combining(ch):
@@ -310,6 +425,8 @@ def _sort_values(key: Q.SortKey) -> list[ColumnElement]:
         lowest = select(func.min(func.lower(item_values.c.value))).where(
             item_values.c.item_id == items.c.id, item_values.c.field == f.uri).scalar_subquery()
         return [lowest]
+    if f is not None and f.kind == F.RECIPIENT:
+        return [_mailbox_display(f)]
     expr = field_sql(f) if f is not None else None
     if expr is None:
         return []
