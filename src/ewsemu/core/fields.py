@@ -364,13 +364,19 @@ ITEM_TYPES: dict[str, tuple[str, ...]] = {
     "Contact": ("Item", "Contact"),
     "MeetingMessage": ("Item", "Message", "MeetingMessage"),
     "MeetingRequest": ("Item", "Message", "MeetingMessage", "MeetingRequest"),
+    # a response or cancellation is stored with MeetingMessageType's properties (its own Start, End, Location…
+    # are not kept: the calendar item it is about has them)
+    "MeetingResponse": ("Item", "Message", "MeetingMessage"),
+    "MeetingCancellation": ("Item", "Message", "MeetingMessage"),
 }
 #: item types whose items are messages (MessageDisposition applies; they can be drafts, sent and received)
-MESSAGE_TYPES = frozenset({"Message", "MeetingMessage", "MeetingRequest"})
+MESSAGE_TYPES = frozenset({"Message", "MeetingMessage", "MeetingRequest", "MeetingResponse", "MeetingCancellation"})
 #: item type -> the ItemClass it is created with, and the class prefix that keeps it that type
 ITEM_CLASSES: dict[str, str] = {"Item": "IPM.Note", "Task": "IPM.Task", "Message": "IPM.Note",
                                 "CalendarItem": "IPM.Appointment", "Contact": "IPM.Contact",
-                                "MeetingMessage": "IPM.Schedule.Meeting", "MeetingRequest": "IPM.Schedule.Meeting"}
+                                "MeetingMessage": "IPM.Schedule.Meeting", "MeetingRequest": "IPM.Schedule.Meeting",
+                                "MeetingResponse": "IPM.Schedule.Meeting.Resp",
+                                "MeetingCancellation": "IPM.Schedule.Meeting.Canceled"}
 
 
 def _snake(name: str) -> str:

@@ -13,7 +13,7 @@ from ..core.item import Item
 from ..core.values import Mailbox
 from ..protocol import create_item as wire
 from ..protocol.create_item import CreateItemRequest, NewItem
-from . import delivery
+from . import delivery, respond
 from .base import Batch, PerElement
 from .common import with_retries
 from .context import RequestContext
@@ -40,6 +40,8 @@ def _prepare(ctx: RequestContext, req: CreateItemRequest) -> None:
 
 def _create_one(batch: Batch[CreateItemRequest], new: NewItem) -> Item | None:
     ctx, req, item_type = batch.ctx, batch.request, new.item_type
+    if new.response is not None:
+        return respond.respond(ctx, req, new)
     if item_type not in DEFAULT_FOLDER:
         raise EwsError("ErrorInvalidItemForOperationCreateItem",
                        message=f"ewsemu does not store {item_type} items yet.")
@@ -81,6 +83,8 @@ def _create_one(batch: Batch[CreateItemRequest], new: NewItem) -> Item | None:
 OPERATION = PerElement(
     "CreateItem", "partial",
     ("tasks, messages (saved, or sent to the server's mailboxes), calendar items (with meeting "
-     "requests), contacts and generic items into any folder; distribution lists, post items and "
-     "response objects answer ErrorInvalidItemForOperationCreateItem"),
+     "requests), contacts and generic items into any folder; the response objects (ReplyToItem, "
+     "ReplyAllToItem, ForwardItem, PostReplyItem, AcceptItem, TentativelyAcceptItem, DeclineItem, "
+     "CancelCalendarItem, RemoveItem, SuppressReadReceipt); distribution lists and post items answer "
+     "ErrorInvalidItemForOperationCreateItem"),
     parse=wire.parse, element=_create_one, render=wire.render_success, container="Items", prepare=_prepare)

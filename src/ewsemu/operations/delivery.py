@@ -21,6 +21,7 @@ from ..core.folders import Folder
 from ..core.item import Item
 from ..core.values import Mailbox
 from ..protocol.folders import FolderRef
+from . import meeting_copies
 from .folders import resolve_folder
 from .context import RequestContext
 
@@ -62,16 +63,17 @@ def send_message(ctx: RequestContext, conn, sent: Item, *, keep_copy_in: Folder 
 
 def send_meeting_requests(ctx: RequestContext, conn, calendar_item: Item,
                           invitations: tuple[calendar.Invitation, ...], mode: str | None) -> None:
-    """A ``t:MeetingRequest`` in the Inbox of each invited local attendee; with ``…AndSaveCopy`` one more in
-    the organizer's Sent Items."""
+    """A ``t:MeetingRequest`` in the Inbox of each invited local attendee, and the meeting tentatively in
+    their calendar; with ``…AndSaveCopy`` one more request in the organizer's Sent Items."""
     store, ids = ctx.store, ctx.ids
     for invitation in invitations:
         smtp = invitation.attendee.smtp
         inbox = _inbox(ctx, conn, smtp) if smtp is not None and is_local(ctx, smtp) else None
         if inbox is not None:
-            store.deliver_item(conn, calendar.meeting_request(calendar_item, invitation, item_id=ids.item_id(),
-                                                              mailbox=smtp, folder_id=inbox.id, now=ctx.now),
-                               ctx.now)
+            request = calendar.meeting_request(calendar_item, invitation, item_id=ids.item_id(), mailbox=smtp,
+                                               folder_id=inbox.id, now=ctx.now)
+            store.deliver_item(conn, request, ctx.now)
+            meeting_copies.on_request_delivered(ctx, conn, request)
     if invitations and mode in calendar.SAVE_COPY:
         sent = store.distinguished_folder(conn, calendar_item.mailbox, "sentitems")
         store.insert_item(conn, calendar.meeting_request(calendar_item, None, item_id=ids.item_id(),

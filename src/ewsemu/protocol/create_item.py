@@ -10,9 +10,11 @@ from lxml import etree
 from ..core.changes import FieldChange
 from ..core.errors import EwsError
 from ..core.item import Item
+from ..core.responses import KINDS, ResponseObject
 from .folders import FolderRef, target_folder
 from .items import item_properties
 from .namespaces import local, m, t
+from .response_objects import parse_response_object
 
 
 @dataclass(frozen=True)
@@ -23,6 +25,8 @@ class NewItem:
 
     item_type: str
     properties: Sequence[FieldChange] | EwsError
+    #: a response object (ReplyToItem, AcceptItem, …) in place of an item
+    response: ResponseObject | EwsError | None = None
 
 
 @dataclass(frozen=True)
@@ -34,6 +38,12 @@ class CreateItemRequest:
 
 
 def _new_item(wrapper: etree._Element, zone: dt.tzinfo) -> NewItem:
+    if local(wrapper.tag) in KINDS:
+        try:
+            response: ResponseObject | EwsError = parse_response_object(wrapper, zone)
+        except EwsError as err:
+            response = err
+        return NewItem(local(wrapper.tag), (), response)
     try:
         properties: Sequence[FieldChange] | EwsError = item_properties(wrapper, zone)
     except EwsError as err:

@@ -13,6 +13,7 @@ from ..core import fields as F
 from ..core.changes import Action, FieldChange, ItemRef, UNPARSED
 from ..core.item import Body, Item
 from ..core.paths import ExtendedFieldURI, FieldURI, IndexedFieldURI, Path
+from ..core.responses import response_objects
 from ..core.task_rules import STATUS_DESCRIPTIONS
 from ..core.values import AddressEntry
 from .codecs import parse_value, render_value
@@ -172,6 +173,8 @@ DEFAULT_SHAPE: dict[str, frozenset[str]] = {
         "contacts:FileAs", "contacts:DisplayName", "contacts:GivenName", "contacts:Surname",
         "contacts:CompanyName", "contacts:EmailAddresses", "contacts:PhysicalAddresses", "contacts:PhoneNumbers",
         "contacts:JobTitle", "contacts:ContactSource"}),
+    "MeetingResponse": frozenset(_MESSAGE_DEFAULT | {"meeting:ResponseType", "calendar:UID"}),
+    "MeetingCancellation": frozenset(_MESSAGE_DEFAULT | {"meeting:ResponseType", "calendar:UID"}),
     "MeetingRequest": frozenset(_MESSAGE_DEFAULT | {
         "meeting:ResponseType", "calendar:UID", "meetingRequest:MeetingRequestType", "calendar:Start",
         "calendar:End", "calendar:Location", "calendar:IsRecurring", "calendar:CalendarItemType",
@@ -256,6 +259,12 @@ def _render_field(item: Item, f: F.FieldDef, el: etree._Element, zone: dt.tzinfo
         rights = etree.SubElement(el, t("EffectiveRights"))
         for name, value in _EFFECTIVE_RIGHTS:
             etree.SubElement(rights, t(name)).text = "true" if value else "false"
+    elif f.uri == "item:ResponseObjects":
+        available = response_objects(item)
+        if available:
+            container = etree.SubElement(el, t("ResponseObjects"))
+            for name in available:
+                etree.SubElement(container, t(name))
     elif f.uri == "item:LastModifiedName":
         etree.SubElement(el, t("LastModifiedName")).text = last_modified_name
     elif f.uri == "item:TextBody":
