@@ -29,6 +29,7 @@ def _settings(args: argparse.Namespace) -> Settings:
                     ledger_size=getattr(args, "ledger_size", 1000),
                     mailbox_language=getattr(args, "mailbox_language", None) or "en-US",
                     max_subscriptions=getattr(args, "max_subscriptions", 20),
+                    delivery_delay=getattr(args, "delivery_delay", 0.0),
                     push_allow=tuple(getattr(args, "push_allow", None) or ()),
                     stream_keepalive=getattr(args, "stream_keepalive", 30.0))
 
@@ -283,6 +284,9 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--max-subscriptions", type=_positive(int), default=20, metavar="N",
                        help="live notification subscriptions per user (Exchange's EWSMaxSubscriptions; default "
                             "%(default)s); one more is ErrorExceededSubscriptionCount")
+    serve.add_argument("--delivery-delay", type=float, default=1.0, metavar="SECONDS",
+                       help="seconds a sent message takes to reach a local recipient's Inbox, as Exchange's "
+                            "transport delivers after the send returns (default %(default)s; 0: at once)")
     serve.add_argument("--push-allow", action="append", type=_push_allowed, default=[], metavar="HOST_OR_CIDR",
                        help="a push-notification target beyond the loopback addresses that ewsemu may POST to: a "
                             "host name, IP address or CIDR network (repeatable); others are refused at delivery")

@@ -45,6 +45,9 @@ class Settings:
     #: ``--max-subscriptions``: live notification subscriptions per user (Exchange's EWSMaxSubscriptions
     #: throttling policy: 20 in Exchange Online); one more is ErrorExceededSubscriptionCount
     max_subscriptions: int = 20
+    #: ``--delivery-delay``: seconds a sent message takes to reach a local recipient's Inbox (Exchange's
+    #: transport delivers after the send returns; 0 delivers in the sending transaction)
+    delivery_delay: float = 0.0
     #: ``--push-allow``: push-notification targets beyond the loopback addresses (host names, IP addresses or
     #: CIDR ranges); any other target is refused at delivery, so the emulator is no open relay
     push_allow: tuple[str, ...] = ()

@@ -25,11 +25,21 @@ class HasStore(Protocol):
 
 
 def with_retries(ctx: HasStore, work: Callable[[object], R]) -> R:
-    """Run ``work(conn)`` in a write transaction, retrying lost races and lock time-outs."""
+    """Run ``work(conn)`` in a write transaction, retrying lost races and lock time-outs. What the work left
+    in the context's ``outbox`` (mail to deliver later, operations/delivery.py) is handed on only once the
+    transaction committed; a failed or retried attempt's is dropped."""
+    outbox: list | None = getattr(ctx, "outbox", None)
     for attempt in range(WRITE_ATTEMPTS):
         try:
+            if outbox is not None:
+                outbox.clear()
             with ctx.store.write() as conn:
-                return work(conn)
+                result = work(conn)
+            if outbox:
+                for later in list(outbox):
+                    later()
+                outbox.clear()
+            return result
         except LostRace:
             continue
         except OperationalError:

@@ -6,8 +6,8 @@ emulator or the test-double machinery behind them."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
-from typing import Protocol
+from dataclasses import dataclass, field
+from typing import Callable, Protocol
 
 from ..core.errors import EwsError
 from ..core.ids import IdFactory
@@ -29,6 +29,9 @@ class OperationSettings(Protocol):
 
     @property
     def max_subscriptions(self) -> int: ...  # per user (Exchange's EWSMaxSubscriptions throttling policy)
+
+    @property
+    def delivery_delay(self) -> float: ...  # seconds before sent mail reaches a local recipient's Inbox
 
 
 class FaultHook(Protocol):
@@ -82,6 +85,8 @@ class RequestContext:
     #: the authenticated caller; ``mailbox`` differs from it under ExchangeImpersonation
     principal: str = ""
     faults: FaultHook = NO_FAULTS
+    #: what the current write hands on once it commits (mail delivered after a delay, operations/delivery.py)
+    outbox: list[Callable[[], None]] = field(default_factory=list)
 
 
 def request_context(headers: RequestHeaders, user: str, *, store: Store, ids: IdFactory,

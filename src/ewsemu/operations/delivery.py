@@ -10,7 +10,11 @@ delivers nothing.
 """
 from __future__ import annotations
 
-from dataclasses import replace
+import datetime as dt
+import logging
+import math
+import threading
+from dataclasses import dataclass, replace
 from typing import Callable, Iterable
 
 from ..core import calendar, messages
@@ -22,8 +26,13 @@ from ..core.item import Item
 from ..core.values import Mailbox
 from ..protocol.folders import FolderRef
 from . import meeting_copies
+from ..store.repository import Store
+from .common import with_retries
 from .folders import resolve_folder
 from .context import RequestContext
+
+
+_log = logging.getLogger(__name__)
 
 
 def is_local(ctx: RequestContext, smtp: str) -> bool:
@@ -48,17 +57,46 @@ def send_message(ctx: RequestContext, conn, sent: Item, *, keep_copy_in: Folder 
     """Deliver the sent message ``sent`` to its local recipients; keep the sender's copy in ``keep_copy_in``
     (SendAndSaveCopy) and remove the stored draft ``draft_id`` (an UpdateItem that sends it)."""
     store, ids = ctx.store, ctx.ids
+    delay = float(getattr(ctx.settings, "delivery_delay", 0.0) or 0.0)
+    arrives = ctx.now + dt.timedelta(seconds=math.ceil(delay))
+    copies = []
     for smtp, recipient in messages.delivery_targets(sent, lambda a: is_local(ctx, a)):
         inbox = _inbox(ctx, conn, smtp)
         if inbox is not None:
-            store.deliver_item(conn, messages.copy_for(sent, item_id=ids.item_id(), mailbox=smtp,
-                                                       folder_id=inbox.id, now=ctx.now, received_by=recipient),
-                               ctx.now)
+            copies.append(messages.copy_for(sent, item_id=ids.item_id(), mailbox=smtp, folder_id=inbox.id,
+                                            now=arrives, received_by=recipient))
+    if delay <= 0:
+        for copy in copies:
+            store.deliver_item(conn, copy, ctx.now)
+    elif copies:
+        ctx.outbox.append(lambda: _deliver_later(store, copies, arrives, delay))
     if draft_id is not None:
         store.delete_item(conn, draft_id, ctx.now)
     if keep_copy_in is not None:
         store.insert_item(conn, messages.copy_for(sent, item_id=ids.item_id(), mailbox=keep_copy_in.mailbox,
                                                   folder_id=keep_copy_in.id, now=ctx.now, received_by=None), ctx.now)
+
+
+@dataclass(frozen=True)
+class _Transport:
+    """What a later delivery writes through: the store alone (the request that sent is over)."""
+
+    store: Store
+
+
+def _deliver_later(store: Store, copies: list[Item], arrives: dt.datetime, delay: float) -> None:
+    """Hand the received copies to a timer: they reach the Inboxes ``delay`` seconds after the send committed,
+    as Exchange's transport delivers after SendItem/CreateItem returned."""
+
+    def deliver() -> None:
+        try:
+            with_retries(_Transport(store), lambda conn: [store.deliver_item(conn, c, arrives) for c in copies])
+        except Exception:  # the sender's request is long answered: the loss is logged, as a transport would
+            _log.exception("delivering %d message(s) failed", len(copies))
+
+    timer = threading.Timer(delay, deliver)
+    timer.daemon = True
+    timer.start()
 
 
 def send_meeting_requests(ctx: RequestContext, conn, calendar_item: Item,
