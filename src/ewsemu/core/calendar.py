@@ -127,9 +127,21 @@ def finish(w: Item, stored: Item | None, now: dt.datetime, request_zone: dt.tzin
     if values[END] < values[START]:
         moved_start = values[START] != before.get(START) and values[END] == before.get(END)
         raise EwsError("ErrorCalendarEndDateIsEarlierThanStartDate", FieldURI(START if moved_start else END))
+    if values.get("calendar:IsAllDayEvent"):
+        _whole_days(w)
     if values.get(ITEM_TYPE) not in (OCCURRENCE, EXCEPTION):
         _series(w, stored, request_zone)
     derive(w)
+
+
+def _whole_days(w: Item) -> None:
+    """An all-day event covers whole days of its time zone, as Exchange stores it: Start moves back to its
+    day's midnight, End forward to the next midnight (an End at midnight stays)."""
+    values, zone = w.values, zone_of(w)
+    start, end = values[START].astimezone(zone), values[END].astimezone(zone)
+    values[START] = _at(start.date(), dt.time(), zone)
+    last = end.date() if end.time() == dt.time() else end.date() + dt.timedelta(days=1)
+    values[END] = max(_at(last, dt.time(), zone), values[START] + dt.timedelta(days=1))
 
 
 def _series(w: Item, stored: Item | None, request_zone: dt.tzinfo) -> None:
