@@ -190,3 +190,31 @@ def test_removing_a_meeting_that_is_not_cancelled_is_refused(ews: Ews) -> None:
     before = ews.snapshot(ref_of(copy), user=BOB)
     assert_error(respond(ews, "RemoveItem", ref_of(copy), md=None, user=BOB), "ErrorInvalidItemForOperationRemoveItem")
     assert ews.snapshot(ref_of(copy), user=BOB) == before
+
+
+# ---- posts ----------------------------------------------------------------------------------------------------
+
+
+def test_a_post_is_stored_in_any_folder_posted_by_the_mailbox(ews: Ews) -> None:
+    ref = ews.create("PostItem", '<t:Subject>Notice</t:Subject><t:Body BodyType="Text">Office closed.</t:Body>',
+                     folder='<t:DistinguishedFolderId Id="inbox"/>')
+    [found] = ews.find("inbox")
+    assert found.tag.endswith("}PostItem") and ref_of(found).id == ref.id
+    post = ews.get(ref)
+    assert (val(post, "ItemClass"), val(post, "ConversationTopic"), val(post, "IsRead")) == (
+        "IPM.Post", "Notice", "true")
+    assert val(post, "t:From/t:Mailbox/t:EmailAddress") == ALICE and val(post, "PostedTime")
+    assert "PostReplyItem" in [c.tag.split("}")[1] for c in post.find("t:ResponseObjects", NS)]
+
+
+def test_post_reply_posts_beside_the_original(ews: Ews) -> None:
+    ref = ews.create("PostItem", '<t:Subject>Notice</t:Subject><t:Body BodyType="Text">Office closed.</t:Body>',
+                     folder='<t:DistinguishedFolderId Id="inbox"/>')
+    r = respond(ews, "PostReplyItem", ref, md="SaveOnly",
+                tail='<t:NewBodyContent BodyType="Text">Noted.</t:NewBodyContent>')
+    assert r.codes() == ["NoError"], r.body
+    subjects = sorted(val(i, "Subject") for i in ews.find("inbox"))
+    assert subjects == ["Notice", "RE: Notice"]
+    reply = ews.get(Ref(r.xpath("//m:Items/t:PostItem/t:ItemId")[0].get("Id")))
+    assert val(reply, "Body").startswith("Noted.") and val(reply, "InReplyTo") == val(ews.get(ref),
+                                                                                      "InternetMessageId")

@@ -14,7 +14,7 @@ import html
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import calendar, messages
+from . import calendar, messages, posts
 from .changes import ItemRef
 from .errors import EwsError
 from .fields import MESSAGE_TYPES
@@ -138,19 +138,24 @@ def _strip_html(text: str) -> str:
 
 
 def smart_response(response: ResponseObject, original: Item, *, item_id: str, mailbox: str, folder_id: str,
-                   now: dt.datetime, zone: dt.tzinfo) -> Item:
-    """The message a ReplyToItem / ReplyAllToItem / ForwardItem / PostReplyItem composes, as a draft."""
+                   now: dt.datetime, zone: dt.tzinfo, poster: Mailbox | None = None) -> Item:
+    """The message a ReplyToItem / ReplyAllToItem / ForwardItem composes, as a draft; for a PostReplyItem
+    the post (by ``poster``) it puts in the folder."""
     kind = response.kind
+    post = kind == POST_REPLY
     if original.item_type not in _REPLYABLE:
         raise EwsError("ErrorInvalidReferenceItem",
                        message=f"A {original.item_type} item cannot be answered with {kind}.")
     if kind != FORWARD and original.item_type in MESSAGE_TYPES and messages.is_draft(original):
         raise EwsError("ErrorInvalidReferenceItem", message="A draft cannot be replied to.")
-    values = messages.defaults(now, item_id, mailbox.rsplit("@", 1)[-1])
+    domain = mailbox.rsplit("@", 1)[-1]
+    values = (posts.defaults(now, item_id, domain, poster or Mailbox(mailbox)) if post
+              else messages.defaults(now, item_id, domain))
     given = dict(response.values)
     new_text = response.new_body or given.pop("item:Body", None)
     given.pop("item:Body", None)
-    values.update(_default_recipients(kind, original, mailbox.lower()))
+    if not post:
+        values.update(_default_recipients(kind, original, mailbox.lower()))
     values.update({k: v for k, v in given.items() if v not in (None, ())})
     subject = original.values.get("item:Subject") or ""
     values.setdefault("item:Subject", _PREFIX.get(kind, "RE: ") + subject)
@@ -165,9 +170,9 @@ def smart_response(response: ResponseObject, original: Item, *, item_id: str, ma
         references = original.values.get("message:References")
         values["message:References"] = f"{references} {message_id}" if references else message_id
     values = {k: v for k, v in values.items() if v not in (None, ())}
-    item = Item(id=item_id, mailbox=mailbox, folder_id=folder_id, item_type="Message", version=1,
-                change_key=IdFactory.change_key(item_id, 1), values=values)
-    messages.finish(item)
+    item = Item(id=item_id, mailbox=mailbox, folder_id=folder_id, item_type="PostItem" if post else "Message",
+                version=1, change_key=IdFactory.change_key(item_id, 1), values=values)
+    (posts.finish if post else messages.finish)(item)
     return item
 
 

@@ -118,6 +118,13 @@ def _dispatch(ctx: RequestContext, conn, req: CreateItemRequest, message: Item, 
 
 def _smart(ctx: RequestContext, conn, req: CreateItemRequest, response: R.ResponseObject, original: Item,
            sender: Mailbox) -> Item | None:
+    if response.kind == R.POST_REPLY:  # posted, never sent: in SavedItemFolderId, else beside the original
+        folder = (resolve_folder(conn, ctx, req.saved_item_folder) if req.saved_item_folder is not None
+                  else ctx.store.folder(conn, original.folder_id, original.mailbox))
+        post = R.smart_response(response, original, item_id=ctx.ids.item_id(), mailbox=folder.mailbox,
+                                folder_id=folder.id, now=ctx.now, zone=ctx.zone, poster=sender)
+        ctx.store.insert_item(conn, post, ctx.now)
+        return post
     folder = _folder(ctx, conn, req, "drafts" if req.message_disposition == _SAVE_ONLY else "sentitems")
     message = R.smart_response(response, original, item_id=ctx.ids.item_id(), mailbox=folder.mailbox,
                                folder_id=folder.id, now=ctx.now, zone=ctx.zone)

@@ -36,7 +36,7 @@ def decode_property(wrapper_type: str, el: etree._Element, zone: dt.tzinfo,
                     hint: Path | None = None) -> tuple[Path, Any]:
     """One property element inside an item wrapper -> (its path, its decoded value or UNPARSED).
 
-    Elements our registry does not know (valid in the schema, e.g. ``t:PostedTime`` in ``t:PostItem``) get the
+    Elements our registry does not know (valid in the schema, e.g. ``t:BlockStatus`` in ``t:Message``) get the
     hinted path when the names agree, else the FieldURI the schema gives them (D35), so the engine reports them
     as not valid for the item type with a path the schema allows.
     """
@@ -173,6 +173,9 @@ DEFAULT_SHAPE: dict[str, frozenset[str]] = {
         "contacts:FileAs", "contacts:DisplayName", "contacts:GivenName", "contacts:Surname",
         "contacts:CompanyName", "contacts:EmailAddresses", "contacts:PhysicalAddresses", "contacts:PhoneNumbers",
         "contacts:JobTitle", "contacts:ContactSource"}),
+    "PostItem": frozenset(_ITEM_DEFAULT | {
+        "item:IsDraft", "item:IsFromMe", "item:DateTimeSent", "message:ConversationTopic", "message:From",
+        "message:Sender", "message:IsRead", "message:InternetMessageId", "postitem:PostedTime"}),
     "MeetingResponse": frozenset(_MESSAGE_DEFAULT | {"meeting:ResponseType", "calendar:UID"}),
     "MeetingCancellation": frozenset(_MESSAGE_DEFAULT | {"meeting:ResponseType", "calendar:UID"}),
     "MeetingRequest": frozenset(_MESSAGE_DEFAULT | {
@@ -213,6 +216,7 @@ DERIVED: dict[str, Callable[[Item], Any]] = {
     "calendar:ModifiedOccurrences": calendar.modified_occurrences,
     "contacts:CompleteName": contacts.complete_name,
     "contacts:HasPicture": lambda i: False,
+    "postitem:PostedTime": lambda i: i.values.get("item:DateTimeSent", i.values.get("item:DateTimeCreated")),
     "meeting:IsDelegated": lambda i: False,
     "meeting:IsOutOfDate": lambda i: False,
     "meeting:HasBeenProcessed": lambda i: False,
