@@ -218,3 +218,40 @@ def test_post_reply_posts_beside_the_original(ews: Ews) -> None:
     reply = ews.get(Ref(r.xpath("//m:Items/t:PostItem/t:ItemId")[0].get("Id")))
     assert val(reply, "Body").startswith("Noted.") and val(reply, "InReplyTo") == val(ews.get(ref),
                                                                                       "InternetMessageId")
+
+
+def test_an_updated_request_changes_the_attendees_copy(ews: Ews) -> None:
+    meeting = invite_bob(ews)
+    r = ews.update(Ref(meeting.id), '<t:SetItemField><t:FieldURI FieldURI="calendar:Location"/><t:CalendarItem>'
+                   '<t:Location>Room 4</t:Location></t:CalendarItem></t:SetItemField>', smi="SendToAllAndSaveCopy")
+    assert r.codes() == ["NoError"], r.body
+    [copy] = ews.find("calendar", user=BOB)
+    assert (val(copy, "Location"), val(copy, "MyResponseType")) == ("Room 4", "NoResponseReceived")
+
+
+def test_deleting_a_meeting_with_cancellations_marks_the_copies_cancelled(ews: Ews) -> None:
+    meeting = invite_bob(ews)
+    assert ews.delete(Ref(meeting.id), cancellations="SendToAllAndSaveCopy").codes() == ["NoError"]
+    [copy] = ews.find("calendar", user=BOB)
+    assert val(copy, "IsCancelled") == "true"
+    assert any(i.tag.endswith("MeetingCancellation") for i in ews.find("inbox", user=BOB))
+    assert [i.tag.split("}")[1] for i in ews.find("sentitems")] == ["MeetingRequest", "MeetingCancellation"]
+
+
+def test_deleting_without_cancellations_tells_nobody(ews: Ews) -> None:
+    meeting = invite_bob(ews)
+    assert ews.delete(Ref(meeting.id), cancellations="SendToNone").codes() == ["NoError"]
+    [copy] = ews.find("calendar", user=BOB)
+    assert val(copy, "IsCancelled") == "false"
+
+
+def test_tentative_save_only_keeps_a_draft_response_and_sends_nothing(ews: Ews) -> None:
+    invite_bob(ews)
+    [request] = ews.find("inbox", user=BOB)
+    r = respond(ews, "TentativelyAcceptItem", ref_of(request), md="SaveOnly", user=BOB)
+    assert r.codes() == ["NoError"], r.body
+    [draft] = ews.find("drafts", user=BOB)
+    assert (draft.tag.split("}")[1], val(draft, "Subject")) == ("MeetingResponse", "Tentative: Review")
+    [copy] = ews.find("calendar", user=BOB)
+    assert val(copy, "MyResponseType") == "Tentative"
+    assert ews.find("inbox") == []

@@ -233,6 +233,25 @@ def _cancel(ctx: RequestContext, conn, req: CreateItemRequest, response: R.Respo
     return copy
 
 
+def cancel_on_delete(ctx: RequestContext, conn, meeting: Item, mode: str | None, sender: Mailbox) -> None:
+    """DeleteItem of a meeting its organizer sends cancellations for (SendOnlyToAll, SendToAllAndSaveCopy):
+    the attendees are told as by a CancelCalendarItem; a meeting without other attendees sends nothing."""
+    if mode not in ("SendOnlyToAll", "SendToAllAndSaveCopy") or meeting.item_type != "CalendarItem":
+        return
+    try:
+        attendees = R.check_cancel(meeting)
+    except EwsError:
+        return  # an appointment, someone else's meeting or nobody to tell: deleted without cancellations
+    subject = "Canceled: " + (meeting.values.get("item:Subject") or "")
+    _deliver_cancellations(ctx, conn, meeting, attendees, sender, subject, None)
+    if mode == "SendToAllAndSaveCopy":
+        sent = ctx.store.distinguished_folder(conn, meeting.mailbox, "sentitems")
+        ctx.store.insert_item(conn, R.meeting_message(
+            meeting, "MeetingCancellation", "IPM.Schedule.Meeting.Canceled", item_id=ctx.ids.item_id(),
+            mailbox=sent.mailbox, folder_id=sent.id, now=ctx.now, sender=sender, to=attendees, subject=subject,
+            body=None, response_type="Organizer", received_by=None), ctx.now)
+
+
 def _deliver_cancellations(ctx: RequestContext, conn, meeting: Item, attendees: Iterable[Mailbox],
                            sender: Mailbox, subject: str, body: Body | None) -> None:
     """Each local attendee gets the MeetingCancellation, and their calendar copy is marked cancelled."""
