@@ -5,8 +5,11 @@ mailbox is created on first use, like a login's), with a users file only the use
 else leaves the server and is not emulated further.
 
 Mailboxes are created before the write transaction that delivers (creating one writes, and SQLite cannot nest
-it); the copies are written in the same transaction as the change that sends them, so a failed ItemChange
-delivers nothing.
+it). The received copies of a message are built in the transaction of the change that sends it and written in
+it too (``delivery_delay`` 0) or, as Exchange's transport delivers after the send returned, by a timer
+``delivery_delay`` seconds after that transaction committed (``RequestContext.outbox``), so a failed change
+delivers nothing either way. Meeting requests (and the attendee's tentative calendar copy) are delivered in the
+sending transaction.
 """
 from __future__ import annotations
 
