@@ -7,34 +7,27 @@ ConversationTopic follows its Subject and PostedTime is its creation time (proto
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from typing import Any
 
 from . import fields as F
+from . import messages
 from .item import Item
 from .values import Mailbox
 
 
+#: what a new message has that a post does not
+_MESSAGE_ONLY = ("message:IsReadReceiptRequested", "message:IsDeliveryReceiptRequested",
+                 "message:IsResponseRequested")
+
+
 def defaults(now: dt.datetime, item_id: str, domain: str, poster: Mailbox) -> dict[str, Any]:
-    """A new post before the client's properties; its Internet message id derives from its ItemId."""
-    return {
-        "item:ItemClass": F.ITEM_CLASSES["PostItem"],
-        "item:Sensitivity": "Normal",
-        "item:Importance": "Normal",
-        "item:ReminderIsSet": False,
-        "item:ReminderMinutesBeforeStart": 0,
-        "item:IsAssociated": False,
-        "item:DateTimeCreated": now,
-        "item:DateTimeReceived": now,
-        "item:DateTimeSent": now,
-        "item:LastModifiedTime": now,
-        "item:IsDraft": False,
-        "item:IsFromMe": True,
-        "message:IsRead": True,
-        "message:From": poster,
-        "message:Sender": poster,
-        "message:InternetMessageId": f"<{hashlib.blake2b(item_id.encode(), digest_size=16).hexdigest()}@{domain}>",
-    }
+    """A new post before the client's properties: a new message's defaults, posted (no draft) by ``poster``."""
+    values = messages.defaults(now, item_id, domain)
+    for uri in _MESSAGE_ONLY:
+        values.pop(uri, None)
+    values.update({"item:ItemClass": F.ITEM_CLASSES["PostItem"], "item:IsDraft": False, "item:DateTimeSent": now,
+                   "message:From": poster, "message:Sender": poster})
+    return values
 
 
 def finish(w: Item) -> None:
