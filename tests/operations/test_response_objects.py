@@ -255,3 +255,20 @@ def test_tentative_save_only_keeps_a_draft_response_and_sends_nothing(ews: Ews) 
     [copy] = ews.find("calendar", user=BOB)
     assert val(copy, "MyResponseType") == "Tentative"
     assert ews.find("inbox") == []
+
+
+def test_the_organizer_cannot_accept_the_request_kept_in_sent_items(ews: Ews) -> None:
+    meeting = invite_bob(ews)
+    [kept] = ews.find("sentitems")
+    before = ews.snapshot(Ref(meeting.id))
+    assert_error(respond(ews, "DeclineItem", ref_of(kept)), "ErrorCalendarIsOrganizerForDecline")
+    assert ews.snapshot(Ref(meeting.id)) == before and len(ews.find("sentitems")) == 1
+
+
+def test_suppress_read_receipt_is_accepted_for_a_message_only(ews: Ews) -> None:
+    received = mail_to_bob(ews)
+    before = ews.snapshot(received, user=BOB)
+    assert respond(ews, "SuppressReadReceipt", received, md=None, user=BOB).codes() == ["NoError"]
+    assert ews.snapshot(received, user=BOB) == before and ews.find("inbox") == []
+    task = ews.create("Task", "<t:Subject>t</t:Subject>")
+    assert_error(respond(ews, "SuppressReadReceipt", task, md=None), "ErrorInvalidReferenceItem")

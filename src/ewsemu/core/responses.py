@@ -188,8 +188,9 @@ def check_meeting_reply(kind: str, target: Item) -> None:
         raise EwsError(_NOT_A_MEETING[kind], message="Only a cancelled meeting can be removed.")
     if target.item_type == "CalendarItem" and not target.values.get(calendar.IS_MEETING):
         raise EwsError(_NOT_A_MEETING[kind], message="The calendar item is not a meeting.")
-    if target.item_type == "CalendarItem" and calendar.is_organizer(target):
-        raise EwsError(_ORGANIZER[kind])
+    if (target.item_type == "CalendarItem" and calendar.is_organizer(target)
+            or target.item_type == "MeetingRequest" and target.values.get(calendar.IS_ORGANIZER)):
+        raise EwsError(_ORGANIZER[kind])  # the organizer's meeting, or the request kept in their Sent Items
     if kind in MEETING_REPLIES and target.values.get("calendar:IsCancelled"):
         raise EwsError("ErrorCalendarIsCancelledForAccept" if kind == ACCEPT else _NOT_A_MEETING[kind],
                        message="The meeting is cancelled.")

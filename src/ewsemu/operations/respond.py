@@ -33,10 +33,10 @@ from .folders import resolve_folder
 _SAVE_ONLY, _SAVE_COPY = "SaveOnly", "SendAndSaveCopy"
 _FREE_BUSY = {"Accept": None, "Tentative": "Tentative", "Decline": "Free"}
 _SUBJECT = {"Accept": "Accepted: ", "Tentative": "Tentative: ", "Decline": "Declined: "}
+#: the items a read receipt can be requested for (SuppressReadReceipt)
+_RECEIPTED = MESSAGE_TYPES
 #: the response objects that are messages, so MessageDisposition is required (RemoveItem and
 #: SuppressReadReceipt send nothing)
-#: the items a read receipt can be requested for (SuppressReadReceipt)
-_RECEIPTED = MESSAGE_TYPES | frozenset({"MeetingResponse", "MeetingCancellation"})
 _MESSAGES = R.SMART | frozenset(R.MEETING_REPLIES) | frozenset({R.CANCEL, R.POST_REPLY})
 
 
@@ -52,7 +52,7 @@ def respond(ctx: RequestContext, req: CreateItemRequest, new: NewItem) -> Item |
     ref = R.check_reference(response)
     check_item_id(ref.id)
     sender = delivery.sender(ctx)
-    _prepare(ctx, response, ref.id, sender)
+    _prepare(ctx, response, ref.id)
     kind = response.kind
 
     def work(conn) -> Item | None:
@@ -74,7 +74,7 @@ def respond(ctx: RequestContext, req: CreateItemRequest, new: NewItem) -> Item |
     return with_retries(ctx, work)
 
 
-def _prepare(ctx: RequestContext, response: R.ResponseObject, ref_id: str, sender: Mailbox) -> None:
+def _prepare(ctx: RequestContext, response: R.ResponseObject, ref_id: str) -> None:
     """The mailboxes the response may deliver to, created before its transaction (a dry run: any error is
     left for the real one)."""
     with ctx.store.read() as conn:
