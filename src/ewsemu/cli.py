@@ -284,9 +284,10 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--max-subscriptions", type=_positive(int), default=20, metavar="N",
                        help="live notification subscriptions per user (Exchange's EWSMaxSubscriptions; default "
                             "%(default)s); one more is ErrorExceededSubscriptionCount")
-    serve.add_argument("--delivery-delay", type=float, default=1.0, metavar="SECONDS",
+    serve.add_argument("--delivery-delay", type=float, default=0.0, metavar="SECONDS",
                        help="seconds a sent message takes to reach a local recipient's Inbox, as Exchange's "
-                            "transport delivers after the send returns (default %(default)s; 0: at once)")
+                            "transport delivers after the send returns (default %(default)s: in the sending "
+                            "transaction)")
     serve.add_argument("--push-allow", action="append", type=_push_allowed, default=[], metavar="HOST_OR_CIDR",
                        help="a push-notification target beyond the loopback addresses that ewsemu may POST to: a "
                             "host name, IP address or CIDR network (repeatable); others are refused at delivery")

@@ -3,8 +3,17 @@ and each ResponseCode, every refusal shown to change nothing. Responses validate
 Microsoft's schema (the harness)."""
 from __future__ import annotations
 
-from ..harness import Ews, Ref, assert_error, recipients, ref_of, val
+import time
+
+import pytest
+
+from ewsemu.core.clock import Clock
+from ewsemu.emulator import Emulator, Settings
+from ewsemu.server.wsgi import make_app
+
+from ..harness import Ews, Ref, assert_error, recipients, ref_of, val, vals
 from ..harness import ews, schema_valid_responses  # noqa: F401 (fixtures)
+from ..soap import Client
 
 BOB = "bob@example.com"
 
@@ -92,3 +101,40 @@ def test_a_stale_change_key_is_error_irresolvable_conflict(ews: Ews) -> None:
                     '</t:Message></t:SetItemField>', md="SaveOnly")
     assert_error(send(ews, ref), "ErrorIrresolvableConflict")
     assert [val(i, "Subject") for i in ews.find("drafts")] == ["new"] and ews.find("inbox", user=BOB) == []
+
+
+def test_the_received_copy_carries_no_categories(ews: Ews) -> None:
+    ref = ews.create("Message", "<t:Subject>Filed</t:Subject><t:Categories><t:String>mine</t:String></t:Categories>"
+                     + recipients("ToRecipients", BOB), md="SaveOnly")
+    send(ews, ref)
+    [received] = ews.find("inbox", user=BOB)
+    [kept] = ews.find("sentitems")
+    assert vals(received, "t:Categories/t:String") == [] and vals(kept, "t:Categories/t:String") == ["mine"]
+
+
+@pytest.fixture
+def slow_mail(database_url: str, clock: Clock):
+    """An emulator whose transport takes half a second (``--delivery-delay 0.5``)."""
+    emu = Emulator(Settings(database=database_url, seed=7, delivery_delay=0.5), clock)
+    if database_url != "sqlite://":
+        emu.reset()
+    yield Ews(Client(make_app(emu)))
+    emu.close()
+
+
+def test_with_a_delivery_delay_mail_arrives_after_the_send_returned(slow_mail: Ews) -> None:
+    ref = draft(slow_mail)
+    assert send(slow_mail, ref).codes() == ["NoError"]
+    assert slow_mail.find("inbox", user=BOB) == [] and len(slow_mail.find("sentitems")) == 1
+    deadline = time.monotonic() + 10
+    while not slow_mail.find("inbox", user=BOB) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert [val(i, "Subject") for i in slow_mail.find("inbox", user=BOB)] == ["Status"]
+
+
+def test_with_a_delivery_delay_a_refused_send_delivers_nothing(slow_mail: Ews) -> None:
+    ref = draft(slow_mail)
+    send(slow_mail, ref)
+    assert_error(send(slow_mail, ref), "ErrorItemNotFound")  # the draft is gone: nothing more goes out
+    time.sleep(1.0)
+    assert len(slow_mail.find("inbox", user=BOB)) == 1
