@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Callable, Iterable, Sequence
 
-from . import calendar, contacts, messages, mime
+from . import calendar, contacts, messages, mime, posts
 from . import fields as F
 from . import recurrence as rec_mod
 from . import task_rules
@@ -346,6 +346,8 @@ def _finish(w: Item, stored: Item | None, ctx: ApplyContext) -> None:
         calendar.finish(w, stored, ctx.now, ctx.zone)
     elif w.item_type in MESSAGE_TYPES:
         messages.finish(w)
+    elif w.item_type == "PostItem":
+        posts.finish(w)
 
 
 def _check_dates(w: Item) -> None:
@@ -630,6 +632,9 @@ def create_item(
         item.values.update(calendar.defaults(ctx.now, item_id, organizer))
     elif item_type == "Contact":
         item.values.update(contacts.defaults(ctx.now))
+    elif item_type == "PostItem":
+        poster = ctx.sender or Mailbox(mailbox, owner, "SMTP", "Mailbox")
+        item.values.update(posts.defaults(ctx.now, item_id, mailbox.rsplit("@", 1)[-1], poster))
     else:  # the generic t:Item
         item.values.update(item_defaults(ctx.now))
     blank = item.copy()

@@ -149,7 +149,7 @@ def _whole_days(values: dict[str, Any], request_zone: dt.tzinfo) -> None:
     values[START] = _at(start.date(), dt.time(0), start_zone)
     end = values[END].astimezone(end_zone)
     day = end.date() if end.time() == dt.time(0) else end.date() + dt.timedelta(days=1)
-    values[END] = _at(day, dt.time(0), end_zone)
+    values[END] = max(_at(day, dt.time(0), end_zone), values[START] + dt.timedelta(days=1))
 
 
 def _series(w: Item, stored: Item | None, request_zone: dt.tzinfo) -> None:
@@ -470,3 +470,41 @@ def meeting_request(calendar_item: Item, invitation: Invitation | None, *, item_
                 change_key=IdFactory.change_key(item_id, 1), values=values, extended=dict(calendar_item.extended))
     messages.finish(item)
     return item
+
+
+#: what an attendee's calendar copy takes from the meeting request it came with
+_COPIED = tuple(uri for uri in _CARRIED if uri not in ("item:Categories",)) + (
+    "calendar:IsResponseRequested", "meetingRequest:IntendedFreeBusyStatus")
+
+
+def attendee_copy(request: Item, *, item_id: str, folder_id: str, now: dt.datetime) -> Item:
+    """The calendar item a delivered meeting request puts in the attendee's calendar, as Exchange does: a
+    tentative meeting, not answered yet, organized by someone else."""
+    source = request.values
+    values: dict[str, Any] = {uri: source[uri] for uri in _COPIED if uri in source}
+    intended = values.pop("meetingRequest:IntendedFreeBusyStatus", "Busy")
+    values.update({
+        "item:ItemClass": F.ITEM_CLASSES["CalendarItem"], "item:DateTimeCreated": now,
+        "item:DateTimeReceived": now, "item:LastModifiedTime": now, "item:IsAssociated": False,
+        "item:ReminderIsSet": True, "item:ReminderMinutesBeforeStart": 15, "calendar:DateTimeStamp": now,
+        "calendar:LegacyFreeBusyStatus": "Tentative" if intended != "Free" else "Free",
+        "calendar:IsCancelled": False, WAS_SENT: False, "calendar:MyResponseType": "NoResponseReceived",
+    })
+    values.setdefault("calendar:IsResponseRequested", True)
+    item = Item(id=item_id, mailbox=request.mailbox, folder_id=folder_id, item_type="CalendarItem", version=1,
+                change_key=IdFactory.change_key(item_id, 1), values=values, extended=dict(request.extended))
+    derive(item)
+    return item
+
+
+def updated_copy(copy: Item, request: Item, now: dt.datetime) -> Item:
+    """The attendee's calendar copy after an updated request arrived: the meeting's new times and details,
+    tentative again (a full update asks for a new answer)."""
+    w = copy.copy()
+    for uri in _COPIED:
+        if uri in request.values and uri != "meetingRequest:IntendedFreeBusyStatus":
+            w.values[uri] = request.values[uri]
+    w.values["calendar:MyResponseType"] = "NoResponseReceived"
+    w.values["calendar:LegacyFreeBusyStatus"] = "Tentative"
+    derive(w)
+    return w

@@ -298,6 +298,18 @@ _CONTACT = [
     ("ManagerMailbox", RECIPIENT, "rnq"),
     ("DirectReports", RECIPIENTS, "rnq"),
 ]
+# PostItemType: a post (IPM.Post) shares the message's properties and FieldURIs; PostedTime is its own
+# (derived from the time it was posted, protocol.items.DERIVED). A post is never a draft, so From stays settable.
+_POST = [
+    ("ConversationIndex", OPAQUE, "rnq", "message:ConversationIndex"),
+    ("ConversationTopic", STRING, "rns", "message:ConversationTopic"),
+    ("From", RECIPIENT, "sq", "message:From"),
+    ("InternetMessageId", STRING, "cns", "message:InternetMessageId"),
+    ("IsRead", BOOL, "ns", "message:IsRead"),
+    ("PostedTime", DATETIME, "rnq"),
+    ("References", STRING, "s", "message:References"),
+    ("Sender", RECIPIENT, "cnsq", "message:Sender"),
+]
 # MeetingMessageType: the meeting: properties, then properties it shares with calendar items.
 _MEETING_MESSAGE = [
     ("AssociatedCalendarItemId", OPAQUE, "rnq"),
@@ -358,7 +370,7 @@ _MAX_LENGTH = {"item:Subject": 255, "contacts:GivenName": 255, "contacts:MiddleN
 
 #: owner -> FieldURI prefix
 PREFIX = {"Item": "item", "Task": "task", "Message": "message", "CalendarItem": "calendar", "Contact": "contacts",
-          "MeetingMessage": "meeting", "MeetingRequest": "meetingRequest"}
+          "MeetingMessage": "meeting", "MeetingRequest": "meetingRequest", "PostItem": "postitem"}
 #: item type (element name) -> owners in schema order, mirroring the schema's type extension
 ITEM_TYPES: dict[str, tuple[str, ...]] = {
     "Item": ("Item",),
@@ -368,13 +380,20 @@ ITEM_TYPES: dict[str, tuple[str, ...]] = {
     "Contact": ("Item", "Contact"),
     "MeetingMessage": ("Item", "Message", "MeetingMessage"),
     "MeetingRequest": ("Item", "Message", "MeetingMessage", "MeetingRequest"),
+    # a response or cancellation is stored with MeetingMessageType's properties (its own Start, End, Location…
+    # are not kept: the calendar item it is about has them)
+    "MeetingResponse": ("Item", "Message", "MeetingMessage"),
+    "MeetingCancellation": ("Item", "Message", "MeetingMessage"),
+    "PostItem": ("Item", "PostItem"),
 }
 #: item types whose items are messages (MessageDisposition applies; they can be drafts, sent and received)
-MESSAGE_TYPES = frozenset({"Message", "MeetingMessage", "MeetingRequest"})
+MESSAGE_TYPES = frozenset({"Message", "MeetingMessage", "MeetingRequest", "MeetingResponse", "MeetingCancellation"})
 #: item type -> the ItemClass it is created with, and the class prefix that keeps it that type
 ITEM_CLASSES: dict[str, str] = {"Item": "IPM.Note", "Task": "IPM.Task", "Message": "IPM.Note",
                                 "CalendarItem": "IPM.Appointment", "Contact": "IPM.Contact",
-                                "MeetingMessage": "IPM.Schedule.Meeting", "MeetingRequest": "IPM.Schedule.Meeting"}
+                                "MeetingMessage": "IPM.Schedule.Meeting", "MeetingRequest": "IPM.Schedule.Meeting",
+                                "MeetingResponse": "IPM.Schedule.Meeting.Resp",
+                                "MeetingCancellation": "IPM.Schedule.Meeting.Canceled", "PostItem": "IPM.Post"}
 
 
 def _snake(name: str) -> str:
@@ -417,7 +436,7 @@ FIELDS: dict[str, FieldDef] = {}
 #: owner -> its fields in schema order (a FieldURI may appear under several owners, with that owner's flags)
 _OWNED: dict[str, list[FieldDef]] = {}
 for _owner, _rows in (("Item", _ITEM), ("Task", _TASK), ("Message", _MESSAGE), ("CalendarItem", _CALENDAR),
-                      ("Contact", _CONTACT), ("MeetingMessage", _MEETING_MESSAGE),
+                      ("Contact", _CONTACT), ("PostItem", _POST), ("MeetingMessage", _MEETING_MESSAGE),
                       ("MeetingRequest", _meeting_request_rows())):
     _OWNED[_owner] = _build(_owner, _rows, FIELDS)
 #: position of the ExtendedProperty elements inside ItemType (after HasAttachments)

@@ -128,7 +128,9 @@ def _named(mailbox: Mailbox, name_of: Callable[[str], str | None]) -> Mailbox:
 def copy_for(sent: Item, *, item_id: str, mailbox: str, folder_id: str, now: dt.datetime,
              received_by: Mailbox | None) -> Item:
     """A copy of the sent message ``sent``: the sender's saved copy (``received_by`` None) or the copy a
-    recipient receives (unread, received now, without the Bcc list)."""
+    recipient receives (unread, received now, without the Bcc list, and without the sender's categories,
+    which are the sender's own filing: exchangelib's send tests, run against Exchange Online, find no copy
+    with them in the recipient's Inbox)."""
     copy = sent.copy()
     copy.id, copy.mailbox, copy.folder_id = item_id, mailbox, folder_id
     copy.version, copy.change_key = 1, IdFactory.change_key(item_id, 1)
@@ -136,6 +138,7 @@ def copy_for(sent: Item, *, item_id: str, mailbox: str, folder_id: str, now: dt.
     values["item:DateTimeCreated"] = values["item:DateTimeReceived"] = values["item:LastModifiedTime"] = now
     if received_by is not None:
         values.pop(BCC, None)
+        values.pop("item:Categories", None)
         values[IS_READ] = False
         values[RECEIVED_BY] = received_by
         values[IS_FROM_ME] = (values.get(FROM) or Mailbox()).smtp == mailbox

@@ -13,7 +13,7 @@ from ..core.item import Item
 from ..core.values import Mailbox
 from ..protocol import create_item as wire
 from ..protocol.create_item import CreateItemRequest, NewItem
-from . import attachments, delivery
+from . import attachments, delivery, respond
 from .base import Batch, PerElement
 from .common import with_retries
 from .context import RequestContext
@@ -22,7 +22,7 @@ from .folders import ensure_named_mailboxes, resolve_folder
 #: where an item type goes when the request names no SavedItemFolderId (a message sent with a copy:
 #: Sent Items); the item types CreateItem stores
 DEFAULT_FOLDER = {"Task": "tasks", "Item": "drafts", "Message": "drafts", "CalendarItem": "calendar",
-                  "Contact": "contacts"}
+                  "Contact": "contacts", "PostItem": "drafts"}
 _ADDRESSES = frozenset({messages.TO, messages.CC, messages.BCC, "calendar:RequiredAttendees",
                         "calendar:OptionalAttendees", "calendar:Resources"})
 
@@ -40,6 +40,8 @@ def _prepare(ctx: RequestContext, req: CreateItemRequest) -> None:
 
 def _create_one(batch: Batch[CreateItemRequest], new: NewItem) -> Item | None:
     ctx, req, item_type = batch.ctx, batch.request, new.item_type
+    if new.response is not None:
+        return respond.respond(ctx, req, new)
     if item_type not in DEFAULT_FOLDER:
         raise EwsError("ErrorInvalidItemForOperationCreateItem",
                        message=f"ewsemu does not store {item_type} items yet.")
@@ -87,6 +89,8 @@ def _create_one(batch: Batch[CreateItemRequest], new: NewItem) -> Item | None:
 OPERATION = PerElement(
     "CreateItem", "partial",
     ("tasks, messages (saved, or sent to the server's mailboxes), calendar items (with meeting "
-     "requests), contacts and generic items into any folder; distribution lists, post items and "
-     "response objects answer ErrorInvalidItemForOperationCreateItem"),
+     "requests), contacts, posts and generic items into any folder; the response objects (ReplyToItem, "
+     "ReplyAllToItem, ForwardItem, PostReplyItem, AcceptItem, TentativelyAcceptItem, DeclineItem, "
+     "CancelCalendarItem, RemoveItem, SuppressReadReceipt) and post items; distribution lists answer "
+     "ErrorInvalidItemForOperationCreateItem"),
     parse=wire.parse, element=_create_one, render=wire.render_success, container="Items", prepare=_prepare)

@@ -5,8 +5,9 @@ mailbox is created on first use, like a login's), with a users file only the use
 else leaves the server and is not emulated further.
 
 Mailboxes are created before the write transaction that delivers (creating one writes, and SQLite cannot nest
-it); the copies are written in the same transaction as the change that sends them, so a failed ItemChange
-delivers nothing.
+it); the copies are written in the same transaction as the change that sends them, so a failed change delivers
+nothing and an acknowledged send is never lost (a transport delay after the commit would be: a server stopped
+in between would drop the mail).
 """
 from __future__ import annotations
 
@@ -23,8 +24,11 @@ from ..core.item import Item
 from ..core.values import Mailbox
 from ..protocol.folders import FolderRef
 from ..store import attachments as attachment_rows
+from . import meeting_copies
 from .folders import resolve_folder
 from .context import RequestContext
+
+
 
 
 def is_local(ctx: RequestContext, smtp: str) -> bool:
@@ -79,8 +83,9 @@ def send_message(ctx: RequestContext, conn, sent: Item, *, keep_copy_in: Folder 
 
 def send_meeting_requests(ctx: RequestContext, conn, calendar_item: Item,
                           invitations: tuple[calendar.Invitation, ...], mode: str | None) -> None:
-    """A ``t:MeetingRequest`` in the Inbox of each invited local attendee; with ``…AndSaveCopy`` one more in
-    the organizer's Sent Items. Each carries the (stored) calendar item's attachments."""
+    """A ``t:MeetingRequest`` in the Inbox of each invited local attendee, and the meeting tentatively in
+    their calendar; with ``…AndSaveCopy`` one more request in the organizer's Sent Items. Each carries the (stored)
+    calendar item's attachments."""
     store, ids = ctx.store, ctx.ids
     has = calendar_item.values.get(HAS_ATTACHMENTS)
 
@@ -98,6 +103,7 @@ def send_meeting_requests(ctx: RequestContext, conn, calendar_item: Item,
             store.deliver_item(conn, request, ctx.now)
             if has:
                 attachment_rows.copy_all(conn, calendar_item.id, request.id)
+            meeting_copies.on_request_delivered(ctx, conn, request)
     if invitations and mode in calendar.SAVE_COPY:
         sent = store.distinguished_folder(conn, calendar_item.mailbox, "sentitems")
         request = with_attachments(calendar.meeting_request(calendar_item, None, item_id=ids.item_id(),

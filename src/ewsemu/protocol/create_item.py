@@ -11,9 +11,11 @@ from ..core.changes import FieldChange
 from ..core.errors import EwsError
 from ..core.item import Item
 from .attachments_xml import NewAttachment, parse_attachments, render_infos
+from ..core.responses import KINDS, ResponseObject
 from .folders import FolderRef, target_folder
 from .items import item_properties
 from .namespaces import local, m, t
+from .response_objects import parse_response_object
 
 
 @dataclass(frozen=True)
@@ -26,6 +28,8 @@ class NewItem:
     properties: Sequence[FieldChange] | EwsError
     #: the item's ``t:Attachments``, created with it
     attachments: tuple[NewAttachment, ...] = ()
+    #: a response object (ReplyToItem, AcceptItem, …) in place of an item
+    response: ResponseObject | EwsError | None = None
 
 
 @dataclass(frozen=True)
@@ -38,6 +42,12 @@ class CreateItemRequest:
 
 
 def _new_item(wrapper: etree._Element, zone: dt.tzinfo) -> NewItem:
+    if local(wrapper.tag) in KINDS:
+        try:
+            response: ResponseObject | EwsError = parse_response_object(wrapper, zone)
+        except EwsError as err:
+            response = err
+        return NewItem(local(wrapper.tag), (), response=response)
     attachments: tuple[NewAttachment, ...] = ()
     try:
         inner = wrapper.find(t("Attachments"))

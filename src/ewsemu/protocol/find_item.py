@@ -38,11 +38,16 @@ _UNSUPPORTED = {
 MAX_CALENDAR_VIEW = dt.timedelta(days=731)
 
 
+#: what FindItem returns only when AdditionalProperties names it: the body formats, and the response objects
+#: (worked out per item for GetItem)
+_ONLY_WHEN_NAMED = BODY_FORMATS | frozenset({"item:ResponseObjects"})
+
+
 class FindShape(Shape):
-    """GetItem's shape without the body formats."""
+    """GetItem's shape without the body formats and the response objects."""
 
     def wants(self, uri: str, item_type: str) -> bool:
-        if uri in BODY_FORMATS and uri not in self._extra_uris:
+        if uri in _ONLY_WHEN_NAMED and uri not in self._extra_uris:
             return False
         return super().wants(uri, item_type)
 

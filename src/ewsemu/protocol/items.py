@@ -13,6 +13,7 @@ from ..core import fields as F
 from ..core.changes import Action, FieldChange, ItemRef, UNPARSED
 from ..core.item import Body, Item
 from ..core.paths import ExtendedFieldURI, FieldURI, IndexedFieldURI, Path
+from ..core.responses import response_objects
 from ..core.task_rules import STATUS_DESCRIPTIONS
 from ..core.values import AddressEntry
 from .attachments_xml import render_infos
@@ -36,7 +37,7 @@ def decode_property(wrapper_type: str, el: etree._Element, zone: dt.tzinfo,
                     hint: Path | None = None) -> tuple[Path, Any]:
     """One property element inside an item wrapper -> (its path, its decoded value or UNPARSED).
 
-    Elements our registry does not know (valid in the schema, e.g. ``t:PostedTime`` in ``t:PostItem``) get the
+    Elements our registry does not know (valid in the schema, e.g. ``t:BlockStatus`` in ``t:Message``) get the
     hinted path when the names agree, else the FieldURI the schema gives them (D35), so the engine reports them
     as not valid for the item type with a path the schema allows.
     """
@@ -181,6 +182,11 @@ DEFAULT_SHAPE: dict[str, frozenset[str]] = {
         "contacts:FileAs", "contacts:DisplayName", "contacts:GivenName", "contacts:Surname",
         "contacts:CompanyName", "contacts:EmailAddresses", "contacts:PhysicalAddresses", "contacts:PhoneNumbers",
         "contacts:JobTitle", "contacts:ContactSource"}),
+    "PostItem": frozenset(_ITEM_DEFAULT | {
+        "item:IsDraft", "item:IsFromMe", "item:DateTimeSent", "message:ConversationTopic", "message:From",
+        "message:Sender", "message:IsRead", "message:InternetMessageId", "postitem:PostedTime"}),
+    "MeetingResponse": frozenset(_MESSAGE_DEFAULT | {"meeting:ResponseType", "calendar:UID"}),
+    "MeetingCancellation": frozenset(_MESSAGE_DEFAULT | {"meeting:ResponseType", "calendar:UID"}),
     "MeetingRequest": frozenset(_MESSAGE_DEFAULT | {
         "meeting:ResponseType", "calendar:UID", "meetingRequest:MeetingRequestType", "calendar:Start",
         "calendar:End", "calendar:Location", "calendar:IsRecurring", "calendar:CalendarItemType",
@@ -219,6 +225,7 @@ DERIVED: dict[str, Callable[[Item], Any]] = {
     "calendar:ModifiedOccurrences": calendar.modified_occurrences,
     "contacts:CompleteName": contacts.complete_name,
     "contacts:HasPicture": lambda i: False,
+    "postitem:PostedTime": lambda i: i.values.get("item:DateTimeSent", i.values.get("item:DateTimeCreated")),
     "meeting:IsDelegated": lambda i: False,
     "meeting:IsOutOfDate": lambda i: False,
     "meeting:HasBeenProcessed": lambda i: False,
@@ -272,6 +279,12 @@ def _render_field(item: Item, f: F.FieldDef, el: etree._Element, zone: dt.tzinfo
         rights = etree.SubElement(el, t("EffectiveRights"))
         for name, value in _EFFECTIVE_RIGHTS:
             etree.SubElement(rights, t(name)).text = "true" if value else "false"
+    elif f.uri == "item:ResponseObjects":
+        available = response_objects(item)
+        if available:
+            container = etree.SubElement(el, t("ResponseObjects"))
+            for name in available:
+                etree.SubElement(container, t(name))
     elif f.uri == "item:LastModifiedName":
         etree.SubElement(el, t("LastModifiedName")).text = last_modified_name
     elif f.uri == "item:Attachments":  # the list the operation read (GetItem, GetAttachment), never content
