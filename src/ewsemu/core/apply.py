@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Callable, Iterable, Sequence
 
-from . import calendar, contacts, messages
+from . import calendar, contacts, distribution_lists, messages
 from . import fields as F
 from . import recurrence as rec_mod
 from . import task_rules
@@ -242,6 +242,12 @@ def _apply_indexed(w: Item, change: FieldChange) -> None:
     if f.read_only:
         raise EwsError("ErrorInvalidPropertyDelete" if change.action is Action.DELETE else "ErrorInvalidPropertySet",
                        path)
+    if f.kind == F.MEMBERS:  # one member, by its Key: only DeleteItemField names one
+        if change.action is not Action.DELETE:
+            raise EwsError("ErrorInvalidPropertyAppend" if change.action is Action.APPEND
+                           else "ErrorInvalidPropertySet", path)
+        distribution_lists.delete_member(w, path)
+        return
     if path.index not in d.keys:
         raise EwsError("ErrorInvalidPropertyRequest", path)
     if change.action is Action.APPEND:
@@ -323,6 +329,8 @@ def _finish(w: Item, stored: Item | None, ctx: ApplyContext) -> None:
         calendar.finish(w, stored, ctx.now, ctx.zone)
     elif w.item_type in MESSAGE_TYPES:
         messages.finish(w)
+    elif w.item_type == "DistributionList":
+        distribution_lists.finish(w, stored)
 
 
 def _check_dates(w: Item) -> None:
@@ -607,6 +615,8 @@ def create_item(
         item.values.update(calendar.defaults(ctx.now, item_id, organizer))
     elif item_type == "Contact":
         item.values.update(contacts.defaults(ctx.now))
+    elif item_type == "DistributionList":
+        item.values.update(distribution_lists.defaults(ctx.now))
     else:  # the generic t:Item
         item.values.update(item_defaults(ctx.now))
     blank = item.copy()

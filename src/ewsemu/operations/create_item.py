@@ -22,7 +22,7 @@ from .folders import ensure_named_mailboxes, resolve_folder
 #: where an item type goes when the request names no SavedItemFolderId (a message sent with a copy:
 #: Sent Items); the item types CreateItem stores
 DEFAULT_FOLDER = {"Task": "tasks", "Item": "drafts", "Message": "drafts", "CalendarItem": "calendar",
-                  "Contact": "contacts"}
+                  "Contact": "contacts", "DistributionList": "contacts"}
 _ADDRESSES = frozenset({messages.TO, messages.CC, messages.BCC, "calendar:RequiredAttendees",
                         "calendar:OptionalAttendees", "calendar:Resources"})
 
@@ -81,6 +81,6 @@ def _create_one(batch: Batch[CreateItemRequest], new: NewItem) -> Item | None:
 OPERATION = PerElement(
     "CreateItem", "partial",
     ("tasks, messages (saved, or sent to the server's mailboxes), calendar items (with meeting "
-     "requests), contacts and generic items into any folder; distribution lists, post items and "
+     "requests), contacts, distribution lists and generic items into any folder; post items and "
      "response objects answer ErrorInvalidItemForOperationCreateItem"),
     parse=wire.parse, element=_create_one, render=wire.render_success, container="Items", prepare=_prepare)

@@ -172,6 +172,8 @@ DEFAULT_SHAPE: dict[str, frozenset[str]] = {
         "contacts:FileAs", "contacts:DisplayName", "contacts:GivenName", "contacts:Surname",
         "contacts:CompanyName", "contacts:EmailAddresses", "contacts:PhysicalAddresses", "contacts:PhoneNumbers",
         "contacts:JobTitle", "contacts:ContactSource"}),
+    "DistributionList": frozenset(_ITEM_DEFAULT | {
+        "contacts:DisplayName", "contacts:FileAs", "contacts:ContactSource", "distributionlist:Members"}),
     "MeetingRequest": frozenset(_MESSAGE_DEFAULT | {
         "meeting:ResponseType", "calendar:UID", "meetingRequest:MeetingRequestType", "calendar:Start",
         "calendar:End", "calendar:Location", "calendar:IsRecurring", "calendar:CalendarItemType",
