@@ -95,6 +95,8 @@ MESSAGES: dict[str, str] = {
     "ErrorCannotDeleteTaskOccurrence": "The occurrence of the task can not be deleted.",
     "ErrorInvalidSubfilterType": "The subfilter type is invalid.",
     "ErrorNameResolutionNoResults": "No results were found.",
+    "ErrorNameResolutionMultipleResults": "Multiple results were found.",
+    "ErrorDistributionListMemberNotExist": "The distribution list member doesn't exist.",
     "ErrorNoPublicFolderReplicaAvailable": "There are no public folder servers available.",
     "ErrorFolderExists": "A folder with the specified name already exists.",
     "ErrorFolderSavePropertyError": "The folder save operation failed due to invalid property values.",
