@@ -1,5 +1,6 @@
 """GetPersona: one persona by the PersonaId FindPeople gave (a contact, a private list or a directory entry),
-or by e-mail address (the directory's entry, else the caller's contact with that address)."""
+or by e-mail address (the directory's entry, else the caller's contact with that address). An unknown or
+malformed id is a SOAP fault with its ResponseCode."""
 from __future__ import annotations
 
 from ..core import people
@@ -24,16 +25,15 @@ def _by_address(ctx: RequestContext, conn: object, email: str) -> Persona:
     raise EwsError("ErrorItemNotFound")
 
 
-def _run(ctx: RequestContext, request: GetPersonaRequest) -> Persona | EwsError:
-    try:
-        with ctx.store.read() as conn:
-            if request.persona_id is not None:
-                return by_id(ctx, conn, request.persona_id)
-            if request.email:
-                return _by_address(ctx, conn, request.email)
-            raise EwsError("ErrorInvalidRequest", message="GetPersona needs a PersonaId or an EmailAddress.")
-    except EwsError as err:
-        return err
+def _run(ctx: RequestContext, request: GetPersonaRequest) -> Persona:
+    """The persona; an error faults the request: GetPersonaResponseMessage must carry a Persona (its schema
+    type has no room for an error without one)."""
+    with ctx.store.read() as conn:
+        if request.persona_id is not None:
+            return by_id(ctx, conn, request.persona_id)
+        if request.email:
+            return _by_address(ctx, conn, request.email)
+        raise EwsError("ErrorInvalidRequest", message="GetPersona needs a PersonaId or an EmailAddress.")
 
 
 OPERATION = WholeRequest(

@@ -4,6 +4,7 @@ order SearchScope gives; one match is a Success, several a Warning with every ca
 from __future__ import annotations
 
 from ..core import people
+from ..core.errors import EwsError
 from ..core.item import Item
 from ..core.values import EmailEntry
 from ..protocol import resolve_names as wire
@@ -27,7 +28,16 @@ def _directory_contact(entry: people.Entry) -> Item:
     return item
 
 
-def _run(ctx: RequestContext, req: ResolveNamesRequest) -> list[Resolution]:
+def _run(ctx: RequestContext, req: ResolveNamesRequest) -> list[Resolution] | EwsError:
+    try:
+        return _resolve(ctx, req)
+    except EwsError as err:  # the folders' errors are the response message's, as for any per-element error
+        return err
+
+
+def _resolve(ctx: RequestContext, req: ResolveNamesRequest) -> list[Resolution]:
+    if len(req.parent_folders) > 1:
+        raise EwsError("ErrorResolveNamesOnlyOneContactsFolderAllowed")
     use_directory, use_contacts = _DIRECTORY_FIRST.get(req.search_scope, (True, True))
     with ctx.store.read() as conn:
         in_directory = [Resolution(entry_mailbox(e), _directory_contact(e))

@@ -7,10 +7,9 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from ..core.errors import EwsError
 from ..core.personas import Persona
 from .namespaces import M, T, m
-from .persona_xml import PersonaShape, additional_uris, render_persona, whole_error
+from .persona_xml import PersonaShape, additional_uris, render_persona
 from .recipients import parse_mailbox
 
 
@@ -31,9 +30,7 @@ def parse(body: etree._Element, zone: dt.tzinfo, strict: bool) -> GetPersonaRequ
                              parse_mailbox(mailbox).email if mailbox is not None else None, shape, zone)
 
 
-def render(request: GetPersonaRequest, result: Persona | EwsError) -> etree._Element:
-    if isinstance(result, EwsError):
-        return whole_error("GetPersonaResponseMessage", result)
+def render(request: GetPersonaRequest, result: Persona) -> etree._Element:
     response = etree.Element(m("GetPersonaResponseMessage"), ResponseClass="Success", nsmap={"m": M, "t": T})
     etree.SubElement(response, m("ResponseCode")).text = "NoError"
     render_persona(result, request.shape, response, request.zone)

@@ -22,7 +22,7 @@ from .folders import FolderRef, folder_refs
 from .items import Shape, render_item
 from .namespaces import m, t
 from .recipients import render_mailbox
-from .responses import response_root
+from .responses import error, response_root
 
 #: at most this many candidates come back for one name (Exchange's documented limit)
 MAX_CANDIDATES = 100
@@ -83,15 +83,12 @@ def _resolution(request: ResolveNamesRequest, r: Resolution, parent: etree._Elem
         _directory_contact(r.contact, el, request.zone)
 
 
-def render(request: ResolveNamesRequest, found: list[Resolution]) -> etree._Element:
+def render(request: ResolveNamesRequest, found: list[Resolution] | EwsError) -> etree._Element:
     root, messages = response_root("ResolveNames")
     name = m("ResolveNamesResponseMessage")
-    if not found:
-        err = EwsError("ErrorNameResolutionNoResults")
-        msg = etree.SubElement(messages, name, ResponseClass="Error")
-        etree.SubElement(msg, m("MessageText")).text = err.message
-        etree.SubElement(msg, m("ResponseCode")).text = err.code
-        etree.SubElement(msg, m("DescriptiveLinkKey")).text = "0"
+    if isinstance(found, EwsError) or not found:
+        error(messages, "ResolveNames", found if isinstance(found, EwsError)
+              else EwsError("ErrorNameResolutionNoResults"))
         return root
     if len(found) == 1:
         msg = etree.SubElement(messages, name, ResponseClass="Success")
