@@ -12,7 +12,7 @@ from ewsemu.emulator import Emulator, Settings
 from ewsemu.server.wsgi import make_app
 
 from ..harness import Ews
-from ..soap import Client
+from ..soap import NS, Client, Response
 
 USERS = {"users": [
     {"smtp": "alice@example.com", "password": "secret", "display_name": "Alice Archer"},
@@ -45,3 +45,9 @@ def resolve(name: str, *, full: bool = False, scope: str | None = None, shape: s
 
 def expand(mailbox: str) -> str:
     return f"<m:ExpandDL><m:Mailbox>{mailbox}</m:Mailbox></m:ExpandDL>"
+
+
+def mailboxes(r: Response, path: str) -> list[tuple[str | None, str | None, str | None]]:
+    """(Name, EmailAddress, MailboxType) of the ``t:Mailbox`` elements at ``path``."""
+    return [(mb.findtext("t:Name", namespaces=NS), mb.findtext("t:EmailAddress", namespaces=NS),
+             mb.findtext("t:MailboxType", namespaces=NS)) for mb in r.xpath(path)]

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from ..harness import Ews, assert_error, names
 from ..harness import ews, schema_valid_responses  # noqa: F401 (fixtures)
-from ..soap import NS
-from .people_calls import directory_ews, expand  # noqa: F401 (fixture)
+from .people_calls import directory_ews, mailboxes, expand  # noqa: F401 (fixture)
 
 
 def _expansion(r) -> list[tuple[str | None, str | None, str | None]]:
-    return [(mb.findtext("t:Name", namespaces=NS), mb.findtext("t:EmailAddress", namespaces=NS),
-             mb.findtext("t:MailboxType", namespaces=NS)) for mb in r.xpath("//m:DLExpansion/t:Mailbox")]
+    return mailboxes(r, "//m:DLExpansion/t:Mailbox")
 
 
 def test_a_server_group_expands_one_level(directory_ews: Ews) -> None:

@@ -4,15 +4,18 @@ outcome framed as Exchange frames it (Success, Warning ErrorNameResolutionMultip
 ErrorNameResolutionNoResults), SearchScope, ReturnFullContactData, ContactDataShape, ParentFolderIds."""
 from __future__ import annotations
 
+import pytest
+
+from ewsemu.core.users import Group, UsersFileError, parse_users
+
 from ..harness import Ews, assert_error, names, val
 from ..harness import ews, schema_valid_responses  # noqa: F401 (fixtures)
 from ..soap import NS
-from .people_calls import directory_ews, resolve  # noqa: F401 (fixture)
+from .people_calls import directory_ews, mailboxes, resolve  # noqa: F401 (fixture)
 
 
 def _mailboxes(r) -> list[tuple[str | None, str | None, str | None]]:
-    return [(mb.findtext("t:Name", namespaces=NS), mb.findtext("t:EmailAddress", namespaces=NS),
-             mb.findtext("t:MailboxType", namespaces=NS)) for mb in r.xpath("//t:Resolution/t:Mailbox")]
+    return mailboxes(r, "//t:Resolution/t:Mailbox")
 
 
 def test_an_address_resolves_to_its_mailbox(directory_ews: Ews) -> None:
@@ -99,3 +102,23 @@ def test_the_open_default_resolves_the_mailboxes_that_exist(ews: Ews) -> None:
     r = ews.call(resolve("carol@example.com"))
     assert [e for _, e, _ in _mailboxes(r)] == ["carol@example.com"]
     assert_error(ews.call(resolve("nobody@example.com")), "ErrorNameResolutionNoResults")
+
+
+@pytest.mark.parametrize("groups, message", [
+    ({"not": "a list"}, "'groups' must be a list"),
+    ([{"display_name": "No address"}], "group #1 needs an 'smtp' address"),
+    ([{"smtp": "alice@example.com"}], "alice@example.com is listed twice"),  # a user's address
+    ([{"smtp": "g@example.com"}, {"smtp": "G@example.com"}], "g@example.com is listed twice"),
+    ([{"smtp": "g@example.com", "members": "bob@example.com"}], "'members' must be a list"),
+    ([{"smtp": "g@example.com", "members": ["bob"]}], "a member must be an SMTP address"),
+])
+def test_users_file_group_errors(groups: object, message: str) -> None:
+    with pytest.raises(UsersFileError, match=message):
+        parse_users({"users": [{"smtp": "alice@example.com", "password": "x"}], "groups": groups})
+
+
+def test_users_file_groups_parse() -> None:
+    directory = parse_users({"users": [{"smtp": "alice@example.com"}], "groups": [
+        {"smtp": "Team@Example.com", "display_name": "Team", "members": ["Alice@Example.com", "x@y.example"]}]})
+    assert directory.groups == {"team@example.com": Group("team@example.com", "Team",
+                                                          ("alice@example.com", "x@y.example"))}

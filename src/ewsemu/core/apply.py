@@ -616,7 +616,8 @@ def create_item(
     elif item_type == "Contact":
         item.values.update(contacts.defaults(ctx.now))
     elif item_type == "DistributionList":
-        item.values.update(distribution_lists.defaults(ctx.now))
+        item.values.update(item_defaults(ctx.now, item_type))
+        item.values[distribution_lists.CONTACT_SOURCE] = distribution_lists.STORE
     else:  # the generic t:Item
         item.values.update(item_defaults(ctx.now))
     blank = item.copy()

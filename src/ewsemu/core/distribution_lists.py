@@ -1,4 +1,4 @@
-"""Private distribution lists (``t:DistributionList``, IPM.DistList): creation defaults, member keys, FileAs.
+"""Private distribution lists (``t:DistributionList``, IPM.DistList): member keys, FileAs.
 
 A list's members are kept in the order they were added. Each carries a ``Key`` the server gives it when it
 joins, which stays with it: DeleteItemField on ``distributionlist:Members:Member`` with that Key as FieldIndex
@@ -9,12 +9,9 @@ has the same Key in every list, and a member added twice is one member.
 from __future__ import annotations
 
 import base64
-import datetime as dt
 import hashlib
 from dataclasses import replace
-from typing import Any
 
-from . import fields as F
 from .errors import EwsError
 from .item import Item
 from .paths import IndexedFieldURI
@@ -23,24 +20,8 @@ from .values import Member
 MEMBERS = "distributionlist:Members"
 DISPLAY_NAME = "contacts:DisplayName"
 FILE_AS = "contacts:FileAs"
-MEMBER_PATH = "distributionlist:Members:Member"
-#: the member kinds that name an item of the mailbox (a contact, another private list) by ItemId
-ITEM_MAILBOX_TYPES = frozenset({"Contact", "PrivateDL"})
-
-
-def defaults(now: dt.datetime) -> dict[str, Any]:
-    return {
-        "item:ItemClass": F.ITEM_CLASSES["DistributionList"],
-        "item:Sensitivity": "Normal",
-        "item:Importance": "Normal",
-        "item:ReminderIsSet": False,
-        "item:ReminderMinutesBeforeStart": 0,
-        "item:IsAssociated": False,
-        "item:DateTimeCreated": now,
-        "item:DateTimeReceived": now,
-        "item:LastModifiedTime": now,
-        "contacts:ContactSource": "Store",
-    }
+#: a new list is the mailbox's own (not the directory's)
+CONTACT_SOURCE, STORE = "contacts:ContactSource", "Store"
 
 
 def identity(member: Member) -> str:
