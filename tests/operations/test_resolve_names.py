@@ -85,6 +85,16 @@ def test_private_lists_resolve_as_private_dls(directory_ews: Ews) -> None:
     r = directory_ews.call(resolve("book"))
     assert _mailboxes(r) == [("Book club", None, "PrivateDL")]
     assert r.xpath("//t:Resolution/t:Mailbox/t:ItemId/@Id") == [ref.id]
+    # full contact data: a list has none (a Resolution holds a Contact only)
+    r = directory_ews.call(resolve("book", full=True))
+    assert _mailboxes(r) == [("Book club", None, "PrivateDL")] and r.xpath("//t:Resolution/t:Contact") == []
+
+
+def test_full_contact_data_of_a_stored_contact(directory_ews: Ews) -> None:
+    ref = directory_ews.create("Contact", "<t:DisplayName>Cy Contact</t:DisplayName><t:GivenName>Cy</t:GivenName>")
+    [contact] = directory_ews.call(resolve("cy", full=True)).xpath("//t:Resolution/t:Contact")
+    assert (contact.find("t:ItemId", NS).get("Id"), val(contact, "GivenName"), val(contact, "ContactSource")) == (
+        ref.id, "Cy", "Store")
 
 
 def test_parent_folder_ids_must_be_one_contacts_folder(directory_ews: Ews) -> None:

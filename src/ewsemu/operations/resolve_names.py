@@ -48,7 +48,9 @@ def _resolve(ctx: RequestContext, req: ResolveNamesRequest) -> list[Resolution]:
             owner = ctx.store.mailbox_display_name(conn, ctx.mailbox)
             for item in people_items(conn, contacts_folders(ctx, conn, req.parent_folders)):
                 if contact_matches(req.entry, item):
-                    in_contacts.append(Resolution(contact_mailbox(item), item, True, (item.id, item.change_key),
+                    # a Resolution carries a t:Contact only: a private list comes back as its mailbox alone
+                    data = item if item.item_type == "Contact" else None
+                    in_contacts.append(Resolution(contact_mailbox(item), data, True, (item.id, item.change_key),
                                                   owner))
     in_contacts.sort(key=lambda r: (r.mailbox.name or "").lower())
     if req.search_scope == "ContactsActiveDirectory":
