@@ -53,11 +53,14 @@ TOKENS = {**{f"{{{NS[p]}}}SubscriptionId": "SUBSCRIPTION" for p in ("m", "t")},
 FIXED_TIME = "2000-01-01T00:00:00Z"
 #: labels of values the schema types xs:base64Binary are base64 themselves
 BASE64_LABELS = frozenset({"DATA"})
-#: the elements whose Id and ChangeKey attributes are labelled (MarkAsJunk's MovedItemId is an item id too)
-ITEM_ID_TAGS = {f"{{{NS['t']}}}ItemId", f"{{{NS['m']}}}ItemId", f"{{{NS['t']}}}ParentFolderId", f"{{{NS['m']}}}MovedItemId",
+#: the elements whose Id and ChangeKey attributes are labelled (MarkAsJunk's MovedItemId is an item id too, and
+#: a PersonaId names a contact by its ItemId)
+ITEM_ID_TAGS = {f"{{{NS['t']}}}ItemId", f"{{{NS['m']}}}ItemId", f"{{{NS['t']}}}PersonaId", f"{{{NS['t']}}}ParentFolderId",
+                f"{{{NS['m']}}}MovedItemId",
                 f"{{{NS['t']}}}OldItemId", f"{{{NS['t']}}}OldParentFolderId", f"{{{NS['t']}}}OldFolderId"}
 ROOT_ID_TAGS = {f"{{{NS['t']}}}AttachmentId", f"{{{NS['m']}}}RootItemId"}
-_ITEM_KIND_TAGS = {f"{{{NS['t']}}}ItemId", f"{{{NS['m']}}}ItemId", f"{{{NS['m']}}}MovedItemId", f"{{{NS['t']}}}OldItemId"}
+_ITEM_KIND_TAGS = {f"{{{NS['t']}}}ItemId", f"{{{NS['m']}}}ItemId", f"{{{NS['t']}}}PersonaId", f"{{{NS['m']}}}MovedItemId",
+                   f"{{{NS['t']}}}OldItemId"}
 _STATUS = re.compile(rb"^<!-- HTTP (\d{3}) -->\n")
 SCENARIOS = sorted(p.name for p in GOLDEN.iterdir() if p.is_dir())
 

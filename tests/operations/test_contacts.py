@@ -14,7 +14,7 @@ from lxml import etree
 from ..harness import (Ews, Ref, append_field, assert_error, assert_updated, delete_field, indexed, ref_of,
                         set_field, val, vals)
 from ..harness import ews, schema_valid_responses  # noqa: F401 (fixtures)
-from ..soap import NS, Client
+from ..soap import NS, Client, Response
 
 EXAMPLES = Path(__file__).parents[1] / "reference_examples"
 ANN = ("<t:DisplayName>Ann Lee</t:DisplayName><t:GivenName>Ann</t:GivenName>"
@@ -255,3 +255,38 @@ def test_name_fields_are_cut_to_255_characters(client) -> None:
                       f'<m:ItemIds><t:ItemId Id="{item_id}"/></m:ItemIds></m:GetItem>')
     names = [got.xpath(f"//t:Contact/t:{n}")[0].text for n in ("GivenName", "MiddleName", "Surname")]
     assert names == ["n" * 255] * 3
+
+
+def _sorted_by(ews: Ews, field_index: str, uri: str, order: str) -> Response:
+    return ews.call(
+        '<m:FindItem Traversal="Shallow"><m:ItemShape><t:BaseShape>IdOnly</t:BaseShape></m:ItemShape>'
+        f'<m:SortOrder><t:FieldOrder Order="{order}"><t:IndexedFieldURI FieldURI="{uri}" FieldIndex="{field_index}"/>'
+        '</t:FieldOrder></m:SortOrder><m:ParentFolderIds><t:DistinguishedFolderId Id="contacts"/></m:ParentFolderIds>'
+        "</m:FindItem>")
+
+
+def test_find_item_sorts_on_a_dictionary_entry(ews: Ews) -> None:
+    refs = {}
+    for address, city in (("b@x.example", "Oslo"), ("C@x.example", "Bergen"), ("a@x.example", None)):
+        home = f'<t:PhysicalAddresses><t:Entry Key="Home"><t:City>{city}</t:City></t:Entry></t:PhysicalAddresses>' \
+            if city else ""
+        refs[address] = contact(ews, f'<t:EmailAddresses><t:Entry Key="EmailAddress1">{address}</t:Entry>'
+                                     f"</t:EmailAddresses>{home}").id
+    ids = {v: k for k, v in refs.items()}
+
+    def order(index: str, uri: str, direction: str) -> list[str]:
+        r = _sorted_by(ews, index, uri, direction)
+        assert r.codes() == ["NoError"], r.body
+        return [ids[el.get("Id")] for el in r.xpath("//t:Items/t:Contact/t:ItemId")]
+
+    # case-insensitive, as Exchange collates; an absent entry sorts first ascending, last descending
+    assert order("EmailAddress1", "contacts:EmailAddress", "Ascending") == ["a@x.example", "b@x.example", "C@x.example"]
+    assert order("EmailAddress1", "contacts:EmailAddress", "Descending") == ["C@x.example", "b@x.example", "a@x.example"]
+    assert order("Home", "contacts:PhysicalAddress:City", "Ascending") == ["a@x.example", "C@x.example", "b@x.example"]
+    assert order("Home", "contacts:PhysicalAddress:City", "Descending") == ["b@x.example", "C@x.example", "a@x.example"]
+
+
+def test_sorting_on_an_entry_the_dictionary_cannot_have_is_unsupported(ews: Ews) -> None:
+    r = _sorted_by(ews, "EmailAddress9", "contacts:EmailAddress", "Ascending")
+    assert_error(r, "ErrorUnsupportedPathForSortGroup",
+                 {"FieldURI": "contacts:EmailAddress", "FieldIndex": "EmailAddress9"}, kind="IndexedFieldURI")

@@ -31,6 +31,7 @@ CREATE = {
                      "<t:End>2026-01-14T10:00:00Z</t:End>", {"smi": "SendToNone"}),
     "Contact": ("<t:Subject>k</t:Subject><t:DisplayName>K</t:DisplayName>", {}),
     "Task": ("<t:Subject>t</t:Subject>", {}),
+    "DistributionList": ("<t:DisplayName>DL</t:DisplayName>", {}),
 }
 UPDATE_ATTRS = {"Message": {"md": "SaveOnly"}, "CalendarItem": {"smi": "SendToNone"}, "Contact": {}, "Task": {}}
 
@@ -54,12 +55,12 @@ def test_the_registry_builds_every_item_type_in_schema_order() -> None:
     appendable = {f.uri for t in F.ITEM_TYPES for f in F.fields_of(t) if f.appendable and not f.read_only}
     assert appendable == {"item:Body", "message:ReplyTo", "message:ToRecipients", "message:CcRecipients",
                           "message:BccRecipients", "calendar:RequiredAttendees", "calendar:OptionalAttendees",
-                          "calendar:Resources"}
+                          "calendar:Resources", "distributionlist:Members"}
 
 
 @pytest.mark.parametrize("item_type, folder", [("Message", "drafts"), ("CalendarItem", "calendar"),
                                                ("Contact", "contacts"), ("Task", "tasks"), ("Item", "drafts"),
-                                               ("PostItem", "drafts")])
+                                               ("PostItem", "drafts"), ("DistributionList", "contacts")])
 def test_create_puts_each_type_in_its_folder(ews: Ews, item_type: str, folder: str) -> None:
     props, attrs = CREATE.get(item_type, ("<t:Subject>i</t:Subject>", {}))
     ref = ews.create(item_type, props, **attrs)
@@ -67,7 +68,6 @@ def test_create_puts_each_type_in_its_folder(ews: Ews, item_type: str, folder: s
 
 
 @pytest.mark.parametrize("wrapper, props", [
-    ("DistributionList", "<t:DisplayName>DL</t:DisplayName>"),
     ("MeetingRequest", "<t:Subject>r</t:Subject>"),
 ])
 def test_item_types_ewsemu_does_not_create(ews: Ews, wrapper: str, props: str) -> None:

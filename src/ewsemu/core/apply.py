@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Callable, Iterable, Sequence
 
-from . import calendar, contacts, messages, mime, posts
+from . import calendar, contacts, distribution_lists, messages, mime, posts
 from . import fields as F
 from . import recurrence as rec_mod
 from . import task_rules
@@ -265,6 +265,12 @@ def _apply_indexed(w: Item, change: FieldChange) -> None:
     if f.read_only:
         raise EwsError("ErrorInvalidPropertyDelete" if change.action is Action.DELETE else "ErrorInvalidPropertySet",
                        path)
+    if f.kind == F.MEMBERS:  # one member, by its Key: only DeleteItemField names one
+        if change.action is not Action.DELETE:
+            raise EwsError("ErrorInvalidPropertyAppend" if change.action is Action.APPEND
+                           else "ErrorInvalidPropertySet", path)
+        distribution_lists.delete_member(w, path)
+        return
     if path.index not in d.keys:
         raise EwsError("ErrorInvalidPropertyRequest", path)
     if change.action is Action.APPEND:
@@ -348,6 +354,8 @@ def _finish(w: Item, stored: Item | None, ctx: ApplyContext) -> None:
         messages.finish(w)
     elif w.item_type == "PostItem":
         posts.finish(w)
+    elif w.item_type == "DistributionList":
+        distribution_lists.finish(w, stored)
 
 
 def _check_dates(w: Item) -> None:
@@ -635,6 +643,9 @@ def create_item(
     elif item_type == "PostItem":
         poster = ctx.sender or Mailbox(mailbox, owner, "SMTP", "Mailbox")
         item.values.update(posts.defaults(ctx.now, item_id, mailbox.rsplit("@", 1)[-1], poster))
+    elif item_type == "DistributionList":
+        item.values.update(item_defaults(ctx.now, item_type))
+        item.values[distribution_lists.CONTACT_SOURCE] = distribution_lists.STORE
     else:  # the generic t:Item
         item.values.update(item_defaults(ctx.now))
     blank = item.copy()

@@ -24,6 +24,8 @@ STRING, INT, DOUBLE, BOOL, DATETIME, TASKDATE, ENUM, STRINGS, BODY, RECURRENCE =
 # Structured values of messages, calendar items and contacts (ewsemu.core.values).
 RECIPIENT, RECIPIENTS, ATTENDEES, TIMEZONE, FLAG = "recipient", "recipients", "attendees", "timezone", "flag"
 EMAILS, ADDRESSES, PHONES, IMS = "email_addresses", "physical_addresses", "phone_numbers", "im_addresses"
+#: a distribution list's members (core.values.Member, each with its Key)
+MEMBERS = "members"
 # Read-only structured values the server computes (rendered by protocol, never parsed from clients).
 ITEMID, FOLDERID, EFFECTIVE_RIGHTS, OPAQUE = "itemid", "folderid", "effective_rights", "opaque"
 #: MIME content: rendered from the item's properties, and parsed into them when set (ewsemu.core.mime)
@@ -33,7 +35,7 @@ COMPLETE_NAME, OCCURRENCE, OCCURRENCES, DELETED_OCCURRENCES = (
 #: dictionaries: one entry per key, addressed one entry at a time by an IndexedFieldURI
 DICTIONARY_KINDS = frozenset({EMAILS, ADDRESSES, PHONES, IMS})
 #: collections AppendToItemField extends (with item:Body, the only appendable values)
-COLLECTION_KINDS = frozenset({RECIPIENTS, ATTENDEES})
+COLLECTION_KINDS = frozenset({RECIPIENTS, ATTENDEES, MEMBERS})
 
 
 @dataclass(frozen=True)
@@ -310,6 +312,16 @@ _POST = [
     ("References", STRING, "s", "message:References"),
     ("Sender", RECIPIENT, "cnsq", "message:Sender"),
 ]
+# DistributionListType (IPM.DistList, in contacts folders): its name properties are the contacts: ones (one
+# column with a contact's), FileAs follows DisplayName unless set (core.distribution_lists). Members are set
+# whole, extended by AppendToItemField and lose one member by DeleteItemField on the IndexedFieldURI
+# distributionlist:Members:Member with the member's Key (the EWS Managed API's way).
+_DISTRIBUTION_LIST = [
+    ("DisplayName", STRING, "s", "contacts:DisplayName"),
+    ("FileAs", STRING, "s", "contacts:FileAs"),
+    ("ContactSource", ENUM, "rns", "contacts:ContactSource"),
+    ("Members", MEMBERS, "asq"),
+]
 # MeetingMessageType: the meeting: properties, then properties it shares with calendar items.
 _MEETING_MESSAGE = [
     ("AssociatedCalendarItemId", OPAQUE, "rnq"),
@@ -370,7 +382,8 @@ _MAX_LENGTH = {"item:Subject": 255, "contacts:GivenName": 255, "contacts:MiddleN
 
 #: owner -> FieldURI prefix
 PREFIX = {"Item": "item", "Task": "task", "Message": "message", "CalendarItem": "calendar", "Contact": "contacts",
-          "MeetingMessage": "meeting", "MeetingRequest": "meetingRequest", "PostItem": "postitem"}
+          "MeetingMessage": "meeting", "MeetingRequest": "meetingRequest", "PostItem": "postitem",
+          "DistributionList": "distributionlist"}
 #: item type (element name) -> owners in schema order, mirroring the schema's type extension
 ITEM_TYPES: dict[str, tuple[str, ...]] = {
     "Item": ("Item",),
@@ -378,6 +391,7 @@ ITEM_TYPES: dict[str, tuple[str, ...]] = {
     "Message": ("Item", "Message"),
     "CalendarItem": ("Item", "CalendarItem"),
     "Contact": ("Item", "Contact"),
+    "DistributionList": ("Item", "DistributionList"),
     "MeetingMessage": ("Item", "Message", "MeetingMessage"),
     "MeetingRequest": ("Item", "Message", "MeetingMessage", "MeetingRequest"),
     # a response or cancellation is stored with MeetingMessageType's properties (its own Start, End, Location…
@@ -393,7 +407,8 @@ ITEM_CLASSES: dict[str, str] = {"Item": "IPM.Note", "Task": "IPM.Task", "Message
                                 "CalendarItem": "IPM.Appointment", "Contact": "IPM.Contact",
                                 "MeetingMessage": "IPM.Schedule.Meeting", "MeetingRequest": "IPM.Schedule.Meeting",
                                 "MeetingResponse": "IPM.Schedule.Meeting.Resp",
-                                "MeetingCancellation": "IPM.Schedule.Meeting.Canceled", "PostItem": "IPM.Post"}
+                                "MeetingCancellation": "IPM.Schedule.Meeting.Canceled", "PostItem": "IPM.Post",
+                               "DistributionList": "IPM.DistList"}
 
 
 def _snake(name: str) -> str:
@@ -436,7 +451,8 @@ FIELDS: dict[str, FieldDef] = {}
 #: owner -> its fields in schema order (a FieldURI may appear under several owners, with that owner's flags)
 _OWNED: dict[str, list[FieldDef]] = {}
 for _owner, _rows in (("Item", _ITEM), ("Task", _TASK), ("Message", _MESSAGE), ("CalendarItem", _CALENDAR),
-                      ("Contact", _CONTACT), ("PostItem", _POST), ("MeetingMessage", _MEETING_MESSAGE),
+                      ("Contact", _CONTACT), ("PostItem", _POST), ("DistributionList", _DISTRIBUTION_LIST),
+                      ("MeetingMessage", _MEETING_MESSAGE),
                       ("MeetingRequest", _meeting_request_rows())):
     _OWNED[_owner] = _build(_owner, _rows, FIELDS)
 #: position of the ExtendedProperty elements inside ItemType (after HasAttachments)
@@ -464,6 +480,8 @@ INDEXED: dict[str, IndexedDef] = {
         IndexedDef("contacts:ImAddress", "contacts:ImAddresses", IM_KEYS),
         *(IndexedDef(f"contacts:PhysicalAddress:{member}", "contacts:PhysicalAddresses", ADDRESS_KEYS, member)
           for member in ("Street", "City", "State", "CountryOrRegion", "PostalCode")),
+        # one member of a distribution list, by its Key (any: the server assigns them)
+        IndexedDef("distributionlist:Members:Member", "distributionlist:Members", ()),
     ]
 }
 

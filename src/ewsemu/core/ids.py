@@ -24,6 +24,8 @@ FOLDER_HEADER = b"\x00\x01\x2e\x00"
 CHANGEKEY_HEADER = b"\x13\x00\x00\x00"
 #: notification subscriptions (neither an item's nor a folder's header)
 SUBSCRIPTION_HEADER = b"\x1a\x00\x65\x77"
+#: personas (FindPeople, GetPersona): this header, a source byte (c: a contact or list, d: a directory entry)
+PERSONA_HEADER = b"\x00\x05\x50\x00"
 MAX_ID_LENGTH = 512
 
 
@@ -66,6 +68,30 @@ def split_occurrence_id(value: str) -> tuple[str, int] | None:
     if not master.startswith(ITEM_HEADER):
         return None
     return base64.b64encode(master).decode(), struct.unpack(">I", raw[-4:])[0]
+
+
+def persona_id(source: str, key: str) -> str:
+    """The PersonaId of a contact or list (``source`` "c", ``key`` its ItemId) or of a directory entry
+    (``source`` "d", ``key`` its address)."""
+    return base64.b64encode(PERSONA_HEADER + source.encode("ascii") + key.encode("utf-8")).decode()
+
+
+def split_persona_id(value: str) -> tuple[str, str]:
+    """(source, key) of a PersonaId; the EWS Id error for anything else."""
+    if value == "":
+        raise EwsError("ErrorInvalidIdEmpty")
+    if len(value) > MAX_ID_LENGTH:
+        raise EwsError("ErrorInvalidIdMonikerTooLong")
+    raw = _b64decode(value)
+    if raw is None or not raw.startswith(PERSONA_HEADER) or len(raw) <= len(PERSONA_HEADER) + 1:
+        raise EwsError("ErrorInvalidIdMalformed")
+    source, key = raw[len(PERSONA_HEADER):len(PERSONA_HEADER) + 1], raw[len(PERSONA_HEADER) + 1:]
+    if source not in (b"c", b"d"):
+        raise EwsError("ErrorInvalidIdMalformed")
+    try:
+        return source.decode(), key.decode("utf-8")
+    except UnicodeDecodeError:
+        raise EwsError("ErrorInvalidIdMalformed") from None
 
 
 def check_change_key(value: str) -> None:

@@ -14,7 +14,7 @@ from typing import Any, Union
 
 from . import fields as F
 from .errors import EwsError
-from .paths import ExtendedFieldURI, FieldURI, Path
+from .paths import ExtendedFieldURI, FieldURI, IndexedFieldURI, Path
 
 EQ, NE, GT, GE, LT, LE = "eq", "ne", "gt", "ge", "lt", "le"
 #: search expression element -> comparison operator
@@ -164,6 +164,16 @@ def check_sort_path(path: FieldURI) -> None:
     a property no stored item has is accepted and has no effect."""
     f = F.field(path.uri)
     if path.uri.startswith("folder:") or (f is not None and f.kind in _UNSORTABLE_KINDS):
+        raise EwsError("ErrorUnsupportedPathForSortGroup", path)
+
+
+def check_indexed_sort_path(path: IndexedFieldURI) -> None:
+    """A dictionary entry (contacts:EmailAddress EmailAddress1, contacts:PhysicalAddress:City Home) sorts by its
+    text; a FieldIndex the dictionary has no entry for, or a dictionary that is not stored (the message
+    headers), cannot be a sort key (ErrorUnsupportedPathForSortGroup)."""
+    d = F.indexed(path.uri)
+    f = F.field(d.dictionary) if d is not None else None
+    if d is None or f is None or f.column is None or path.index not in d.keys:
         raise EwsError("ErrorUnsupportedPathForSortGroup", path)
 
 

@@ -11,6 +11,10 @@ users:
     sid: S-1-5-21-1-2-3-1001    # optional: matched by ExchangeImpersonation/ConnectingSID/SID
     principal_name: alice@corp.example   # optional UPN for ConnectingSID/PrincipalName (default: smtp)
     logon_name: CORP\alice      # optional NTLM down-level logon name (default: EXAMPLE\alice and the smtp)
+groups:                         # optional: server-side distribution groups (ExpandDL, ResolveNames)
+  - smtp: team@example.com
+    display_name: Team
+    members: [alice@example.com, bob@example.com, other-group@example.com]   # users, groups or outsiders
 oauth:                          # optional: who may sign bearer JWTs (server/oauth.py)
   - issuer: https://login.microsoftonline.com/TENANT/v2.0   # the token's iss
     key_file: issuer-public.pem   # RS256/ES256 public key (PEM, relative to this file); or key: (inline PEM)
@@ -78,10 +82,20 @@ class OAuthIssuer:
     algorithms: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class Group:
+    """A server-side distribution group (a PublicDL): its address, name and members' addresses."""
+
+    smtp: str
+    display_name: str | None = None
+    members: tuple[str, ...] = ()
+
+
 @dataclass(eq=False)
 class UserDirectory:
     users: dict[str, User] = field(default_factory=dict)
     oauth: tuple[OAuthIssuer, ...] = ()
+    groups: dict[str, Group] = field(default_factory=dict)
 
     def get(self, smtp: str) -> User | None:
         return self.users.get(smtp.lower())
@@ -178,7 +192,28 @@ def parse_users(data: object, base: Path | None = None) -> UserDirectory:
                     logon_name=None if entry.get("logon_name") is None else str(entry["logon_name"]))
         directory.users[user.smtp] = user
     directory.oauth = _issuers(data.get("oauth"), base)
+    directory.groups = _groups(data.get("groups"), directory.users)
     return directory
+
+
+def _groups(entries: object, users: dict[str, User]) -> dict[str, Group]:
+    if entries is None:
+        return {}
+    if not isinstance(entries, list):
+        raise UsersFileError("'groups' must be a list of groups")
+    groups: dict[str, Group] = {}
+    for number, entry in enumerate(entries, start=1):
+        if not isinstance(entry, dict) or "@" not in str(entry.get("smtp", "")):
+            raise UsersFileError(f"group #{number} needs an 'smtp' address")
+        smtp = str(entry["smtp"]).strip().lower()
+        if smtp in groups or smtp in users:
+            raise UsersFileError(f"{smtp} is listed twice")
+        members = tuple(m.strip().lower() for m in _strings(entry, "members", smtp))
+        if any("@" not in m for m in members):
+            raise UsersFileError(f"{smtp}: a member must be an SMTP address")
+        name = entry.get("display_name")
+        groups[smtp] = Group(smtp, None if name is None else str(name), members)
+    return groups
 
 
 def load_users(path: Path) -> UserDirectory:

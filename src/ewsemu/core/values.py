@@ -35,6 +35,19 @@ class Mailbox:
 
 
 @dataclass(frozen=True)
+class Member:
+    """``t:Member`` of a distribution list: its mailbox (a contact or another list of the mailbox's named by
+    ``item_id``), its Status and the Key the server gave it."""
+
+    mailbox: Mailbox
+    key: str | None = None
+    status: str = "Normal"
+    #: the ItemId (and ChangeKey) of a contact or private list the member stands for
+    item_id: str | None = None
+    change_key: str | None = None
+
+
+@dataclass(frozen=True)
 class Attendee:
     """``t:Attendee``: a mailbox with its meeting response."""
 
@@ -89,6 +102,8 @@ class AddressEntry:
 
 
 _ADDRESS_ATTRS = dict(zip(ADDRESS_MEMBERS, ("street", "city", "state", "country_or_region", "postal_code")))
+#: a physical address member's element name -> its attribute (and JSON member) name
+ADDRESS_ATTRS = _ADDRESS_ATTRS
 
 DictEntry = EmailEntry | StringEntry | AddressEntry
 

@@ -22,7 +22,8 @@ from .folders import ensure_named_mailboxes, resolve_folder
 #: where an item type goes when the request names no SavedItemFolderId (a message sent with a copy:
 #: Sent Items); the item types CreateItem stores
 DEFAULT_FOLDER = {"Task": "tasks", "Item": "drafts", "Message": "drafts", "CalendarItem": "calendar",
-                  "Contact": "contacts", "PostItem": "drafts"}
+                  "Contact": "contacts", "PostItem": "drafts",
+                  "DistributionList": "contacts"}
 _ADDRESSES = frozenset({messages.TO, messages.CC, messages.BCC, "calendar:RequiredAttendees",
                         "calendar:OptionalAttendees", "calendar:Resources"})
 
@@ -89,8 +90,7 @@ def _create_one(batch: Batch[CreateItemRequest], new: NewItem) -> Item | None:
 OPERATION = PerElement(
     "CreateItem", "partial",
     ("tasks, messages (saved, or sent to the server's mailboxes), calendar items (with meeting "
-     "requests), contacts, posts and generic items into any folder; the response objects (ReplyToItem, "
+     "requests), contacts, distribution lists, posts and generic items into any folder; the response objects (ReplyToItem, "
      "ReplyAllToItem, ForwardItem, PostReplyItem, AcceptItem, TentativelyAcceptItem, DeclineItem, "
-     "CancelCalendarItem, RemoveItem, SuppressReadReceipt) and post items; distribution lists answer "
-     "ErrorInvalidItemForOperationCreateItem"),
+     "CancelCalendarItem, RemoveItem, SuppressReadReceipt) and post items"),
     parse=wire.parse, element=_create_one, render=wire.render_success, container="Items", prepare=_prepare)

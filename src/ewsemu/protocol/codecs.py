@@ -99,6 +99,8 @@ def _parse_structured(f: F.FieldDef, el: etree._Element, zone: dt.tzinfo) -> Any
         return recipients.parse_recipients(el)
     if f.kind == F.ATTENDEES:
         return recipients.parse_attendees(el, when)
+    if f.kind == F.MEMBERS:
+        return recipients.parse_members(el)
     if f.kind in F.DICTIONARY_KINDS:
         return contact_xml.parse_dictionary(f.kind, el)
     if f.kind == F.TIMEZONE:
@@ -123,6 +125,8 @@ def _render_structured(f: F.FieldDef, value: Any, parent: etree._Element, zone: 
         return recipients.render_recipients(element, value, parent)
     if kind == F.ATTENDEES:
         return recipients.render_attendees(element, value, parent, fmt)
+    if kind == F.MEMBERS:
+        return recipients.render_members(element, value, parent)
     if kind in F.DICTIONARY_KINDS:
         return contact_xml.render_dictionary(f, value, parent)
     if kind == F.COMPLETE_NAME:

@@ -187,6 +187,8 @@ DEFAULT_SHAPE: dict[str, frozenset[str]] = {
         "message:Sender", "message:IsRead", "message:InternetMessageId", "postitem:PostedTime"}),
     "MeetingResponse": frozenset(_MESSAGE_DEFAULT | {"meeting:ResponseType", "calendar:UID"}),
     "MeetingCancellation": frozenset(_MESSAGE_DEFAULT | {"meeting:ResponseType", "calendar:UID"}),
+    "DistributionList": frozenset(_ITEM_DEFAULT | {
+        "contacts:DisplayName", "contacts:FileAs", "contacts:ContactSource", "distributionlist:Members"}),
     "MeetingRequest": frozenset(_MESSAGE_DEFAULT | {
         "meeting:ResponseType", "calendar:UID", "meetingRequest:MeetingRequestType", "calendar:Start",
         "calendar:End", "calendar:Location", "calendar:IsRecurring", "calendar:CalendarItemType",

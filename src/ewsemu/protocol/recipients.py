@@ -10,7 +10,7 @@ from typing import Callable
 
 from lxml import etree
 
-from ..core.values import Attendee, Mailbox
+from ..core.values import Attendee, Mailbox, Member
 from .namespaces import t
 
 _MAILBOX_CHILDREN = (("Name", "name"), ("EmailAddress", "email"), ("RoutingType", "routing_type"),
@@ -80,4 +80,41 @@ def render_attendees(element: str, attendees: tuple[Attendee, ...], parent: etre
             etree.SubElement(a, t("ResponseType")).text = attendee.response_type
         if attendee.last_response_time is not None:
             etree.SubElement(a, t("LastResponseTime")).text = format_datetime(attendee.last_response_time)
+    return el
+
+
+def parse_members(el: etree._Element) -> tuple[Member, ...]:
+    """``t:Members`` of a distribution list: each ``t:Member``'s mailbox (with the ItemId of a contact or list
+    member), Status and Key (the server's: a client re-sending a list sends them back)."""
+    out = []
+    for member in el:
+        if member.tag != t("Member"):
+            continue
+        mailbox = member.find(t("Mailbox"))
+        item_id = mailbox.find(t("ItemId")) if mailbox is not None else None
+        out.append(Member(parse_mailbox(mailbox) if mailbox is not None else Mailbox(), member.get("Key"),
+                          member.findtext(t("Status")) or "Normal",
+                          item_id.get("Id") if item_id is not None else None,
+                          item_id.get("ChangeKey") if item_id is not None else None))
+    return tuple(out)
+
+
+def render_member_mailbox(member: Member, parent: etree._Element, tag: str = "Mailbox") -> etree._Element:
+    """A member's ``t:Mailbox``, with the ItemId of the contact or list it stands for."""
+    el = render_mailbox(member.mailbox, parent, tag)
+    if member.item_id is not None:
+        item_id = etree.SubElement(el, t("ItemId"), Id=member.item_id)
+        if member.change_key is not None:
+            item_id.set("ChangeKey", member.change_key)
+    return el
+
+
+def render_members(element: str, members: tuple[Member, ...], parent: etree._Element) -> etree._Element:
+    el = etree.SubElement(parent, t(element))
+    for member in members:
+        m = etree.SubElement(el, t("Member"))
+        if member.key is not None:
+            m.set("Key", member.key)
+        render_member_mailbox(member, m)
+        etree.SubElement(m, t("Status")).text = member.status
     return el

@@ -18,7 +18,7 @@ from ..core import fields as F
 from ..core import query as Q
 from ..core.errors import EwsError
 from ..core.extended import check_path
-from ..core.paths import ExtendedFieldURI, FieldURI, Path
+from ..core.paths import ExtendedFieldURI, FieldURI, IndexedFieldURI, Path
 from ..core.timezones import UTC, task_date_from_wire
 from .codecs import parse_datetime
 from .namespaces import local, m, t
@@ -184,6 +184,8 @@ def parse_sort(el: etree._Element | None) -> tuple[Q.SortKey, ...]:
             Q.check_sort_path(path)
         elif isinstance(path, ExtendedFieldURI):
             check_path(path)
+        elif isinstance(path, IndexedFieldURI):
+            Q.check_indexed_sort_path(path)
         else:
             continue
         keys.append(Q.SortKey(path, order.get("Order") == "Descending"))

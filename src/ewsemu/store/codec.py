@@ -149,6 +149,8 @@ def _structured_from_json(f: F.FieldDef, data: Any) -> Any:
         return tuple(_mailbox(d) for d in data)
     if kind == F.ATTENDEES:
         return tuple(_attendee(d) for d in data)
+    if kind == F.MEMBERS:
+        return tuple(V.Member(**{**d, "mailbox": _mailbox(d["mailbox"])}) for d in data)
     if kind in F.DICTIONARY_KINDS:
         return tuple(_ENTRY_TYPES[kind](**d) for d in data)
     if kind == F.TIMEZONE:
@@ -163,7 +165,7 @@ def _structured_from_json(f: F.FieldDef, data: Any) -> Any:
     raise ValueError(f"no JSON form for {kind}")
 
 
-_JSON_KINDS = frozenset({F.RECIPIENT, F.RECIPIENTS, F.ATTENDEES, F.TIMEZONE, F.FLAG, F.OCCURRENCES,
+_JSON_KINDS = frozenset({F.RECIPIENT, F.RECIPIENTS, F.ATTENDEES, F.MEMBERS, F.TIMEZONE, F.FLAG, F.OCCURRENCES,
                          F.DELETED_OCCURRENCES}) | F.DICTIONARY_KINDS
 
 

@@ -33,8 +33,9 @@ from sqlalchemy.sql.functions import FunctionElement
 from ..core import fields as F
 from ..core import query as Q
 from ..core.item import Item
-from ..core.paths import ExtendedFieldURI, FieldURI
+from ..core.paths import ExtendedFieldURI, FieldURI, IndexedFieldURI
 from ..core.task_rules import STATUS_DESCRIPTIONS
+from ..core.values import ADDRESS_ATTRS
 from . import codec
 from .schema import item_values, items, mailboxes
 from .unit_of_work import Readable, connection_of
@@ -59,6 +60,15 @@ def _byte_length_postgresql(element, compiler, **kw):  # type: ignore[no-untyped
 
 class _json_member(FunctionElement):
     """The text of a member of the JSON object in a text expression: ``_json_member(column, "mailbox.email")``."""
+
+    type = Text()
+    inherit_cache = True
+
+
+class _dictionary_entry(FunctionElement):
+    """One member of one entry of a dictionary column (JSON text: a list of entries, each with its ``key``):
+    ``_dictionary_entry(column, key, member)`` is that entry's member, or NULL. Each dialect reads JSON its
+    own way: SQLite's ``json_each``, PostgreSQL's ``jsonb_array_elements``."""
 
     type = Text()
     inherit_cache = True
@@ -95,6 +105,37 @@ def _per_dialect_default(element, compiler, **kw):  # type: ignore[no-untyped-de
 @compiles(_per_dialect, "postgresql")
 def _per_dialect_postgresql(element, compiler, **kw):  # type: ignore[no-untyped-def]
     return compiler.process(element.postgresql, **kw)
+
+
+@compiles(_dictionary_entry)
+def _dictionary_entry_default(element, compiler, **kw):  # type: ignore[no-untyped-def]
+    column, key, member = (compiler.process(c, **kw) for c in element.clauses)
+    return (f"(SELECT json_extract(de.value, '$.' || {member}) FROM json_each({column}) AS de "
+            f"WHERE json_extract(de.value, '$.key') = {key})")
+
+
+@compiles(_dictionary_entry, "postgresql")
+def _dictionary_entry_postgresql(element, compiler, **kw):  # type: ignore[no-untyped-def]
+    column, key, member = (compiler.process(c, **kw) for c in element.clauses)
+    return (f"(SELECT de ->> {member} FROM jsonb_array_elements(CAST({column} AS jsonb)) AS de "
+            f"WHERE de ->> 'key' = {key})")
+
+
+#: the JSON member (store.codec's names) of an entry's value, by dictionary kind; a physical address's
+#: members are named by the IndexedFieldURI (contacts:PhysicalAddress:Street -> street)
+_ENTRY_MEMBER = {F.EMAILS: "email", F.PHONES: "value", F.IMS: "value"}
+
+
+def _indexed_sql(path: IndexedFieldURI) -> ColumnElement | None:
+    """A dictionary entry (its member) as a text expression, for sorting; None for what is not stored."""
+    d = F.indexed(path.uri)
+    f = F.field(d.dictionary) if d is not None else None
+    if f is None or f.column is None:
+        return None
+    member = _ENTRY_MEMBER.get(f.kind) if d.member is None else ADDRESS_ATTRS[d.member]
+    if member is None:
+        return None
+    return _dictionary_entry(items.c[f.column], literal(path.index, Text()), literal(member, Text()))
 
 
 # ---- property values as SQL expressions ---------------------------------------------------------------------
@@ -420,6 +461,9 @@ def _sort_values(key: Q.SortKey) -> list[ColumnElement]:
         value = _extended_value(item_values.c.value, path)
         return [select(func.min(value)).where(item_values.c.item_id == items.c.id,
                                               item_values.c.field == path.key).scalar_subquery()]
+    if isinstance(path, IndexedFieldURI):  # a dictionary entry sorts as text, case-insensitively
+        entry = _indexed_sql(path)
+        return [] if entry is None else [func.lower(entry), entry]
     f = F.field(path.uri) if isinstance(path, FieldURI) else None
     if f is not None and f.kind == F.STRINGS:  # a list sorts by its lowest element, case-insensitively
         lowest = select(func.min(func.lower(item_values.c.value))).where(

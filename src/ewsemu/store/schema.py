@@ -40,7 +40,7 @@ _KIND_TYPES = {
     F.DATETIME: lambda: DateTime(), F.TASKDATE: lambda: Date(), F.ENUM: lambda: String(64),
     F.STRINGS: lambda: Text(), F.BODY: lambda: Text(), F.RECURRENCE: lambda: Text(),
     # structured values of messages, calendar items and contacts: JSON text (store.codec)
-    **{kind: (lambda: Text()) for kind in (F.RECIPIENT, F.RECIPIENTS, F.ATTENDEES, F.TIMEZONE, F.FLAG,
+    **{kind: (lambda: Text()) for kind in (F.RECIPIENT, F.RECIPIENTS, F.ATTENDEES, F.MEMBERS, F.TIMEZONE, F.FLAG,
                                            F.OCCURRENCES, F.DELETED_OCCURRENCES, *F.DICTIONARY_KINDS)},
 }
 
