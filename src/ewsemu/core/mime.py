@@ -23,7 +23,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime, parsedate_to_datetime
 from typing import Any, Callable, Sequence
 
-from .attachments import DEFAULT_CONTENT_TYPE, Attachment, FileAttachment
+from .attachments import DEFAULT_CONTENT_TYPE, Attachment, AttachmentMeta, FileAttachment
 from .item import Body, Item
 from .values import Mailbox
 
@@ -232,6 +232,14 @@ def file_parts(attachments: Sequence[Attachment]) -> tuple[MimeAttachment, ...]:
     return tuple(MimeAttachment(a.meta.name or "attachment", a.content,
                                 a.meta.content_type or DEFAULT_CONTENT_TYPE, a.meta.content_id, a.meta.is_inline)
                  for a in attachments if isinstance(a, FileAttachment))
+
+
+def as_attachments(parts: Sequence[MimeAttachment]) -> tuple[FileAttachment, ...]:
+    """The attachment parts of a parsed message as the file attachments an item created (or replaced) from it
+    stores: name, content type, content id and inline (Content-Disposition) as the parts say."""
+    return tuple(FileAttachment(AttachmentMeta(name=p.name or None, content_type=p.content_type or None,
+                                               content_id=p.content_id, is_inline=p.is_inline), p.content)
+                 for p in parts)
 
 
 def build(item: Item, attachments: Sequence[MimeAttachment] = ()) -> bytes:

@@ -10,7 +10,7 @@ from dataclasses import replace
 from typing import Sequence
 
 from ..core import attachments as A, mime
-from ..core.apply import ApplyContext, create_item
+from ..core.apply import ApplyContext, create
 from ..core.errors import EwsError
 from ..core.fields import ITEM_TYPES
 from ..core.item import Item
@@ -39,8 +39,10 @@ def _build_item(ctx: RequestContext, new: NewItemAttachment, *, mailbox: str, ow
         raise EwsError("ErrorInvalidItemForOperationCreateItemAttachment",
                        message=f"ewsemu does not store {new.item_type} items yet.")
     actx = ApplyContext(now=ctx.now, zone=ctx.zone, new_item_id=ctx.ids.item_id, strict=ctx.settings.strict)
-    item = create_item(new.item_type, new.properties, actx, mailbox=mailbox, folder_id="", owner=owner)
-    inner = tuple(build(ctx, a, mailbox=mailbox, owner=owner, level=level + 1) for a in new.attachments)
+    created = create(new.item_type, new.properties, actx, mailbox=mailbox, folder_id="", owner=owner)
+    item = created.item
+    inner = tuple(build(ctx, a, mailbox=mailbox, owner=owner, level=level + 1)
+                  for a in (*created.attachments, *new.attachments))
     item.values[A.HAS_ATTACHMENTS] = A.has_attachments([_info(a) for a in inner])
     attachment = A.ItemAttachment(new.meta, item, inner, None, A.item_size(item, inner))
     return A.stamped(attachment, ctx.now)  # type: ignore[return-value]
@@ -65,6 +67,18 @@ def prepared(item: Item, attachments: Sequence[A.Attachment]) -> None:
 def store_new(ctx: RequestContext, uow, item: Item, attachments: Sequence[A.Attachment]) -> list[A.Attachment]:
     """Store the attachments of the item just inserted (CreateItem); the attachments with their keys."""
     return rows.insert(uow, item.id, attachments, ctx.ids) if attachments else []
+
+
+def replace_all(ctx: RequestContext, uow, item: Item, new: Sequence[A.Attachment],
+                changes: dict) -> None:
+    """The stored ``item`` (as just written in ``uow``) now has ``new`` instead of its attachments (new MIME
+    content on a draft: the MIME is the whole message); ``changes``, its journal diff, records the counts."""
+    before = rows.count(uow, item.id)
+    rows.delete_all(uow, item.id)
+    built = build_all(ctx, new, mailbox=item.mailbox, owner="")
+    rows.insert(uow, item.id, built, ctx.ids)
+    if before or built:
+        changes[A.ATTACHMENTS] = (before, len(built))
 
 
 def attach(ctx: RequestContext, uow, item: Item, attachment: A.Attachment) -> tuple[Item, A.Attachment]:
