@@ -11,6 +11,7 @@ from email.message import EmailMessage
 from ..harness import Ews, Ref, assert_error, delete_field, recipients, set_field, val, vals
 from ..harness import ews, schema_valid_responses  # noqa: F401 (fixtures)
 from ..soap import NS
+from .test_attachments import small_limit  # noqa: F401 (fixture: attachments up to 1000 bytes)
 
 ALICE, BOB = "alice@example.com", "bob@example.com"
 
@@ -169,6 +170,31 @@ def test_create_from_mime_keeps_its_attachments_byte_for_byte(ews: Ews) -> None:
     assert got.get_body(("plain",)).get_content() == "Hello from MIME\n"
 
 
+def test_an_attached_message_in_mime_becomes_an_item_attachment_and_back(ews: Ews) -> None:
+    inner = email.message_from_bytes(eml("Forwarded", "inner body"), policy=email.policy.default)
+    inner.add_attachment(BINARY, maintype="application", subtype="x-test", filename="nested.bin")
+    outer = email.message_from_bytes(eml(), policy=email.policy.default)
+    outer.add_attachment(inner, filename="fwd.eml")
+    ref = ews.create("Message", mime_prop(outer.as_bytes()), md="SaveOnly")
+    item = ews.get(ref)
+    [attached] = item.findall("t:Attachments/t:ItemAttachment", NS)
+    assert (val(attached, "Name"), val(item, "HasAttachments")) == ("fwd.eml", "true")
+    aid = attached.find("t:AttachmentId", NS).get("Id")
+    r = ews.call(f'<m:GetAttachment><m:AttachmentIds><t:AttachmentId Id="{aid}"/></m:AttachmentIds></m:GetAttachment>')
+    assert r.codes() == ["NoError"], r.body
+    [message] = r.xpath("//t:ItemAttachment/t:Message")
+    assert (val(message, "Subject"), val(message, "Body"), val(message, "HasAttachments")) == (
+        "Forwarded", "inner body\n", "true")
+    [nested] = message.findall("t:Attachments/t:FileAttachment", NS)
+    assert get_content(ews, nested.find("t:AttachmentId", NS).get("Id")) == BINARY
+    [part] = list(mime_of(ews, ref).iter_attachments())  # GetItem's MimeContent: the message as a part again
+    assert (part.get_content_type(), part.get_filename()) == ("message/rfc822", "fwd.eml")
+    again = part.get_content()
+    assert again["Subject"] == "Forwarded" and again.get_body(("plain",)).get_content() == "inner body\n"
+    [file] = list(again.iter_attachments())
+    assert (file.get_filename(), file.get_payload(decode=True)) == ("nested.bin", BINARY)
+
+
 def test_a_mime_with_only_inline_parts_has_no_attachments_to_show(ews: Ews) -> None:
     msg = email.message_from_bytes(eml(), policy=email.policy.default)
     msg.add_attachment(b"pic", maintype="image", subtype="gif", filename="p.gif", disposition="inline",
@@ -252,3 +278,17 @@ def test_mime_content_carries_the_file_attachments_as_parts_byte_for_byte(ews: E
     assert (part.get_filename(), part.get_content_type()) == ("bytes.bin", "application/x-test")
     assert part.get_payload(decode=True) == content
     assert msg.get_body(("plain",)).get_content().rstrip("\n") == "see the file"
+
+
+def test_a_mime_part_over_the_attachment_size_limit(small_limit: Ews) -> None:
+    ews = small_limit
+    msg = email.message_from_bytes(eml(), policy=email.policy.default)
+    msg.add_attachment(b"x" * 1001, maintype="application", subtype="octet-stream", filename="big.bin")
+    r = ews.create_response("Message", mime_prop(msg.as_bytes()), md="SaveOnly")
+    assert_error(r, "ErrorAttachmentSizeLimitExceeded", container="Items")
+    assert drafts(ews) == []
+    ref = ews.create("Message", "<t:Subject>Draft</t:Subject>", md="SaveOnly")
+    before = ews.snapshot(ref)
+    r = ews.update(ref, set_field("item:MimeContent", mime_prop(msg.as_bytes()), "Message"), md="SaveOnly")
+    assert_error(r, "ErrorAttachmentSizeLimitExceeded")
+    assert ews.snapshot(ref) == before

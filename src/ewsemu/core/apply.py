@@ -11,7 +11,7 @@ recurring calendar item is changed as an item of its own and saved back into its
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any, Callable, Iterable, Sequence
 
@@ -19,7 +19,7 @@ from . import calendar, contacts, distribution_lists, messages, mime, posts
 from . import fields as F
 from . import recurrence as rec_mod
 from . import task_rules
-from .attachments import HAS_ATTACHMENTS, FileAttachment, shown
+from .attachments import HAS_ATTACHMENTS, Attachment, ItemAttachment, item_size, shown
 from .changes import Action, ConflictResolution, FieldChange, UNPARSED
 from .errors import EwsError
 from .extended import check_path, check_value
@@ -71,7 +71,7 @@ class Outcome:
     response: Item | None = None
     #: the attachments the item has after the change when the change replaced them (MIME content: the MIME is
     #: the whole message), not stored yet; None leaves the stored ones as they are
-    attachments: tuple[FileAttachment, ...] | None = None
+    attachments: tuple[Attachment, ...] | None = None
 
     @property
     def response_item(self) -> Item:
@@ -92,7 +92,7 @@ class _Scratch:
     #: CreateItem (not UpdateItem): MIME content may set read-only properties
     creating: bool = False
     #: the attachments of the last MIME content set (None: no MIME content was set)
-    mime_attachments: tuple[FileAttachment, ...] | None = None
+    mime_attachments: tuple[Attachment, ...] | None = None
 
 
 @dataclass
@@ -100,7 +100,7 @@ class Created:
     """A new item and the attachments its MIME content carried (stored by the operation with the item)."""
 
     item: Item
-    attachments: tuple[FileAttachment, ...] = ()
+    attachments: tuple[Attachment, ...] = ()
 
 
 # ---- per-property application -----------------------------------------------------------------------------
@@ -198,8 +198,19 @@ def _set_mime(w: Item, raw: bytes, stored: Item, s: _Scratch, ctx: ApplyContext)
         if f is None or (not s.creating and (f.read_only or f.create_only)):
             continue
         _set(w, f, value, stored, s, ctx)
-    s.mime_attachments = mime.as_attachments(parsed.attachments)
+    s.mime_attachments = tuple(_mime_attachment(part, w, ctx) for part in parsed.attachments)
     w.values[HAS_ATTACHMENTS] = shown(s.mime_attachments)
+
+
+def _mime_attachment(part: mime.MimeAttachment, w: Item, ctx: ApplyContext) -> Attachment:
+    """A part of MIME content as the attachment it is: a file, or an attached message (an item attachment
+    made from the embedded message as CreateItem makes one from MIME, with its own attachments)."""
+    if part.content_type != mime.EMBEDDED:
+        return mime.as_file(part)
+    inner = create("Message", [FieldChange(Action.SET, FieldURI(mime.MIME_CONTENT), part.content)], ctx,
+                   mailbox=w.mailbox, folder_id="", owner="")
+    meta = replace(mime.meta_of(part), name=part.name or inner.item.values.get("item:Subject"))
+    return ItemAttachment(meta, inner.item, inner.attachments, None, item_size(inner.item, inner.attachments))
 
 
 def _append(w: Item, f: FieldDef, value: Any) -> None:

@@ -20,12 +20,13 @@ from .common import LostRace
 from .context import RequestContext
 
 
-def build(ctx: RequestContext, new: NewAttachment, *, mailbox: str, owner: str, level: int = 1) -> A.Attachment:
+def build(ctx: RequestContext, new: NewAttachment | A.ItemAttachment, *, mailbox: str, owner: str,
+          level: int = 1) -> A.Attachment:
     """The attachment as it will be stored: an attached item built with CreateItem's engine (its properties
     checked as CreateItem checks them), LastModifiedTime now, the size limit and the nesting limit applied."""
     if level > A.MAX_NEST_LEVEL:
         raise EwsError("ErrorAttachmentNestLevelLimitExceeded")
-    if isinstance(new, A.FileAttachment):
+    if isinstance(new, (A.FileAttachment, A.ItemAttachment)):  # a file; an embedded message of MIME content
         A.check_size(new, ctx.settings.limits.max_attachment_bytes)
         return A.stamped(new, ctx.now)
     return _build_item(ctx, new, mailbox=mailbox, owner=owner, level=level)
@@ -53,7 +54,7 @@ def _info(attachment: A.Attachment) -> A.AttachmentInfo:
     return A.AttachmentInfo(kind, "", attachment.meta, attachment.size)
 
 
-def build_all(ctx: RequestContext, new: Sequence[NewAttachment], *, mailbox: str,
+def build_all(ctx: RequestContext, new: Sequence[NewAttachment | A.ItemAttachment], *, mailbox: str,
               owner: str) -> tuple[A.Attachment, ...]:
     return tuple(build(ctx, a, mailbox=mailbox, owner=owner) for a in new)
 

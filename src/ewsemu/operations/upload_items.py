@@ -3,8 +3,9 @@ ItemId names in that folder replaced by the blob's (Update; UpdateOrCreate creat
 
 An uploaded item is the exported one with its attachments, byte for byte (Update replaces the item's own),
 and a new identity: a new ItemId and version 1 (CreateNew), or the updated item's id with its next version
-(Update); its creation and modification times are the upload's, as Exchange gives them. IsAssociated, when the element says, overrides the blob's. A blob this server did
-not sign, or that was changed, is ErrorCorruptData and nothing is written.
+(Update); its creation and modification times are the upload's, as Exchange gives them. IsAssociated, when
+the element says, overrides the blob's. A blob this server did not sign, or that was changed, is
+ErrorCorruptData and nothing is written.
 """
 from __future__ import annotations
 
