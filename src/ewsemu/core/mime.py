@@ -7,8 +7,10 @@ the same: nothing stores the MIME text, and :data:`HEADERS` is the one table tha
 both ways.
 
 Attachments are the seam with the attachments store: :func:`build` receives the item's attachments as
-:class:`MimeAttachment` values (file attachments become MIME parts), and :func:`parse` returns the MIME parts
-that are attachments as the same values, for the caller to store.
+:class:`MimeAttachment` values (:func:`file_parts`: files as themselves, attached messages as message/rfc822
+parts), and :func:`parse` returns the MIME parts that are attachments as the same values; the apply engine
+turns them into attachments (:func:`as_file`, an embedded message into an item attachment) for the operation
+to store with the item.
 """
 from __future__ import annotations
 
