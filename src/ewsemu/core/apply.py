@@ -646,18 +646,10 @@ def task_defaults(now: dt.datetime) -> dict[str, Any]:
     }
 
 
-def create_item(
-    item_type: str,
-    properties: Sequence[FieldChange],
-    ctx: ApplyContext,
-    *,
-    mailbox: str,
-    folder_id: str,
-    owner: str,
-) -> Item:
-    """Build a new item from the properties of a CreateItem item element, in document order, for a caller
-    that stores no attachments with it (the attachments of MIME content are :func:`create`'s)."""
-    return create(item_type, properties, ctx, mailbox=mailbox, folder_id=folder_id, owner=owner).item
+def create_item(item_type: str, properties: Sequence[FieldChange], ctx: ApplyContext, **where: str) -> Item:
+    """:func:`create`'s item (``where``: its mailbox, folder_id and owner) for a caller that stores no
+    attachments with it (the attachments of MIME content are :func:`create`'s)."""
+    return create(item_type, properties, ctx, **where).item
 
 
 def create(
