@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import gzip
+import re
 
 import pytest
 from lxml import etree
@@ -116,6 +117,90 @@ def test_into_another_mailbox(ews: Ews) -> None:
     assert theirs == mine
     assert val(ews.get(new, user=BOB), "Subject") == "Export me" and export(ews, new).codes() == [
         "ErrorItemNotFound"]  # it is bob's
+
+
+BINARY = bytes(range(256)) * 16 + b"\x00\r\n"
+
+
+def _file(name: str, content: bytes, extra: str = "") -> str:
+    return (f"<t:FileAttachment><t:Name>{name}</t:Name>{extra}<t:Content>{base64.b64encode(content).decode()}"
+            "</t:Content></t:FileAttachment>")
+
+
+#: a file, an inline picture and an attached message that carries a file of its own
+ATTACHMENTS = ("<t:Attachments>" + _file("data.bin", BINARY, "<t:ContentType>application/x-test</t:ContentType>")
+               + _file("logo.png", b"\x89PNG fake", "<t:ContentId>logo@example.com</t:ContentId>"
+                       "<t:IsInline>true</t:IsInline>")
+               + "<t:ItemAttachment><t:Name>inner</t:Name><t:Message><t:Subject>Inner</t:Subject>"
+                 '<t:Body BodyType="Text">inner body</t:Body><t:Attachments>' + _file("nested.txt", b"nested \xff")
+               + "</t:Attachments></t:Message></t:ItemAttachment></t:Attachments>")
+
+
+def get_attachment(ews: Ews, attachment_id: str, user: str | None = None):
+    r = ews.call(f'<m:GetAttachment><m:AttachmentIds><t:AttachmentId Id="{attachment_id}"/></m:AttachmentIds>'
+                 "</m:GetAttachment>", user=user)
+    assert r.codes() == ["NoError"], r.body
+    [el] = r.xpath("//m:Attachments/*")
+    return el
+
+
+def attachments_of(ews: Ews, ref: Ref, user: str | None = None) -> list:
+    """Every attachment of the item, nested ones after their item's, as GetAttachment gives them (content and
+    attached item) without their ids: what an upload must give back byte for byte."""
+    out: list = []
+
+    def walk(ids: list[str]) -> None:
+        for aid in ids:
+            el = get_attachment(ews, aid, user)
+            inner = [i.get("Id") for i in el.findall("t:*/t:Attachments/*/t:AttachmentId", NS)]
+            for node in list(el.iter()):  # ids, and the name of the mailbox it is read in
+                if etree.QName(node).localname in ("AttachmentId", "ItemId", "ParentFolderId", "LastModifiedName"):
+                    node.getparent().remove(node)
+            for node in el.findall("t:*/t:Attachments", NS):  # the nested list is compared by walking it
+                node.getparent().remove(node)
+            out.append(etree.tostring(el, method="c14n"))
+            walk(inner)
+
+    item = ews.get(ref, user=user)
+    walk([el.get("Id") for el in item.findall("t:Attachments/*/t:AttachmentId", NS)])
+    return out
+
+
+def without_attachment_ids(props: dict[str, bytes]) -> dict[str, bytes]:
+    return {k: re.sub(rb"<t:AttachmentId [^>]*>(</t:AttachmentId>)?", b"", v) if k == "Attachments" else v
+            for k, v in props.items()}
+
+
+def test_attachments_upload_byte_for_byte_into_another_mailbox(ews: Ews) -> None:
+    ref = ews.create("Message", "<t:Subject>With files</t:Subject>" + ATTACHMENTS, md="SaveOnly")
+    data = exported(ews, ref)
+    new = uploaded(upload(ews, folder_id(ews, "drafts", user=BOB), data, user=BOB))
+    theirs, mine = attachments_of(ews, new, user=BOB), attachments_of(ews, ref)
+    assert len(mine) == 4 and theirs == mine  # content (base64 of the bytes) and attached items, in order
+    assert base64.b64encode(BINARY) in mine[0] and base64.b64encode(b"nested \xff") in mine[3]
+    item, original = ews.get(new, user=BOB), ews.get(ref)
+    assert val(item, "HasAttachments") == "true"
+    ids = [el.get("Id") for el in item.findall("t:Attachments/*/t:AttachmentId", NS)]
+    assert len(ids) == 3 and not set(ids) & {el.get("Id") for el in original.findall("t:Attachments/*/t:AttachmentId",
+                                                                                     NS)}
+    theirs_props, mine_props = without_attachment_ids(content(ews, new, user=BOB)), without_attachment_ids(
+        content(ews, ref))
+    assert theirs_props.pop("LastModifiedName") != mine_props.pop("LastModifiedName")
+    assert theirs_props == mine_props  # the listing too (names, types, sizes, times)
+
+
+def test_update_replaces_the_attachments_with_the_blobs(ews: Ews) -> None:
+    ref = ews.create("Message", "<t:Subject>With files</t:Subject>" + ATTACHMENTS, md="SaveOnly")
+    data = exported(ews, ref)
+    other = ews.create("Message", "<t:Subject>Other</t:Subject><t:Attachments>" + _file("old.txt", b"old")
+                       + "</t:Attachments>", md="SaveOnly")
+    new = uploaded(upload(ews, folder_id(ews, "drafts"), data, "Update", other))
+    assert new.id == other.id
+    assert attachments_of(ews, other) == attachments_of(ews, ref)
+    plain = exported(ews, create(ews, "Message"))  # an item without attachments leaves the target with none
+    uploaded(upload(ews, folder_id(ews, "drafts"), plain, "UpdateOrCreate", new))
+    item = ews.get(other)
+    assert (item.find("t:Attachments", NS), val(item, "HasAttachments")) == (None, "false")
 
 
 def test_update_replaces_the_item_in_place_with_a_new_change_key(ews: Ews) -> None:

@@ -11,6 +11,7 @@ from email.message import EmailMessage
 from ..harness import Ews, Ref, assert_error, delete_field, recipients, set_field, val, vals
 from ..harness import ews, schema_valid_responses  # noqa: F401 (fixtures)
 from ..soap import NS
+from .test_attachments import small_limit  # noqa: F401 (fixture: attachments up to 1000 bytes)
 
 ALICE, BOB = "alice@example.com", "bob@example.com"
 
@@ -26,6 +27,28 @@ def eml(subject: str = "From MIME", body: str = "Hello from MIME", *, html: bool
         msg[name.replace("_", "-")] = value
     msg.set_content(body, subtype="html" if html else "plain")
     return msg.as_bytes()
+
+
+BINARY = bytes(range(256)) * 8 + b"\x00\r\n\x00"  # every byte value, and line ends base64 must keep
+
+
+def with_files(msg: EmailMessage) -> bytes:
+    """``msg`` with a binary attachment and an inline picture (a Content-ID, Content-Disposition inline)."""
+    msg.add_attachment(BINARY, maintype="application", subtype="x-test", filename="data.bin")
+    msg.add_attachment(b"\x89PNG\r\n\x1a\nfake", maintype="image", subtype="png", filename="logo.png",
+                       disposition="inline", cid="<logo@example.com>")
+    return msg.as_bytes()
+
+
+def attachment_list(ews: Ews, ref: Ref) -> list:
+    return ews.get(ref).findall("t:Attachments/t:FileAttachment", NS)
+
+
+def get_content(ews: Ews, attachment_id: str) -> bytes:
+    r = ews.call(f'<m:GetAttachment><m:AttachmentIds><t:AttachmentId Id="{attachment_id}"/></m:AttachmentIds>'
+                 "</m:GetAttachment>")
+    assert r.codes() == ["NoError"], r.body
+    return base64.b64decode(r.xpath("//t:FileAttachment/t:Content")[0].text or "")
 
 
 def mime_prop(raw: bytes) -> str:
@@ -128,6 +151,86 @@ def test_delete_mime_content_is_a_no_op(ews: Ews) -> None:
     assert ews.snapshot(ref) == before
 
 
+def test_create_from_mime_keeps_its_attachments_byte_for_byte(ews: Ews) -> None:
+    sent = email.message_from_bytes(eml(), policy=email.policy.default)
+    ref = ews.create("Message", mime_prop(with_files(sent)), md="SaveOnly")
+    item = ews.get(ref)
+    assert val(item, "HasAttachments") == "true"
+    data, logo = attachment_list(ews, ref)
+    assert [(val(a, "Name"), val(a, "ContentType"), val(a, "IsInline")) for a in (data, logo)] == [
+        ("data.bin", "application/x-test", "false"), ("logo.png", "image/png", "true")]
+    assert (data.find("t:ContentId", NS), val(logo, "ContentId")) == (None, "logo@example.com")
+    assert val(data, "Size") == str(len(BINARY))
+    assert get_content(ews, data.find("t:AttachmentId", NS).get("Id")) == BINARY
+    got = mime_of(ews, ref)  # GetItem's MimeContent gives the parts back
+    parts = list(got.iter_attachments())
+    assert [(p.get_filename(), p.get_content_type(), p.get_content_disposition()) for p in parts] == [
+        ("data.bin", "application/x-test", "attachment"), ("logo.png", "image/png", "inline")]
+    assert parts[0].get_payload(decode=True) == BINARY and str(parts[1]["Content-ID"]) == "<logo@example.com>"
+    assert got.get_body(("plain",)).get_content() == "Hello from MIME\n"
+
+
+def test_an_attached_message_in_mime_becomes_an_item_attachment_and_back(ews: Ews) -> None:
+    inner = email.message_from_bytes(eml("Forwarded", "inner body"), policy=email.policy.default)
+    inner.add_attachment(BINARY, maintype="application", subtype="x-test", filename="nested.bin")
+    outer = email.message_from_bytes(eml(), policy=email.policy.default)
+    outer.add_attachment(inner, filename="fwd.eml")
+    ref = ews.create("Message", mime_prop(outer.as_bytes()), md="SaveOnly")
+    item = ews.get(ref)
+    [attached] = item.findall("t:Attachments/t:ItemAttachment", NS)
+    assert (val(attached, "Name"), val(item, "HasAttachments")) == ("fwd.eml", "true")
+    aid = attached.find("t:AttachmentId", NS).get("Id")
+    r = ews.call(f'<m:GetAttachment><m:AttachmentIds><t:AttachmentId Id="{aid}"/></m:AttachmentIds></m:GetAttachment>')
+    assert r.codes() == ["NoError"], r.body
+    [message] = r.xpath("//t:ItemAttachment/t:Message")
+    assert (val(message, "Subject"), val(message, "Body"), val(message, "HasAttachments")) == (
+        "Forwarded", "inner body\n", "true")
+    [nested] = message.findall("t:Attachments/t:FileAttachment", NS)
+    assert get_content(ews, nested.find("t:AttachmentId", NS).get("Id")) == BINARY
+    [part] = list(mime_of(ews, ref).iter_attachments())  # GetItem's MimeContent: the message as a part again
+    assert (part.get_content_type(), part.get_filename()) == ("message/rfc822", "fwd.eml")
+    again = part.get_content()
+    assert again["Subject"] == "Forwarded" and again.get_body(("plain",)).get_content() == "inner body\n"
+    [file] = list(again.iter_attachments())
+    assert (file.get_filename(), file.get_payload(decode=True)) == ("nested.bin", BINARY)
+
+
+def test_a_mime_with_only_inline_parts_has_no_attachments_to_show(ews: Ews) -> None:
+    msg = email.message_from_bytes(eml(), policy=email.policy.default)
+    msg.add_attachment(b"pic", maintype="image", subtype="gif", filename="p.gif", disposition="inline",
+                       cid="<p@example.com>")
+    ref = ews.create("Message", mime_prop(msg.as_bytes()), md="SaveOnly")
+    assert val(ews.get(ref), "HasAttachments") == "false"
+    assert [val(a, "Name") for a in attachment_list(ews, ref)] == ["p.gif"]
+
+
+def test_mime_attachments_come_before_the_elements_own(ews: Ews) -> None:
+    sent = email.message_from_bytes(eml(), policy=email.policy.default)
+    own = ("<t:Attachments><t:FileAttachment><t:Name>own.txt</t:Name>"
+           f"<t:Content>{base64.b64encode(b'own').decode()}</t:Content></t:FileAttachment></t:Attachments>")
+    ref = ews.create("Message", mime_prop(with_files(sent)) + own, md="SaveOnly")
+    assert [val(a, "Name") for a in attachment_list(ews, ref)] == ["data.bin", "logo.png", "own.txt"]
+
+
+def test_set_mime_content_on_a_draft_replaces_its_attachments(ews: Ews) -> None:
+    old = ("<t:Attachments><t:FileAttachment><t:Name>old.txt</t:Name>"
+           f"<t:Content>{base64.b64encode(b'old').decode()}</t:Content></t:FileAttachment></t:Attachments>")
+    ref = ews.create("Message", "<t:Subject>Before</t:Subject>" + old, md="SaveOnly")
+    sent = email.message_from_bytes(eml("After"), policy=email.policy.default)
+    r = ews.update(ref, set_field("item:MimeContent", mime_prop(with_files(sent)), "Message"), md="SaveOnly")
+    assert r.codes() == ["NoError"], r.body
+    names = [val(a, "Name") for a in attachment_list(ews, ref)]
+    assert names == ["data.bin", "logo.png"]  # the MIME is the whole message: old.txt is gone
+    data = attachment_list(ews, ref)[0]
+    assert get_content(ews, data.find("t:AttachmentId", NS).get("Id")) == BINARY
+    # and a MIME without attachments leaves the draft with none
+    r = ews.update(ref, set_field("item:MimeContent", mime_prop(eml("Plain again")), "Message"), md="SaveOnly")
+    assert r.codes() == ["NoError"], r.body
+    item = ews.get(ref)
+    assert (item.find("t:Attachments", NS), val(item, "HasAttachments"), val(item, "Subject")) == (
+        None, "false", "Plain again")
+
+
 # ---- errors, one per ResponseCode, each changing nothing -------------------------------------------------------
 
 
@@ -175,3 +278,17 @@ def test_mime_content_carries_the_file_attachments_as_parts_byte_for_byte(ews: E
     assert (part.get_filename(), part.get_content_type()) == ("bytes.bin", "application/x-test")
     assert part.get_payload(decode=True) == content
     assert msg.get_body(("plain",)).get_content().rstrip("\n") == "see the file"
+
+
+def test_a_mime_part_over_the_attachment_size_limit(small_limit: Ews) -> None:
+    ews = small_limit
+    msg = email.message_from_bytes(eml(), policy=email.policy.default)
+    msg.add_attachment(b"x" * 1001, maintype="application", subtype="octet-stream", filename="big.bin")
+    r = ews.create_response("Message", mime_prop(msg.as_bytes()), md="SaveOnly")
+    assert_error(r, "ErrorAttachmentSizeLimitExceeded", container="Items")
+    assert drafts(ews) == []
+    ref = ews.create("Message", "<t:Subject>Draft</t:Subject>", md="SaveOnly")
+    before = ews.snapshot(ref)
+    r = ews.update(ref, set_field("item:MimeContent", mime_prop(msg.as_bytes()), "Message"), md="SaveOnly")
+    assert_error(r, "ErrorAttachmentSizeLimitExceeded")
+    assert ews.snapshot(ref) == before

@@ -11,7 +11,7 @@ recurring calendar item is changed as an item of its own and saved back into its
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any, Callable, Iterable, Sequence
 
@@ -19,6 +19,7 @@ from . import calendar, contacts, distribution_lists, messages, mime, posts
 from . import fields as F
 from . import recurrence as rec_mod
 from . import task_rules
+from .attachments import HAS_ATTACHMENTS, Attachment, ItemAttachment, item_size, shown
 from .changes import Action, ConflictResolution, FieldChange, UNPARSED
 from .errors import EwsError
 from .extended import check_path, check_value
@@ -68,6 +69,9 @@ class Outcome:
     invitations: tuple[calendar.Invitation, ...] = ()
     #: what UpdateItem answers with when it is not ``item`` or ``spawned`` (an occurrence of ``item``)
     response: Item | None = None
+    #: the attachments the item has after the change when the change replaced them (MIME content: the MIME is
+    #: the whole message), not stored yet; None leaves the stored ones as they are
+    attachments: tuple[Attachment, ...] | None = None
 
     @property
     def response_item(self) -> Item:
@@ -87,6 +91,16 @@ class _Scratch:
     named: set[str] = field(default_factory=set)
     #: CreateItem (not UpdateItem): MIME content may set read-only properties
     creating: bool = False
+    #: the attachments of the last MIME content set (None: no MIME content was set)
+    mime_attachments: tuple[Attachment, ...] | None = None
+
+
+@dataclass
+class Created:
+    """A new item and the attachments its MIME content carried (stored by the operation with the item)."""
+
+    item: Item
+    attachments: tuple[Attachment, ...] = ()
 
 
 # ---- per-property application -----------------------------------------------------------------------------
@@ -169,7 +183,9 @@ def _set_mime(w: Item, raw: bytes, stored: Item, s: _Scratch, ctx: ApplyContext)
     """MIME content sets the properties its headers and body carry (core.mime's table), as Exchange converts
     it; nothing keeps the MIME text itself. A new item (``stored`` is the blank one) takes every property the
     MIME names, read-only ones too (DateTimeSent from Date, InternetMessageId from Message-ID); a draft being
-    updated only those a client could set. Its attachments are not kept yet (core.mime's seam)."""
+    updated only those a client could set. Its attachment parts become the item's file attachments, handed to
+    the operation (core stores nothing): they replace every attachment a draft had, as the MIME is the whole
+    message; HasAttachments follows them."""
     path = FieldURI("item:MimeContent")
     if w.item_type not in mime.MESSAGE_MIME_TYPES:
         raise EwsError("ErrorUnsupportedMimeConversion", path)
@@ -182,6 +198,19 @@ def _set_mime(w: Item, raw: bytes, stored: Item, s: _Scratch, ctx: ApplyContext)
         if f is None or (not s.creating and (f.read_only or f.create_only)):
             continue
         _set(w, f, value, stored, s, ctx)
+    s.mime_attachments = tuple(_mime_attachment(part, w, ctx) for part in parsed.attachments)
+    w.values[HAS_ATTACHMENTS] = shown(s.mime_attachments)
+
+
+def _mime_attachment(part: mime.MimeAttachment, w: Item, ctx: ApplyContext) -> Attachment:
+    """A part of MIME content as the attachment it is: a file, or an attached message (an item attachment
+    made from the embedded message as CreateItem makes one from MIME, with its own attachments)."""
+    if part.content_type != mime.EMBEDDED:
+        return mime.as_file(part)
+    inner = create("Message", [FieldChange(Action.SET, FieldURI(mime.MIME_CONTENT), part.content)], ctx,
+                   mailbox=w.mailbox, folder_id="", owner="")
+    meta = replace(mime.meta_of(part), name=part.name or inner.item.values.get("item:Subject"))
+    return ItemAttachment(meta, inner.item, inner.attachments, None, item_size(inner.item, inner.attachments))
 
 
 def _append(w: Item, f: FieldDef, value: Any) -> None:
@@ -526,11 +555,11 @@ def apply_item_change(
     spawned = _recurring(stored, w, s, ctx) if w.item_type == "Task" else None
     sent, invitations = _deliveries(stored, w, ctx)
     changed = diff(stored, w)
-    if changed:
+    if changed or s.mime_attachments is not None:  # new MIME content is a new version, whatever it carries
         _bump(w, ctx.now)
         changed = diff(stored, w)
     return Outcome(item=w, changed=changed, conflicts=conflicts, spawned=spawned, sent=sent,
-                   invitations=invitations)
+                   invitations=invitations, attachments=s.mime_attachments)
 
 
 def _deliveries(stored: Item | None, w: Item, ctx: ApplyContext) -> tuple[bool, tuple[calendar.Invitation, ...]]:
@@ -617,7 +646,13 @@ def task_defaults(now: dt.datetime) -> dict[str, Any]:
     }
 
 
-def create_item(
+def create_item(item_type: str, properties: Sequence[FieldChange], ctx: ApplyContext, **where: str) -> Item:
+    """:func:`create`'s item (``where``: its mailbox, folder_id and owner) for a caller that stores no
+    attachments with it (the attachments of MIME content are :func:`create`'s)."""
+    return create(item_type, properties, ctx, **where).item
+
+
+def create(
     item_type: str,
     properties: Sequence[FieldChange],
     ctx: ApplyContext,
@@ -625,8 +660,9 @@ def create_item(
     mailbox: str,
     folder_id: str,
     owner: str,
-) -> Item:
-    """Build a new item from the properties of a CreateItem item element, in document order."""
+) -> Created:
+    """Build a new item from the properties of a CreateItem item element, in document order, with the file
+    attachments its MIME content carries (HasAttachments already set from them)."""
     item_id = ctx.new_item_id()
     item = Item(id=item_id, mailbox=mailbox, folder_id=folder_id, item_type=item_type, version=1,
                 change_key=IdFactory.change_key(item_id, 1))
@@ -664,7 +700,7 @@ def create_item(
             raise EwsError("ErrorInvalidPropertySet", path)
         _set(item, f, prop.value, blank, s, ctx)
     _finish(item, None, ctx)
-    return item
+    return Created(item, s.mime_attachments or ())
 
 
 def deliveries_on_create(item: Item, ctx: ApplyContext) -> tuple[bool, tuple[calendar.Invitation, ...]]:

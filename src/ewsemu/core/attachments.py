@@ -15,7 +15,7 @@ import base64
 import binascii
 import datetime as dt
 from dataclasses import dataclass, replace
-from typing import Union
+from typing import Sequence, Union
 
 from . import ids
 from .errors import EwsError
@@ -92,6 +92,11 @@ def has_attachments(infos: "list[AttachmentInfo] | tuple[AttachmentInfo, ...]") 
     """Exchange's HasAttachments: true when the item carries an attachment that is not inline (an item shown
     with only embedded pictures has none, as Outlook shows it)."""
     return any(not info.meta.is_inline for info in infos)
+
+
+def shown(attachments: "Sequence[Attachment]") -> bool:
+    """HasAttachments for attachments not stored yet (:func:`has_attachments` of what they will list)."""
+    return any(not a.meta.is_inline for a in attachments)
 
 
 def attachment_id(root_item_id: str, key: bytes) -> str:

@@ -7,8 +7,10 @@ the same: nothing stores the MIME text, and :data:`HEADERS` is the one table tha
 both ways.
 
 Attachments are the seam with the attachments store: :func:`build` receives the item's attachments as
-:class:`MimeAttachment` values (file attachments become MIME parts), and :func:`parse` returns the MIME parts
-that are attachments as the same values, for the caller to store.
+:class:`MimeAttachment` values (:func:`file_parts`: files as themselves, attached messages as message/rfc822
+parts), and :func:`parse` returns the MIME parts that are attachments as the same values; the apply engine
+turns them into attachments (:func:`as_file`, an embedded message into an item attachment) for the operation
+to store with the item.
 """
 from __future__ import annotations
 
@@ -23,7 +25,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime, parsedate_to_datetime
 from typing import Any, Callable, Sequence
 
-from .attachments import DEFAULT_CONTENT_TYPE, Attachment, FileAttachment
+from .attachments import DEFAULT_CONTENT_TYPE, Attachment, AttachmentMeta, FileAttachment
 from .item import Body, Item
 from .values import Mailbox
 
@@ -34,6 +36,9 @@ CHARSET = "UTF-8"
 #: the FieldURI the MIME text is rendered under
 MIME_CONTENT = "item:MimeContent"
 MESSAGE_MIME_TYPES = frozenset({"Item", "Message", "MeetingMessage", "MeetingRequest", "Task"})
+
+#: the content type of an attached message: its part is the message itself (an item attachment)
+EMBEDDED = "message/rfc822"
 
 _MIME_POLICY = email.policy.SMTP
 _PARSE_POLICY = email.policy.default
@@ -228,10 +233,32 @@ def _sent_at(item: Item) -> dt.datetime | None:
 
 
 def file_parts(attachments: Sequence[Attachment]) -> tuple[MimeAttachment, ...]:
-    """An item's stored file attachments as the parts :func:`build` writes (an attached item has no part yet)."""
-    return tuple(MimeAttachment(a.meta.name or "attachment", a.content,
-                                a.meta.content_type or DEFAULT_CONTENT_TYPE, a.meta.content_id, a.meta.is_inline)
-                 for a in attachments if isinstance(a, FileAttachment))
+    """An item's stored attachments as the parts :func:`build` writes: each file as itself, an attached message
+    (or any item with a MIME form) as an :data:`EMBEDDED` part built from it with its own attachments; an
+    attached contact or calendar item has no part."""
+    out: list[MimeAttachment] = []
+    for a in attachments:
+        if isinstance(a, FileAttachment):
+            out.append(MimeAttachment(a.meta.name or "attachment", a.content,
+                                      a.meta.content_type or DEFAULT_CONTENT_TYPE, a.meta.content_id,
+                                      a.meta.is_inline))
+        elif a.item.item_type in MESSAGE_MIME_TYPES:
+            out.append(MimeAttachment(a.meta.name or a.item.values.get("item:Subject") or "attachment",
+                                      build(a.item, file_parts(a.attachments)), EMBEDDED, a.meta.content_id,
+                                      a.meta.is_inline))
+    return tuple(out)
+
+
+def meta_of(part: MimeAttachment) -> AttachmentMeta:
+    """The attachment properties a part names: name, content type, content id, inline (Content-Disposition)."""
+    return AttachmentMeta(name=part.name or None, content_type=part.content_type or None,
+                          content_id=part.content_id, is_inline=part.is_inline)
+
+
+def as_file(part: MimeAttachment) -> FileAttachment:
+    """A parsed part as the file attachment an item created (or replaced) from the MIME stores, byte for byte
+    (an :data:`EMBEDDED` part is an attached item instead: the apply engine builds it)."""
+    return FileAttachment(meta_of(part), part.content)
 
 
 def build(item: Item, attachments: Sequence[MimeAttachment] = ()) -> bytes:
@@ -250,10 +277,15 @@ def build(item: Item, attachments: Sequence[MimeAttachment] = ()) -> bytes:
     # set_payload with a charset encodes the text exactly as given (set_content would add a final newline)
     msg.set_payload(body.text, "utf-8")
     for att in attachments:
+        disposition = "inline" if att.is_inline else "attachment"
+        cid = f"<{att.content_id}>" if att.content_id else None
+        if att.content_type == EMBEDDED:  # the attached message itself, not its bytes base64-encoded
+            msg.add_attachment(email.message_from_bytes(att.content, policy=_MIME_POLICY), filename=att.name,
+                               disposition=disposition, cid=cid)
+            continue
         maintype, _, subtype = att.content_type.partition("/")
         msg.add_attachment(att.content, maintype=maintype or "application", subtype=subtype or "octet-stream",
-                           filename=att.name, disposition="inline" if att.is_inline else "attachment",
-                           cid=f"<{att.content_id}>" if att.content_id else None)
+                           filename=att.name, disposition=disposition, cid=cid)
     if msg.is_multipart():  # a boundary of the item's version, so the same item gives the same bytes
         msg.set_boundary(f"_ewsemu_{hashlib.blake2b(item.change_key.encode(), digest_size=12).hexdigest()}_")
     return msg.as_bytes()
@@ -272,8 +304,10 @@ def _text_of(part: Any) -> str:
 
 def _attachment(part: Any) -> MimeAttachment:
     cid = part.get("Content-ID")
+    embedded = part.get_content_type() == EMBEDDED and part.is_multipart()
     return MimeAttachment(
-        name=part.get_filename() or "", content=part.get_payload(decode=True) or b"",
+        name=part.get_filename() or "",
+        content=part.get_payload(0).as_bytes() if embedded else part.get_payload(decode=True) or b"",
         content_type=part.get_content_type(), content_id=str(cid).strip().strip("<>") if cid else None,
         is_inline=part.get_content_disposition() == "inline")
 

@@ -10,7 +10,7 @@ from dataclasses import replace
 from typing import Sequence
 
 from ..core import attachments as A, mime
-from ..core.apply import ApplyContext, create_item
+from ..core.apply import ApplyContext, create
 from ..core.errors import EwsError
 from ..core.fields import ITEM_TYPES
 from ..core.item import Item
@@ -20,12 +20,13 @@ from .common import LostRace
 from .context import RequestContext
 
 
-def build(ctx: RequestContext, new: NewAttachment, *, mailbox: str, owner: str, level: int = 1) -> A.Attachment:
+def build(ctx: RequestContext, new: NewAttachment | A.ItemAttachment, *, mailbox: str, owner: str,
+          level: int = 1) -> A.Attachment:
     """The attachment as it will be stored: an attached item built with CreateItem's engine (its properties
     checked as CreateItem checks them), LastModifiedTime now, the size limit and the nesting limit applied."""
     if level > A.MAX_NEST_LEVEL:
         raise EwsError("ErrorAttachmentNestLevelLimitExceeded")
-    if isinstance(new, A.FileAttachment):
+    if isinstance(new, (A.FileAttachment, A.ItemAttachment)):  # a file; an embedded message of MIME content
         A.check_size(new, ctx.settings.limits.max_attachment_bytes)
         return A.stamped(new, ctx.now)
     return _build_item(ctx, new, mailbox=mailbox, owner=owner, level=level)
@@ -39,8 +40,10 @@ def _build_item(ctx: RequestContext, new: NewItemAttachment, *, mailbox: str, ow
         raise EwsError("ErrorInvalidItemForOperationCreateItemAttachment",
                        message=f"ewsemu does not store {new.item_type} items yet.")
     actx = ApplyContext(now=ctx.now, zone=ctx.zone, new_item_id=ctx.ids.item_id, strict=ctx.settings.strict)
-    item = create_item(new.item_type, new.properties, actx, mailbox=mailbox, folder_id="", owner=owner)
-    inner = tuple(build(ctx, a, mailbox=mailbox, owner=owner, level=level + 1) for a in new.attachments)
+    created = create(new.item_type, new.properties, actx, mailbox=mailbox, folder_id="", owner=owner)
+    item = created.item
+    inner = tuple(build(ctx, a, mailbox=mailbox, owner=owner, level=level + 1)
+                  for a in (*created.attachments, *new.attachments))
     item.values[A.HAS_ATTACHMENTS] = A.has_attachments([_info(a) for a in inner])
     attachment = A.ItemAttachment(new.meta, item, inner, None, A.item_size(item, inner))
     return A.stamped(attachment, ctx.now)  # type: ignore[return-value]
@@ -51,7 +54,7 @@ def _info(attachment: A.Attachment) -> A.AttachmentInfo:
     return A.AttachmentInfo(kind, "", attachment.meta, attachment.size)
 
 
-def build_all(ctx: RequestContext, new: Sequence[NewAttachment], *, mailbox: str,
+def build_all(ctx: RequestContext, new: Sequence[NewAttachment | A.ItemAttachment], *, mailbox: str,
               owner: str) -> tuple[A.Attachment, ...]:
     return tuple(build(ctx, a, mailbox=mailbox, owner=owner) for a in new)
 
@@ -65,6 +68,18 @@ def prepared(item: Item, attachments: Sequence[A.Attachment]) -> None:
 def store_new(ctx: RequestContext, uow, item: Item, attachments: Sequence[A.Attachment]) -> list[A.Attachment]:
     """Store the attachments of the item just inserted (CreateItem); the attachments with their keys."""
     return rows.insert(uow, item.id, attachments, ctx.ids) if attachments else []
+
+
+def replace_all(ctx: RequestContext, uow, item: Item, new: Sequence[A.Attachment],
+                changes: dict) -> None:
+    """The stored ``item`` (as just written in ``uow``) now has ``new`` instead of its attachments (new MIME
+    content on a draft: the MIME is the whole message); ``changes``, its journal diff, records the counts."""
+    before = rows.count(uow, item.id)
+    rows.delete_all(uow, item.id)
+    built = build_all(ctx, new, mailbox=item.mailbox, owner="")
+    rows.insert(uow, item.id, built, ctx.ids)
+    if before or built:
+        changes[A.ATTACHMENTS] = (before, len(built))
 
 
 def attach(ctx: RequestContext, uow, item: Item, attachment: A.Attachment) -> tuple[Item, A.Attachment]:

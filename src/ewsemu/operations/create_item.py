@@ -6,7 +6,7 @@ is returned); a calendar item's SendMeetingInvitations delivers meeting requests
 from __future__ import annotations
 
 from ..core import messages
-from ..core.apply import ApplyContext, create_item, deliveries_on_create
+from ..core.apply import ApplyContext, create, deliveries_on_create
 from ..core.errors import EwsError
 from ..core.fields import MESSAGE_TYPES
 from ..core.item import Item
@@ -67,8 +67,11 @@ def _create_one(batch: Batch[CreateItemRequest], new: NewItem) -> Item | None:
             default = "sentitems" if disposition in messages.SEND_DISPOSITIONS else DEFAULT_FOLDER[item_type]
             folder = ctx.store.distinguished_folder(conn, ctx.mailbox, default)
         owner = ctx.store.mailbox_display_name(conn, folder.mailbox)
-        item = create_item(item_type, props, actx, mailbox=folder.mailbox, folder_id=folder.id, owner=owner)
-        attached = attachments.build_all(ctx, new.attachments, mailbox=folder.mailbox, owner=owner)
+        created = create(item_type, props, actx, mailbox=folder.mailbox, folder_id=folder.id, owner=owner)
+        item = created.item
+        # the MIME content's attachments first, then the element's own t:Attachments
+        attached = attachments.build_all(ctx, (*created.attachments, *new.attachments), mailbox=folder.mailbox,
+                                         owner=owner)
         attachments.prepared(item, attached)
         sent, meeting_requests = deliveries_on_create(item, actx)
         if sent:

@@ -1,5 +1,6 @@
-"""ExportItems: each item as an opaque, signed blob of every stored property (core.export_data), which
-UploadItems turns back into the item; one response message per ItemId, in request order, errors in-band."""
+"""ExportItems: each item as an opaque, signed blob of every stored property and attachment
+(core.export_data), which UploadItems turns back into the item; one response message per ItemId, in request
+order, errors in-band."""
 from __future__ import annotations
 
 from ..core import export_data
@@ -7,7 +8,7 @@ from ..core.changes import ItemRef
 from ..core.errors import EwsError
 from ..protocol import export_items as wire
 from ..protocol.export_items import Exported, ExportItemsRequest
-from ..store import codec
+from ..store import attachments as attachment_rows, codec
 from .base import Batch, PerElement
 from .common import check_item_id
 from .context import RequestContext
@@ -27,11 +28,13 @@ def _export_one(batch: Batch[ExportItemsRequest], ref: ItemRef) -> Exported:
     item = batch.ctx.store.load_item(batch.conn, where.item_id, batch.ctx.mailbox)
     if item is None:
         raise EwsError("ErrorItemNotFound")
-    return Exported(item.id, item.change_key, export_data.encode(codec.item_to_data(item), _key(batch.ctx)))
+    attached = attachment_rows.to_data(attachment_rows.tree(batch.conn, item.id))
+    return Exported(item.id, item.change_key,
+                    export_data.encode(codec.item_to_data(item), _key(batch.ctx), attached))
 
 
 OPERATION = PerElement(
     "ExportItems", "implemented",
-    ("items of every type, every stored property, as a signed blob only this server's UploadItems reads;"
-     " attachments are not in the blob yet"),
+    ("items of every type, every stored property and every attachment (files byte for byte, attached items"
+     " with theirs), as a signed blob only this server's UploadItems reads"),
     parse=wire.parse, element=_export_one, render=wire.render_success, reads=True, prepare=_key)

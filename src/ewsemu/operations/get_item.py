@@ -28,6 +28,6 @@ OPERATION = PerElement(
     "GetItem", "implemented",
     ("IdOnly/Default/AllProperties shapes with AdditionalProperties (indexed ones too), occurrence"
      " and recurring-master ids, item:Attachments listed without content, MIME content of messages, generic"
-     " items and tasks (IncludeMimeContent, with their file attachments); no MIME content of calendar items and"
+     " items and tasks (IncludeMimeContent, with their attachments); no MIME content of calendar items and"
      " contacts"),
     parse=wire.parse, element=_get_one, render=wire.render_success, container="Items", reads=True)

@@ -14,6 +14,7 @@ from ..core.apply import ALL_CHANGED, ApplyContext, Outcome, apply_item_change, 
 from ..core.changes import FieldChange, ItemRef
 from ..core.errors import EwsError
 from ..core.item import Item
+from . import attachments
 from .common import HasStore, LostRace, check_item_id, with_retries
 
 #: builds the changes from the item as read inside the write transaction (re-run after a lost race); it may
@@ -50,6 +51,8 @@ def update_stored_item(owner: HasStore, mailbox: str, target: ItemRef, plan: Pla
             since = store.changed_since(conn, stored.id, target.change_key)
             changed_since = ALL_CHANGED if since is None else since  # {}: moved, nothing changed
         outcome = apply(stored, changes, actx, changed_since)
+        if outcome.attachments is not None:  # MIME content replaced them: rows and diff before the item's write
+            attachments.replace_all(owner, conn, outcome.item, outcome.attachments, outcome.changed)
         if outcome.changed and not store.update_item(conn, outcome.item, stored.version, actx.now,
                                                      outcome.changed):
             raise LostRace()

@@ -1,10 +1,11 @@
 """UploadItems: ExportItems' blobs back into items — a new item in ParentFolderId (CreateNew), or the item
 ItemId names in that folder replaced by the blob's (Update; UpdateOrCreate creates one when there is none).
 
-An uploaded item is the exported one with a new identity: a new ItemId and version 1 (CreateNew), or the
-updated item's id with its next version (Update); its creation and modification times are the upload's,
-as Exchange gives them. IsAssociated, when the element says, overrides the blob's. A blob this server did
-not sign, or that was changed, is ErrorCorruptData and nothing is written.
+An uploaded item is the exported one with its attachments, byte for byte (Update replaces the item's own),
+and a new identity: a new ItemId and version 1 (CreateNew), or the updated item's id with its next version
+(Update); its creation and modification times are the upload's, as Exchange gives them. IsAssociated, when
+the element says, overrides the blob's. A blob this server did not sign, or that was changed, is
+ErrorCorruptData and nothing is written.
 """
 from __future__ import annotations
 
@@ -15,18 +16,19 @@ from ..core.ids import IdFactory, check_change_key
 from ..core.item import Item
 from ..protocol import upload_items as wire
 from ..protocol.upload_items import CREATE_NEW, UPDATE, Upload, UploadItemsRequest
-from ..store import codec
+from ..core.attachments import ATTACHMENTS, Attachment
+from ..store import attachments as attachment_rows, codec
 from .base import Batch, PerElement
 from .common import LostRace, check_item_id, with_retries
 from .folders import target
 from .occurrences import locate
 
 
-def _source(batch: Batch[UploadItemsRequest], up: Upload) -> Item:
-    """The item the Data holds."""
+def _source(batch: Batch[UploadItemsRequest], up: Upload) -> tuple[Item, tuple[Attachment, ...]]:
+    """The item the Data holds, with its attachments."""
     data = export_data.decode(up.data, batch.ctx.store.secret(export_data.SECRET_NAME))
     try:
-        return codec.item_from_data(data)
+        return codec.item_from_data(data.item), attachment_rows.from_data(data.attachments)
     except (KeyError, ValueError, TypeError, AttributeError):
         raise export_data.corrupt() from None
 
@@ -45,7 +47,7 @@ def _check(up: Upload) -> None:
 def _upload_one(batch: Batch[UploadItemsRequest], up: Upload) -> Item:
     ctx = batch.ctx
     _check(up)
-    source = _source(batch, up)
+    source, attached = _source(batch, up)
 
     def work(uow) -> Item:
         folder = target(uow, ctx, up.parent, "ErrorParentFolderNotFound")
@@ -70,13 +72,20 @@ def _upload_one(batch: Batch[UploadItemsRequest], up: Upload) -> Item:
             new.change_key = IdFactory.change_key(new.id, 1)
             new.values["item:DateTimeCreated"] = ctx.now
             ctx.store.insert_item(uow, new, ctx.now)
+            attachment_rows.insert(uow, new.id, attached, ctx.ids)
             return new
         if stored.item_type != new.item_type:
             raise EwsError("ErrorObjectTypeChanged", message="The Data holds an item of another type.")
         new.id, new.version = stored.id, stored.version + 1
         new.change_key = IdFactory.change_key(new.id, new.version)
         new.values["item:DateTimeCreated"] = stored.values.get("item:DateTimeCreated", ctx.now)
-        if not ctx.store.update_item(uow, new, stored.version, ctx.now, diff(stored, new)):
+        changes = diff(stored, new)
+        before = attachment_rows.count(uow, stored.id)  # the blob's attachments replace the item's
+        attachment_rows.delete_all(uow, stored.id)
+        attachment_rows.insert(uow, stored.id, attached, ctx.ids)
+        if before or attached:
+            changes[ATTACHMENTS] = (before, len(attached))
+        if not ctx.store.update_item(uow, new, stored.version, ctx.now, changes):
             raise LostRace()
         return new
 
@@ -86,5 +95,6 @@ def _upload_one(batch: Batch[UploadItemsRequest], up: Upload) -> Item:
 OPERATION = PerElement(
     "UploadItems", "implemented",
     ("ExportItems' data as a new item (CreateNew) or replacing the item ItemId names in ParentFolderId"
-     " (Update, UpdateOrCreate), IsAssociated; data this server did not export answers ErrorCorruptData"),
+     " (Update, UpdateOrCreate), IsAssociated, with the exported attachments byte for byte; data this server"
+     " did not export answers ErrorCorruptData"),
     parse=wire.parse, element=_upload_one, render=wire.render_success)

@@ -10,6 +10,7 @@ every attachment write: the rows change only together with it, in its unit of wo
 """
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import json
 from typing import Any, Iterable
@@ -60,6 +61,64 @@ def item_to_json(item: Item) -> str:
 
 def item_from_json(text: str) -> Item:
     return codec.item_from_mapping(json.loads(text, object_hook=_json_hook))
+
+
+# ---- exported attachments (ExportItems / UploadItems) --------------------------------------------------------
+
+
+_META_FIELDS = ("name", "content_type", "content_id", "content_location", "is_inline")
+
+
+def to_data(tree_: Iterable[Attachment]) -> list[dict[str, Any]]:
+    """An item's attachments (:func:`tree`'s shape) as JSON for an export blob: every property, a file's
+    bytes as base64, an attached item as its exported row with its own attachments (recursively)."""
+    out: list[dict[str, Any]] = []
+    for a in tree_:
+        meta = a.meta
+        data: dict[str, Any] = {k: getattr(meta, k) for k in _META_FIELDS if getattr(meta, k) is not None}
+        if meta.last_modified_time is not None:
+            data["last_modified_time"] = meta.last_modified_time.isoformat()
+        if isinstance(a, FileAttachment):
+            data.update(kind="file", content=base64.b64encode(a.content).decode("ascii"),
+                        is_contact_photo=a.is_contact_photo)
+        else:
+            data.update(kind="item", item=codec.item_to_data(a.item), size=a.size, attachments=to_data(a.attachments))
+        out.append(data)
+    return out
+
+
+def from_data(data: Any) -> tuple[Attachment, ...]:
+    """The attachments :func:`to_data` wrote, without keys (an upload gives them new ids); KeyError,
+    ValueError or TypeError for anything else."""
+    if not isinstance(data, list):
+        raise TypeError("attachments")
+    out: list[Attachment] = []
+    for d in data:
+        modified = d.get("last_modified_time")
+        meta = AttachmentMeta(
+            *(_text(d.get(k)) for k in ("name", "content_type", "content_id", "content_location")),
+            dt.datetime.fromisoformat(modified) if modified is not None else None, _flag(d.get("is_inline", False)))
+        if d["kind"] == "file":
+            content = base64.b64decode(d["content"].encode("ascii"), validate=True)
+            out.append(FileAttachment(meta, content, _flag(d.get("is_contact_photo", False))))
+        elif d["kind"] == "item":
+            out.append(ItemAttachment(meta, codec.item_from_data(d["item"]), from_data(d["attachments"]), None,
+                                      int(d["size"])))
+        else:
+            raise ValueError(d["kind"])
+    return tuple(out)
+
+
+def _text(value: Any) -> str | None:
+    if value is not None and not isinstance(value, str):
+        raise TypeError(value)
+    return value
+
+
+def _flag(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise TypeError(value)
+    return value
 
 
 # ---- writes --------------------------------------------------------------------------------------------------
