@@ -52,6 +52,18 @@ def test_update_item_on_a_sent_task_request_is_refused_and_changes_nothing(ews: 
     assert r.codes() == ["NoError"], r.body
 
 
+def test_in_a_batch_only_the_assigned_task_is_refused(ews: Ews, seeded: None) -> None:
+    """D22: one response message per ItemChange; the refused one does not stop the next."""
+    tasks = _tasks(ews)
+    assigned, plain = ref_of(tasks["Write the report"]), ref_of(tasks["Mine alone"])
+    change = set_field("item:Subject", "<t:Subject>Renamed</t:Subject>")
+    r = ews.call('<m:UpdateItem ConflictResolution="AutoResolve"><m:ItemChanges>'
+                 + "".join(f"<t:ItemChange>{ref.xml()}<t:Updates>{change}</t:Updates></t:ItemChange>"
+                           for ref in (assigned, plain)) + "</m:ItemChanges></m:UpdateItem>")
+    assert r.codes() == ["ErrorSentTaskRequestUpdate", "NoError"], r.body
+    assert sorted(_tasks(ews)) == ["Renamed", "Write the report"]
+
+
 def test_the_assignee_receives_the_task_request_with_the_task_attached(ews: Ews, seeded: None) -> None:
     shape = ('<t:FieldURI FieldURI="item:ItemClass"/><t:FieldURI FieldURI="item:Subject"/>'
              '<t:FieldURI FieldURI="item:HasAttachments"/><t:FieldURI FieldURI="message:From"/>'
