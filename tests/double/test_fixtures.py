@@ -212,3 +212,17 @@ def test_the_readmes_fixtures_example_loads_with_its_assigned_task(emulator: Emu
     assert tasks["Review the budget"].task_request_sent and not tasks["Write the report"].task_request_sent
     assert [(i.values["item:ItemClass"], i.values["item:Subject"]) for i in inbox] == [
         ("IPM.TaskRequest", "Review the budget")]
+
+
+def test_an_assigned_task_is_exported_as_a_plain_task(emulator: Emulator) -> None:
+    """Its assignee's address is not stored, so the export cannot say ``assigned_to``; it leaves out the
+    assignment's named properties too, so reloading it gives a consistent, unassigned task."""
+    fixtures.load(emulator, {"mailboxes": [{"smtp": "alice@example.com", "tasks": [
+        {"subject": "Delegated", "assigned_to": "bob@example.com", "extended": [
+            {"path": {"distinguished_property_set_id": "PublicStrings", "property_name": "X-Tag",
+                      "property_type": "String"}, "value": "kept"}]}]}]})
+    with emulator.store.read() as conn:
+        [task] = lookup.mailbox_items(conn, "alice@example.com")
+    spec = fixtures.item_spec(task)
+    assert "assigned_to" not in spec and [e["value"] for e in spec["extended"]] == ["kept"]
+    assert spec["item:Subject"] == "Delegated"

@@ -7,6 +7,7 @@ import pytest
 from ewsemu.double import fixtures
 
 from ..harness import Ews, assert_error, ews, ref_of, schema_valid_responses, set_field, val, vals  # noqa: F401
+from ..soap import NS
 
 SEED = {"mailboxes": [
     {"smtp": "alice@example.com", "display_name": "Alice Example", "tasks": [
@@ -77,11 +78,10 @@ def test_the_assignee_receives_the_task_request_with_the_task_attached(ews: Ews,
     assert ews.find("inbox", shape="IdOnly") == []  # nothing in the assigner's own Inbox
     full = ews.get(ref_of(request), user="bob@example.com")
     assert vals(full, "t:ToRecipients/t:Mailbox/t:EmailAddress") == ["bob@example.com"]
-    [attachment_id] = [a.get("Id") for a in full.findall("t:Attachments/t:ItemAttachment/t:AttachmentId",
-                                                            {"t": "http://schemas.microsoft.com/exchange/services/2006/types"})]
+    [attachment_id] = [a.get("Id") for a in full.findall("t:Attachments/t:ItemAttachment/t:AttachmentId", NS)]
     r = ews.call("<m:GetAttachment><m:AttachmentShape><t:AdditionalProperties>" + TASK_PROPS
-                 + f'</t:AdditionalProperties></m:AttachmentShape><m:AttachmentIds><t:AttachmentId Id="{attachment_id}"/>'
-                 "</m:AttachmentIds></m:GetAttachment>", user="bob@example.com")
+                 + "</t:AdditionalProperties></m:AttachmentShape><m:AttachmentIds>"
+                 f'<t:AttachmentId Id="{attachment_id}"/></m:AttachmentIds></m:GetAttachment>', user="bob@example.com")
     assert r.codes() == ["NoError"], r.body
     [task] = r.xpath("//t:ItemAttachment/t:Task")
     assert val(task, "Subject") == "Write the report"

@@ -34,6 +34,9 @@ ASSIGNER = ExtendedFieldURI(property_type="String", distinguished_property_set_i
 #: PidLidTaskMode (PSETID_Common 0x8518): 0 for every task item, 1 for the task a task request carries
 TASK_MODE = ExtendedFieldURI(property_type="Integer", distinguished_property_set_id="Common", property_id="34072")
 
+#: the named properties an assignment sets (a fixture export leaves them out: it cannot say ``assigned_to``)
+ASSIGNMENT_KEYS = frozenset({ACCEPTANCE_STATE.key, ASSIGNER.key, TASK_MODE.key})
+
 TASK_REQUEST_CLASS = "IPM.TaskRequest"
 #: PidLidTaskAcceptanceState of a request sent and not answered yet (EWS: DelegationState OwnNew)
 OWN_NEW = F.DELEGATION_STATE.index("OwnNew")

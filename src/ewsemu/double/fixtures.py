@@ -256,8 +256,10 @@ def item_spec(item: Item, folder: str | None = "tasks") -> dict[str, Any]:
     for f in F.fields_of(item.item_type):
         if not f.read_only and f.uri in item.values:
             spec[f.uri] = _plain(f, item.values[f.uri])
-    if item.extended:
+    # an assigned task is exported as a plain one: its assignee's address is not stored (only task:Owner)
+    kept = [ext for key, ext in item.extended.items() if key not in task_requests.ASSIGNMENT_KEYS]
+    if kept:
         spec["extended"] = [{"path": {k: v for k, v in dataclasses.asdict(ext.path).items() if v is not None},
                              "value": list(ext.value) if isinstance(ext.value, tuple) else ext.value}
-                            for ext in item.extended.values()]
+                            for ext in kept]
     return spec
