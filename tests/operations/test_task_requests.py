@@ -103,3 +103,13 @@ def test_a_bad_assigned_to_is_refused_with_the_reason(emulator, bad: object) -> 
     data = {"mailboxes": [{"smtp": "alice@example.com", "tasks": [{"subject": "X", "assigned_to": bad}]}]}
     with pytest.raises(fixtures.FixtureError, match="assigned_to needs an address"):
         fixtures.load(emulator, data)
+
+
+def test_the_assignment_is_found_by_its_named_property(ews: Ews, seeded: None) -> None:
+    """DelegationState is PidLidTaskAcceptanceState by ordinal: a restriction on that property finds it."""
+    state = ('<t:ExtendedFieldURI DistinguishedPropertySetId="Task" PropertyId="33066" PropertyType="Integer"/>')
+    found = ews.find("tasks", shape="IdOnly", additional='<t:FieldURI FieldURI="item:Subject"/>' + state,
+                     restriction=f'<t:IsEqualTo>{state}<t:FieldURIOrConstant><t:Constant Value="1"/>'
+                                 "</t:FieldURIOrConstant></t:IsEqualTo>")
+    assert [val(t, "Subject") for t in found] == ["Write the report"]
+    assert val(found[0], "t:ExtendedProperty/t:Value") == "1"
