@@ -357,3 +357,21 @@ def test_with_a_users_file_the_control_plane_needs_the_same_credentials_as_ews(d
 
 def test_in_the_open_default_the_control_plane_is_open(control: ControlClient) -> None:
     assert control.state() == {"mailboxes": []}
+
+
+def test_seed_an_assigned_task_whose_request_was_sent(control: ControlClient, ews: EwsHttp) -> None:
+    """``assigned_to``: the assigner's copy (UpdateItem refuses it) and the IPM.TaskRequest in the assignee's Inbox."""
+    assert control.seed({"mailboxes": [
+        {"smtp": ALICE, "display_name": "Alice", "tasks": [{"subject": "Delegated", "assigned_to": BOB}]},
+        {"smtp": BOB, "display_name": "Bob"}]}) == 1
+    state = control.state()
+    task = tasks_of(state)["Delegated"]
+    assert task["task_request_sent"] is True and task["properties"]["task:Owner"] == "Bob"
+    [request] = tasks_of(state, BOB).values()
+    assert request["folder"] == "inbox" and request["item_type"] == "Message"
+    assert request["properties"]["item:ItemClass"] == "IPM.TaskRequest"
+    assert request["properties"]["item:Subject"] == "Delegated" and request["properties"]["item:HasAttachments"]
+    r = ews.update(item_change(Ref(task["id"], task["change_key"]),
+                               set_field("item:Subject", "<t:Subject>Renamed</t:Subject>")))
+    assert r.codes() == ["ErrorSentTaskRequestUpdate"]
+    assert tasks_of(control.state())["Delegated"]["change_key"] == task["change_key"]

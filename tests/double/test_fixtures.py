@@ -5,11 +5,13 @@ import json
 from pathlib import Path
 
 import pytest
+import yaml
 from lxml import etree
 
 from ewsemu.double import fixtures
 from ewsemu.core.recurrence import NumberedRecurrence, Recurrence, WeeklyRecurrence
 from ewsemu.emulator import Emulator
+from ewsemu.store import lookup
 from ewsemu.store.repository import Store
 
 from ..soap import NS, Client
@@ -198,3 +200,29 @@ def test_load_into_a_file_database_persists(tmp_path: Path, clock) -> None:
                 "item:Subject"] == "Write the quarterly report"
     finally:
         store.dispose()
+
+
+def test_the_readmes_fixtures_example_loads_with_its_assigned_task(emulator: Emulator, client: Client) -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    example = readme.split("\n### Fixtures\n", 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0]
+    assert fixtures.load(emulator, yaml.safe_load(example)) == 3
+    with emulator.store.read() as conn:
+        tasks = {i.values["item:Subject"]: i for i in lookup.mailbox_items(conn, "alice@example.com")}
+        inbox = lookup.mailbox_items(conn, "bob@example.com")
+    assert tasks["Review the budget"].task_request_sent and not tasks["Write the report"].task_request_sent
+    assert [(i.values["item:ItemClass"], i.values["item:Subject"]) for i in inbox] == [
+        ("IPM.TaskRequest", "Review the budget")]
+
+
+def test_an_assigned_task_is_exported_as_a_plain_task(emulator: Emulator) -> None:
+    """Its assignee's address is not stored, so the export cannot say ``assigned_to``; it leaves out the
+    assignment's named properties too, so reloading it gives a consistent, unassigned task."""
+    fixtures.load(emulator, {"mailboxes": [{"smtp": "alice@example.com", "tasks": [
+        {"subject": "Delegated", "assigned_to": "bob@example.com", "extended": [
+            {"path": {"distinguished_property_set_id": "PublicStrings", "property_name": "X-Tag",
+                      "property_type": "String"}, "value": "kept"}]}]}]})
+    with emulator.store.read() as conn:
+        [task] = lookup.mailbox_items(conn, "alice@example.com")
+    spec = fixtures.item_spec(task)
+    assert "assigned_to" not in spec and [e["value"] for e in spec["extended"]] == ["kept"]
+    assert spec["item:Subject"] == "Delegated"

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from ewsemu.double import fixtures
 from ewsemu.emulator import Settings
 from ewsemu.rest.common import ews_id as rest_to_ews
 from ewsemu.rest.common import rest_id as ews_to_rest
@@ -335,3 +336,19 @@ def test_completing_the_last_occurrence_completes_the_master_itself(api: Api) ->
     assert spawned[0] and spawned[1] and spawned[2] is None
     master = graph_get(api, task_id).json()
     assert master["percentComplete"] == 100 and master["dueDateTime"] == "2026-01-26T00:00:00Z"
+
+
+# ---- an assigned task (its request sent, as Outlook leaves it) ---------------------------------------------
+
+
+def test_patching_an_assigned_task_whose_request_was_sent_answers_ews_code_and_changes_nothing(
+        emulator, api: Api) -> None:
+    assigned = "AAMkAGFzc2lnbmVkLXRhc2s="
+    fixtures.load(emulator, {"mailboxes": [{"smtp": "alice@example.com", "tasks": [
+        {"id": assigned, "subject": "Delegated", "assigned_to": "bob@example.com"}]}]})
+    before = graph_get(api, rest_id(assigned))
+    assert before.status == 200, before.body
+    err = graph_error(graph_patch(api, rest_id(assigned), {"title": "Renamed"}), 400, "ErrorSentTaskRequestUpdate")
+    assert err["message"] == "The task request has already been sent and may not be updated."
+    after = graph_get(api, rest_id(assigned))
+    assert after.json() == before.json() and after.headers["etag"] == before.headers["etag"]

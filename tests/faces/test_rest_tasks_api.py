@@ -13,6 +13,7 @@ import pytest
 from openapi_spec_validator import validate as validate_openapi
 
 from ewsemu.core import ids
+from ewsemu.double import fixtures
 from ewsemu.emulator import Emulator, Settings
 from ewsemu.rest import tasks_api
 
@@ -466,3 +467,22 @@ def test_engine_rules_apply_a_due_date_before_the_ews_start_date_is_422(api: Api
     assert [e["field"] for e in err["details"]["errors"]] == ["dueDate"]
     assert "ErrorCalendarEndDateIsEarlierThanStartDate" in err["details"]["errors"][0]["message"]
     assert get(api, rest_id(item_id)).json()["title"] == "Starts late"
+
+
+# ---- an assigned task (its request sent, as Outlook leaves it) ---------------------------------------------
+
+
+ASSIGNED_ID = "AAMkAGFzc2lnbmVkLXRhc2s="  # "\0\3$\0assigned-task"
+
+
+def test_patching_an_assigned_task_whose_request_was_sent_is_409_and_changes_nothing(
+        emulator: Emulator, api: Api) -> None:
+    fixtures.load(emulator, {"mailboxes": [{"smtp": "alice@example.com", "tasks": [
+        {"id": ASSIGNED_ID, "subject": "Delegated", "assigned_to": "bob@example.com"}]}]})
+    before = get(api, rest_id(ASSIGNED_ID))
+    assert before.status == 200, before.body
+    body = error(patch(api, rest_id(ASSIGNED_ID), {"title": "Renamed"}), 409, "task_request_sent")
+    assert body["details"] == {}
+    after = get(api, rest_id(ASSIGNED_ID))
+    assert after.json() == before.json() and after.headers["etag"] == before.headers["etag"]
+    assert text(ews_view(api, {"id": rest_id(ASSIGNED_ID)}), "DelegationState") == "OwnNew"

@@ -11,6 +11,7 @@ authenticates the caller and supplies the body reader (its request limits), then
 ``POST reset``              empty store, ledger and fault rules; ids restarted; the clock as ``--clock`` set it
                             (for every worker of ``--workers N``: :mod:`ewsemu.double.shared`)
 ``POST seed``               load fixtures: a JSON body in the fixtures format, or ``{"path": "fixtures.yaml"}``
+                            (a task with ``"assigned_to": "bob@example.com"`` is one Outlook assigned)
 ``GET state``               mailboxes, folders, items with their ChangeKey history (``?mailbox=``)
 ``GET state/items/{id}``    one item and its history
 ``GET ledger``              calls, oldest first (``?operation=&mailbox=&since=&face=&bodies=1``); DELETE clears
@@ -88,6 +89,8 @@ def item_json(item: Any, folder: Folder | None, history: list[dict[str, Any]]) -
     return {
         "id": item.id, "change_key": item.change_key, "version": item.version, "item_type": item.item_type,
         "mailbox": item.mailbox, "folder_id": item.folder_id,
+        # an assigned task whose request was sent (fixtures' ``assigned_to``): UpdateItem refuses it
+        "task_request_sent": item.task_request_sent,
         "folder": folder.distinguished or folder.display_name if folder else None,
         "properties": {uri: codec.json_value(value) for uri, value in item.values.items()},
         "extended": [{"path": {k: v for k, v in vars(ext.path).items() if v is not None},

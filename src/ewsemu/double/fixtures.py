@@ -2,6 +2,11 @@
 
 Property keys are FieldURIs (``task:Status``) or snake_case element names (``percent_complete``); values
 use plain YAML/JSON types. An item may pin its ``id`` and ``change_key`` (to replay captured requests).
+
+A task with ``assigned_to`` (an address, or ``{smtp, name}``) is a task Outlook assigned: the mailbox keeps
+the assigner's copy (its request sent: UpdateItem answers ErrorSentTaskRequestUpdate) and, when the assignee
+is a mailbox of this server, an ``IPM.TaskRequest`` carrying the task arrives in the assignee's Inbox
+(:mod:`ewsemu.core.task_requests`).
 """
 from __future__ import annotations
 
@@ -17,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..core import fields as F
 from ..core import recurrence as R
+from ..core import task_requests
 from ..core.apply import ApplyContext, create_item
 from ..core.changes import Action, FieldChange
 from ..core.errors import EwsError
@@ -24,6 +30,8 @@ from ..core.extended import check_path, check_value
 from ..core.item import Body, ExtendedValue, Item
 from ..core.paths import ExtendedFieldURI, FieldURI
 from ..core.timezones import UTC
+from ..core.values import Mailbox
+from ..store import attachments as attachment_rows
 from ..store.codec import recurrence_to_json
 from .host import Host
 
@@ -108,12 +116,15 @@ def load(emulator: Host, data: dict[str, Any]) -> int:
     already in that mailbox is left as it is; items without an ``id`` are added each time.
     """
     store, now, count = emulator.store, emulator.clock.now(), 0
-    for mailbox in data.get("mailboxes") or []:
+    mailboxes = data.get("mailboxes") or []
+    for mailbox in mailboxes:  # every mailbox first: a task may be assigned to one listed after it
         if not isinstance(mailbox, dict) or not isinstance(mailbox.get("smtp"), str):
             raise FixtureError(f"each mailbox needs an 'smtp' address, not {mailbox!r}")
-        smtp = mailbox["smtp"].lower()
         # ``language``: the culture its default folders are named in (else the server's --mailbox-language)
-        store.ensure_mailbox(smtp, mailbox.get("display_name"), now=now, culture=mailbox.get("language"))
+        store.ensure_mailbox(mailbox["smtp"].lower(), mailbox.get("display_name"), now=now,
+                             culture=mailbox.get("language"))
+    for mailbox in mailboxes:
+        smtp = mailbox["smtp"].lower()
         for spec in mailbox.get("tasks") or []:
             if not isinstance(spec, dict):
                 raise FixtureError(f"{smtp}: a task must be a mapping, not {spec!r}")
@@ -155,6 +166,7 @@ def _load_item(emulator: Host, smtp: str, item_type: str, spec: dict[str, Any], 
     """Create one item; 0 if its pinned id is already there."""
     item_id, change_key = spec.pop("id", None), spec.pop("change_key", None)
     folder_name = spec.pop("folder", "tasks")
+    assignee = _assignee(spec.pop("assigned_to", None), spec) if item_type == "Task" else None
     extended = _extended(spec.pop("extended", None) or [])
     props = properties(item_type, spec)
     ctx = ApplyContext(now=now, zone=UTC, new_item_id=(lambda: item_id) if item_id else emulator.ids.item_id)
@@ -173,10 +185,41 @@ def _load_item(emulator: Host, smtp: str, item_type: str, spec: dict[str, Any], 
             item.extended.update((ext.path.key, ext) for ext in extended)
             if change_key:
                 item.change_key = change_key
+            if assignee is not None:
+                item = _assign(emulator, conn, smtp, item, assignee, now)
             emulator.store.insert_item(conn, item, now)
     except IntegrityError:
         raise FixtureError(f"{smtp}: id {item_id} already belongs to another mailbox's item") from None
     return 1
+
+
+def _assignee(raw: Any, spec: dict[str, Any]) -> Mailbox | None:
+    """``assigned_to``: an address, or a mapping with ``smtp`` (and ``name``)."""
+    if raw is None:
+        return None
+    smtp, name = (raw, None) if isinstance(raw, str) else (
+        (raw.get("smtp"), raw.get("name")) if isinstance(raw, dict) else (None, None))
+    if not isinstance(smtp, str) or "@" not in smtp or not isinstance(name, (str, type(None))):
+        raise FixtureError(f"{spec.get('subject', '?')}: assigned_to needs an address or {{smtp, name}}, "
+                           f"not {raw!r}")
+    return Mailbox(email=smtp.lower(), name=name, routing_type="SMTP", mailbox_type="Mailbox")
+
+
+def _assign(emulator: Host, conn: Any, smtp: str, task: Item, assignee: Mailbox, now: dt.datetime) -> Item:
+    """The assigner's copy of ``task``, after delivering its task request to a local ``assignee``."""
+    store, to = emulator.store, assignee.smtp or ""
+    if assignee.name is None and store.mailbox_exists(conn, to):
+        assignee = Mailbox(assignee.email, store.mailbox_display_name(conn, to), "SMTP", "Mailbox")
+    assigner = Mailbox(smtp, store.mailbox_display_name(conn, smtp), "SMTP", "Mailbox")
+    inbox = store.distinguished_folder(conn, to, "inbox") if store.mailbox_exists(conn, to) else None
+    task = task_requests.assigned(task, assignee)
+    if inbox is not None:
+        request, attachment = task_requests.task_request(
+            task, assigner, assignee, item_id=emulator.ids.item_id(), folder_id=inbox.id, now=now,
+            domain=to.rsplit("@", 1)[-1])
+        store.deliver_item(conn, request, now)
+        attachment_rows.insert(conn, request.id, [attachment], emulator.ids)
+    return task
 
 
 def load_files(emulator: Host, paths: list[Path]) -> int:
@@ -213,8 +256,10 @@ def item_spec(item: Item, folder: str | None = "tasks") -> dict[str, Any]:
     for f in F.fields_of(item.item_type):
         if not f.read_only and f.uri in item.values:
             spec[f.uri] = _plain(f, item.values[f.uri])
-    if item.extended:
+    # an assigned task is exported as a plain one: its assignee's address is not stored (only task:Owner)
+    kept = [ext for key, ext in item.extended.items() if key not in task_requests.ASSIGNMENT_KEYS]
+    if kept:
         spec["extended"] = [{"path": {k: v for k, v in dataclasses.asdict(ext.path).items() if v is not None},
                              "value": list(ext.value) if isinstance(ext.value, tuple) else ext.value}
-                            for ext in item.extended.values()]
+                            for ext in kept]
     return spec

@@ -8,7 +8,7 @@ from typing import Any, Callable
 
 from lxml import etree
 
-from ..core import calendar, contacts, mime
+from ..core import calendar, contacts, mime, task_requests
 from ..core import fields as F
 from ..core.changes import Action, FieldChange, ItemRef, UNPARSED
 from ..core.item import Body, Item
@@ -217,7 +217,10 @@ DERIVED: dict[str, Callable[[Item], Any]] = {
     "item:DateTimeSent": lambda i: i.values.get("item:DateTimeSent", i.values.get("item:DateTimeCreated")),
     "item:HasAttachments": lambda i: i.values.get("item:HasAttachments", False),
     "item:TextBody": _text_body,
-    "task:IsAssignmentEditable": lambda i: 0,
+    # the MAPI properties Outlook sets when it assigns a task (core.task_requests)
+    "task:IsAssignmentEditable": task_requests.assignment_editable,
+    "task:DelegationState": task_requests.delegation_state,
+    "task:Delegator": task_requests.delegator,
     "task:IsComplete": lambda i: i.values.get("task:Status") == "Completed",
     "task:IsRecurring": lambda i: i.values.get("task:Recurrence") is not None,
     "task:IsTeamTask": lambda i: False,

@@ -50,6 +50,8 @@ def _schemas(fields: Sequence[JsonField], codes: dict[int, str], statuses: Seque
         "VersionConflictError": _error(codes[409], _object({
             "currentVersion": {"type": "integer", "minimum": 1}, "currentETag": {"type": "string"},
         }, ("currentVersion", "currentETag"))),
+        # a task Outlook assigned: its request is sent, so the assigner's copy is no longer editable
+        "TaskRequestSentError": _error("task_request_sent"),
     }
 
 
@@ -84,6 +86,11 @@ def _operation(summary: str, ok: dict[str, dict[str, Any]], errors: Sequence[int
             responses["422"] = {"description": "Invalid fields, or a status change the lifecycle forbids.",
                                 "content": {JSON: {"schema": {"oneOf": [{"$ref": _REF + "ValidationError"},
                                                                          {"$ref": _REF + "StatusTransitionError"}]}}}}
+        elif status == 409 and body is not None:
+            responses["409"] = {"description": "If-Match names an older version, or the task was assigned and its "
+                                               "request sent (the assigner's copy cannot change).",
+                                "content": {JSON: {"schema": {"oneOf": [{"$ref": _REF + "VersionConflictError"},
+                                                                         {"$ref": _REF + "TaskRequestSentError"}]}}}}
         else:
             responses[str(status)] = _response(*_ERRORS[status])
     responses["default"] = _response("Any other failure (405, 500, 503).", "Error")

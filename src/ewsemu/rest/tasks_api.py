@@ -189,6 +189,9 @@ class TasksApi(Face):
     def _ews_error(self, err: EwsError) -> HttpError:
         if err.code == "ErrorIrresolvableConflict":
             return self.fail(409, "version_conflict", "The task was changed by someone else; re-read it and retry.")
+        if err.code == "ErrorSentTaskRequestUpdate":  # an assigned task (core.task_requests): the assignee owns it
+            return self.fail(409, "task_request_sent", "The task was assigned and its request sent; "
+                                                       "only the assignee's copy can change.")
         if err.code == "ErrorServerBusy":
             return self.fail(503, "server_busy", err.message or "")
         if err.code == "ErrorItemNotFound" or err.code.startswith(("ErrorInvalidId", "ErrorCannotUse")):
