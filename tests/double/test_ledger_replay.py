@@ -2,6 +2,8 @@
 session) and ``ewsemu replay`` re-sending a session against another server with no differences."""
 from __future__ import annotations
 
+import base64
+
 import datetime as dt
 import json
 import logging
@@ -385,3 +387,17 @@ def test_the_normaliser_numbers_ids_by_first_appearance() -> None:
         "<t:LastModifiedTime><time></t:LastModifiedTime><t:DueDate>2026-01-13T00:00:00Z</t:DueDate>"
     assert Normaliser(strict_times=True)("<t:LastModifiedTime>x</t:LastModifiedTime>") == \
         "<t:LastModifiedTime>x</t:LastModifiedTime>"
+
+
+def test_mime_content_is_compared_as_text_with_its_date_and_boundary_set_aside() -> None:
+    def mime(date: str, boundary: str, body: str = "body") -> str:
+        raw = (f"Subject: s\r\nDate: {date}\r\nContent-Type: multipart/mixed; boundary=\"_ewsemu_{boundary}_\"\r\n"
+               f"\r\n--_ewsemu_{boundary}_\r\n\r\n{body}\r\n--_ewsemu_{boundary}_--\r\n")
+        return f'<t:MimeContent CharacterSet="UTF-8">{base64.b64encode(raw.encode()).decode()}</t:MimeContent>'
+
+    recorded = mime("Mon, 12 Jan 2026 09:30:00 +0000", "0a1b2c")
+    live = mime("Mon, 12 Jan 2026 09:30:01 +0000", "ffeedd")
+    assert Normaliser()(recorded) == Normaliser()(live)
+    assert "Date: <time>" in Normaliser()(recorded) and "body" in Normaliser()(recorded)
+    assert Normaliser()(recorded) != Normaliser()(mime("Mon, 12 Jan 2026 09:30:00 +0000", "0a1b2c", "other"))
+    assert Normaliser(strict_times=True)(recorded) != Normaliser(strict_times=True)(live)

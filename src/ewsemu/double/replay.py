@@ -14,7 +14,9 @@ Server-made values differ between runs, so both sides are normalised the same wa
 * sync states (SyncFolderItems, SyncFolderHierarchy: opaque tokens signed with a key of each database) become
   ``<SyncState#n>`` the same way, and a later request's recorded state is sent as the live one;
 * the server's timestamps (DateTimeCreated, DateTimeReceived, DateTimeSent, LastModifiedTime and their REST
-  names) become ``<time>``, unless ``--strict-times`` (both servers on the same frozen ``--clock``).
+  names, a MimeContent's Date header) become ``<time>``, unless ``--strict-times`` (both servers on the same
+  frozen ``--clock``); a MimeContent is compared as its decoded text, its multipart boundary (made from the
+  ChangeKey) set aside.
 
 Ids the live server hands out are learned as the answers arrive (recorded value -> live value, by placeholder)
 and substituted into later requests, so an UpdateItem of a task created earlier in the session names the task
@@ -53,6 +55,10 @@ _TIME_ELEMENTS = re.compile(
     r"(<(?:\w+:)?(?:DateTimeCreated|DateTimeReceived|DateTimeSent|LastModifiedTime|ReminderNextTime)>)[^<]*(<)")
 _TIME_MEMBERS = re.compile(r'("(?:createdDateTime|lastModifiedDateTime|createdAt|updatedAt)"\s*:\s*)"[^"]*"')
 _PATH_SAFE = "=+-_.~!$&'()*,;:@"
+#: MIME content (base64 of an Internet message): compared as its text, its server-made values aside
+_MIME_CONTENT = re.compile(r"(<(?:\w+:)?MimeContent\b[^>]*>)\s*([A-Za-z0-9+/=\s]+?)\s*(<)")
+_MIME_DATE = re.compile(r"^Date: .*$", re.M)
+_MIME_BOUNDARY = re.compile(r"_ewsemu_[0-9a-f]+_")
 #: a sync state, in a request or an answer (``<m:SyncState>H4sI…</m:SyncState>``)
 _SYNC_STATE = re.compile(r"(<(?:\w+:)?SyncState>)\s*([A-Za-z0-9+/=]+)\s*(<)")
 
@@ -146,7 +152,18 @@ class Normaliser:
             self.names[ews] = f"<{kind}#{self._counts[kind]}>"
         return self.names[ews]
 
+    def _mime(self, encoded: str) -> str:
+        """The message's text; its Date (the item's time) and its part boundary (made from the ChangeKey) are
+        the server's, so they are set aside as the timestamps and ids elsewhere are."""
+        try:
+            raw = base64.b64decode("".join(encoded.split()), validate=True).decode("utf-8", "replace")
+        except (binascii.Error, ValueError):
+            return encoded
+        raw = _MIME_BOUNDARY.sub("_ewsemu_<boundary>_", raw.replace("\r\n", "\n"))
+        return raw if self.strict_times else _MIME_DATE.sub("Date: <time>", raw)
+
     def __call__(self, text: str) -> str:
+        text = _MIME_CONTENT.sub(lambda m: m.group(1) + self._mime(m.group(2)) + m.group(3), text)
         text = _SYNC_STATE.sub(lambda m: m.group(1) + self._name("SyncState", m.group(2)) + m.group(3), text)
         text = _map_ids(text, lambda kind, ews, token: self._name(kind, ews))
         if not self.strict_times:
