@@ -152,7 +152,8 @@ def _messages(schema: etree.XMLSchema, elements: Iterable[etree._Element]) -> li
 
 def _root(doc: Document) -> etree._Element:
     if isinstance(doc, bytes):
-        return etree.fromstring(doc, etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False))
+        return etree.fromstring(doc, etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
+                                                     huge_tree=True))
     return doc.getroot() if isinstance(doc, etree._ElementTree) else doc
 
 

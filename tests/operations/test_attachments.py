@@ -410,6 +410,18 @@ def test_item_attachments_nested_too_deep(ews: Ews) -> None:
     assert ews.find("drafts") == []
 
 
+def test_a_file_larger_than_libxml2s_text_node_limit_is_stored_and_given_back_byte_for_byte(ews: Ews) -> None:
+    """12 MiB of content is 16 MiB of base64 in one text node: past libxml2's 10 MB default, within
+    --max-request-size (32M) and --max-attachment-size (25M), so it is stored, not refused as bad XML."""
+    content = bytes(range(256)) * (12 * 4096)
+    parent = message(ews)
+    r = create_attachment(ews, parent, file_xml("large.bin", content))
+    assert r.codes() == ["NoError"], r.body[:500]
+    [aid] = r.xpath("//m:Attachments/t:FileAttachment/t:AttachmentId/@Id")
+    got = get_attachment(ews, aid)
+    assert base64.b64decode(got.xpath("//t:FileAttachment/t:Content")[0].text) == content
+
+
 @pytest.fixture
 def small_limit(database_url: str, clock: Clock):
     emu = Emulator(Settings(database=database_url, seed=7, limits=Limits(max_attachment_bytes=1000)), clock)

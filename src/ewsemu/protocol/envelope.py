@@ -8,9 +8,12 @@ from lxml import etree
 from ..core.errors import SchemaViolation
 from .namespaces import HTTPS_VARIANTS, SOAP, SOAP12, T, local, t
 
-#: no DTDs, no entities, no network: XXE and entity expansion are impossible by construction
+#: no DTDs, no entities, no network: XXE and entity expansion are impossible by construction. ``huge_tree``
+#: lifts libxml2's 10 MB limit on one text node, which would refuse a file attachment's ``t:Content`` long
+#: before ``--max-attachment-size`` (25M) does; what bounds a request instead is ``--max-request-size``, checked
+#: before parsing, and ``--max-depth``, checked on the tree (server/limits.py)
 _PARSER_OPTIONS = dict(resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False,
-                       huge_tree=False, remove_comments=False, collect_ids=False)
+                       huge_tree=True, remove_comments=False, collect_ids=False)
 
 
 class _NothingExternal(etree.Resolver):
