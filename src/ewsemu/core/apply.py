@@ -185,7 +185,7 @@ def _set_mime(w: Item, raw: bytes, stored: Item, s: _Scratch, ctx: ApplyContext)
 
 
 def _append(w: Item, f: FieldDef, value: Any) -> None:
-    if f.read_only:
+    if f.read_only or f.create_only:  # a create-only value is read-only once the item exists, as for Set
         raise EwsError("ErrorInvalidPropertySet", FieldURI(f.uri))
     if not f.appendable:
         raise EwsError("ErrorInvalidPropertyAppend", FieldURI(f.uri))
