@@ -4,13 +4,14 @@ set, appended and deleted on a stored item through UpdateItem.
 The ResponseCode follows from the registry's own flags — read-only (and create-only, once the item exists):
 ErrorInvalidPropertySet for Set and Append; not appendable: ErrorInvalidPropertyAppend; not deletable
 (read-only ones are not, unless flagged deletable): ErrorInvalidPropertyDelete; otherwise NoError — except where a
-type rule of Exchange's says otherwise (``RULES`` below, each with its reason). A refused change leaves the item's
+type rule of Exchange's says otherwise (``RULES`` below, each with its reason) or one of ewsemu's known
+limitations does (``LIMITATIONS``, asserted so that lifting one shows here). A refused change leaves the item's
 ChangeKey as it was. Every response is validated against our schema (the in-process client does it) and, after the
 module, against Microsoft's.
 
 A read-only property needs a value the schema accepts before its read-only rule can answer, so its value is taken
-from the item's own GetItem rendering where it has one (the response and the request share the schema's type);
-settable properties get a value of their kind from ``SAMPLES``.
+from ``VALUES`` or else the item's own GetItem rendering where it has one (the response and the request share the
+schema's type); settable properties get a value of their kind from ``SAMPLES``.
 """
 from __future__ import annotations
 
