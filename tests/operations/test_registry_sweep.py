@@ -27,6 +27,7 @@ from ..soap import NS
 T = NS["t"]
 #: how each stored type is created (folder, CreateItem attributes, properties), and its class
 STORED = {
+    "Item": ("drafts", {}, "<t:Subject>swept</t:Subject>", "IPM.Note"),
     "Task": ("tasks", {}, "<t:Subject>swept</t:Subject>", "IPM.Task"),
     "Message": ("drafts", {"md": "SaveOnly"}, "<t:Subject>swept</t:Subject><t:ToRecipients><t:Mailbox>"
                 "<t:EmailAddress>bob@example.com</t:EmailAddress></t:Mailbox></t:ToRecipients>", "IPM.Note"),
