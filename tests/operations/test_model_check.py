@@ -356,7 +356,7 @@ class Model:
                 self.client_date_change = True
             w.pop(prop.uri, None)
             return
-        if not prop.writable or (change.action == "Set" and prop.create_only):
+        if not prop.writable or prop.create_only:  # §2.2 rule 4: Set or Append; create-only is read-only now
             raise Refused("ErrorInvalidPropertySet")
         if change.action == "Append":
             if not prop.appendable or (prop.uri in w and w[prop.uri][0] != change.value[0]):

@@ -214,7 +214,7 @@ def _mime_attachment(part: mime.MimeAttachment, w: Item, ctx: ApplyContext) -> A
 
 
 def _append(w: Item, f: FieldDef, value: Any) -> None:
-    if f.read_only:
+    if f.read_only or f.create_only:  # a create-only value is read-only once the item exists, as for Set
         raise EwsError("ErrorInvalidPropertySet", FieldURI(f.uri))
     if not f.appendable:
         raise EwsError("ErrorInvalidPropertyAppend", FieldURI(f.uri))
