@@ -120,9 +120,9 @@ class ChannelSink:
             return False
         try:
             channel.write_soon(data)
-        except ClientDisconnected:
+            channel.server.streams_io.wake()
+        except (ClientDisconnected, OSError):  # OSError: the server closed its loops (it is shutting down)
             return False
-        channel.server.streams_io.wake()
         return True
 
     def send(self, data: bytes) -> bool:
@@ -251,7 +251,10 @@ class StreamLoop:
                 del main[channel._fileno]
                 wake.pull_trigger(join)
 
-        channel.server.trigger.pull_trigger(leave)
+        try:
+            channel.server.trigger.pull_trigger(leave)
+        except OSError:  # the server is shutting down: the stream ends with everything else
+            pass
 
     def wake(self) -> None:
         """Something was written for a stream: flush it now."""
