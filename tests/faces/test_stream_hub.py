@@ -45,6 +45,9 @@ class Source:
         self.over = False
         self.superseded = False
 
+    def taken_over(self) -> bool:
+        return self.superseded
+
     def advance(self, entries: Sequence[Entry], upto: int) -> list[bytes]:
         self.position = upto
         return [b"<event %d/>" % e.position for e in entries]
@@ -245,3 +248,22 @@ def test_a_database_that_keeps_failing_ends_the_streams_with_the_error_after_bac
         hub.stop()
     assert len(reads) == streaming.FAILURES_BEFORE_CLOSING
     assert reads[-1] - reads[0] >= 0.05 * sum(range(1, streaming.FAILURES_BEFORE_CLOSING)) * 0.9
+
+
+def test_of_two_connections_for_one_subscription_the_newer_claim_wins_whichever_reaches_the_hub_first() -> None:
+    journal = Journal()
+    hub = StreamHub(journal.watcher, journal.read, keepalive=30.0)
+    try:
+        newer, older = Source(), Source()
+        older.subscription_ids = newer.subscription_ids
+        older.superseded = True  # its claim was replaced by newer's before either reached the hub
+        newer_sink, older_sink = QueueSink(), QueueSink()
+        endings: list[str] = []
+        hub.open(newer, newer_sink, 30.0)
+        hub.open(older, older_sink, 30.0, on_end=lambda how, sent: endings.append(how))
+        assert list(older_sink.chunks()) == [b"<closed/>"] and endings == ["replaced"]
+        assert hub.open_streams == 1
+        journal.append()
+        assert next(newer_sink.chunks()) == b"<event 1/>"
+    finally:
+        hub.stop()

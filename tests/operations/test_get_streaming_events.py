@@ -134,7 +134,8 @@ def test_a_second_connection_on_a_subscription_closes_the_first(server) -> None:
     assert message(next(docs)).findtext(f"{{{M}}}ConnectionStatus") == "Closed"
     assert list(docs) == []
     post(server, CREATE.format("for the second"))
-    assert first_event(envelopes(second)).find(f".//{{{T}}}CreatedEvent") is not None
+    got = first_event(envelopes(second))
+    assert got.find(f".//{{{T}}}CreatedEvent") is not None, etree.tostring(got)
     second.close()
 
 

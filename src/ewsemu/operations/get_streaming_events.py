@@ -122,6 +122,9 @@ class Subscriptions:
                 self.subs[i] = replace(self.subs[i], position=start)
         self._marks, self._free, self._start = [], {}, {}
 
+    def taken_over(self) -> bool:
+        return self._taken_over()
+
     def _taken_over(self, conn=None) -> bool:  # noqa: ANN001 - a store read, or one of its own
         """Whether a newer connection streams one of these subscriptions now (sets ``superseded``)."""
         if conn is None:

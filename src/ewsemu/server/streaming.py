@@ -77,6 +77,10 @@ class StreamSource(Protocol):
 
     def advance(self, entries: Sequence[Any], upto: int) -> list[bytes]: ...
 
+    def taken_over(self) -> bool:
+        """Whether a newer connection holds one of its subscriptions now (asked when two meet in this hub)."""
+        ...
+
     def delivered(self, sent: int) -> None:
         """The first ``sent`` envelopes the last :meth:`advance` returned reached the connection: their events
         are handed out (not before, so a client that leaves in the middle gets the rest on its next
@@ -138,12 +142,22 @@ class StreamHub:
              on_end: Callable[[str, list[bytes]], None] | None = None, cut_after: int | None = None) -> Stream:
         """Start serving a stream for ``timeout`` seconds (its ConnectionTimeout). A stream of this process
         already serving one of its subscriptions is closed first (ConnectionStatus Closed): a subscription has one
-        connection at a time, and the newest wins (a client reconnecting before it noticed the old one die)."""
+        connection at a time, and the newest wins (a client reconnecting before it noticed the old one die). The
+        newest is the one whose claim is newest; one that reaches the hub after its successor ends at once."""
         sink.on_gone = self.watcher.poke
         with self._lock:
             taken = [s for s in self._streams if s.source.subscription_ids & source.subscription_ids]
+        # which of them is the newest is the claim's order, not the order they reach the hub in (a client may open
+        # the next connection before the hand-off of the last one is done): each side asks its own claim
         for old in taken:
-            self._finish(old, "replaced", old.source.closing)
+            if old.source.taken_over():
+                self._finish(old, "replaced", old.source.closing)
+        if taken and source.taken_over():  # it came to the hub after the connection that replaced it
+            last = source.closing()
+            sink.end(last)
+            if on_end is not None:
+                on_end("replaced", [last])
+            return Stream(source, sink, 0.0, self.clock(), 0.0, on_end, cut_after=cut_after)
         monotonic = time.monotonic()
         stream = Stream(source, sink, monotonic + timeout, self.clock() + dt.timedelta(seconds=timeout),
                         monotonic + self.keepalive, on_end, cut_after=cut_after)
