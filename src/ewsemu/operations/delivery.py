@@ -49,13 +49,16 @@ def _inbox(ctx: RequestContext, conn, smtp: str) -> Folder | None:
 
 
 def send_message(ctx: RequestContext, conn, sent: Item, *, keep_copy_in: Folder | None,
-                 draft_id: str | None, attachments: Sequence[Attachment] = ()) -> None:
+                 draft_id: str | None, attachments: Sequence[Attachment] = (),
+                 attachments_of: str | None = None) -> None:
     """Deliver the sent message ``sent`` to its local recipients; keep the sender's copy in ``keep_copy_in``
     (SendAndSaveCopy) and remove the stored draft ``draft_id`` (an UpdateItem that sends it).
 
-    Every copy carries the message's attachments, byte for byte: those of the stored draft (copied row by row
-    by the store), or ``attachments``, those of a message CreateItem sends without storing it first."""
+    Every copy carries the message's attachments, byte for byte: those of the stored draft, or of the stored item
+    ``attachments_of`` (a forward's original, which stays), both copied row by row by the store; or
+    ``attachments``, those of a message CreateItem sends without storing it first."""
     store, ids = ctx.store, ctx.ids
+    stored_source = draft_id if draft_id is not None else attachments_of
     sent = messages.with_resolved_names(sent, lambda smtp: store.mailbox_display_name(conn, smtp)
                                         if is_local(ctx, smtp) and store.mailbox_exists(conn, smtp) else None)
     for smtp, recipient in messages.delivery_targets(sent, lambda a: is_local(ctx, a)):
@@ -64,8 +67,8 @@ def send_message(ctx: RequestContext, conn, sent: Item, *, keep_copy_in: Folder 
             copy = messages.copy_for(sent, item_id=ids.item_id(), mailbox=smtp, folder_id=inbox.id, now=ctx.now,
                                      received_by=recipient)
             store.deliver_item(conn, copy, ctx.now)
-            if draft_id is not None:
-                attachment_rows.copy_all(conn, draft_id, copy.id)
+            if stored_source is not None:
+                attachment_rows.copy_all(conn, stored_source, copy.id)
             elif attachments:
                 attachment_rows.insert(conn, copy.id, attachments, ids)
     keep_id = ids.item_id() if keep_copy_in is not None else None
@@ -77,7 +80,9 @@ def send_message(ctx: RequestContext, conn, sent: Item, *, keep_copy_in: Folder 
         copy = messages.copy_for(sent, item_id=keep_id, mailbox=keep_copy_in.mailbox, folder_id=keep_copy_in.id,
                                  now=ctx.now, received_by=None)
         store.insert_item(conn, copy, ctx.now)
-        if draft_id is None and attachments:
+        if draft_id is None and attachments_of is not None:
+            attachment_rows.copy_all(conn, attachments_of, copy.id)
+        elif draft_id is None and attachments:
             attachment_rows.insert(conn, copy.id, attachments, ids)
 
 

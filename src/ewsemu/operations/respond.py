@@ -25,7 +25,6 @@ from ..core.fields import MESSAGE_TYPES
 from ..core.item import Body, Item
 from ..core.values import Mailbox
 from ..protocol.create_item import CreateItemRequest, NewItem
-from ..store import attachments as attachment_rows
 from . import delivery
 from .attachments import copy_attachments
 from .meeting_copies import calendar_copy, save_changed, tentative_copy
@@ -121,8 +120,8 @@ def _dispatch(ctx: RequestContext, conn, req: CreateItemRequest, message: Item, 
     keep = None
     if req.message_disposition == _SAVE_COPY:
         keep = ctx.store.folder(conn, message.folder_id, message.mailbox)
-    carried = tuple(attachment_rows.tree(conn, attachments_of.id)) if attachments_of is not None else ()
-    delivery.send_message(ctx, conn, message, keep_copy_in=keep, draft_id=None, attachments=carried)
+    delivery.send_message(ctx, conn, message, keep_copy_in=keep, draft_id=None,
+                          attachments_of=attachments_of.id if attachments_of is not None else None)
     return None
 
 
